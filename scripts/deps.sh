@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what PaceLab needs on a stock Debian 12 (idempotent). Run as root or with sudo.
+set -euo pipefail
+PKGS=(
+  build-essential cmake ninja-build pkg-config ccache file dpkg-dev
+  qt6-base-dev qt6-websockets-dev qt6-multimedia-dev qt6-charts-dev
+  qt6-qpa-plugins libqt6svg6 libgl-dev
+  libsoxr-dev libespeak-ng-dev espeak-ng-data espeak-ng
+  sox libsox-fmt-all xvfb xauth xdg-utils
+)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
