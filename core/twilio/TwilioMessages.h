@@ -13,6 +13,7 @@ namespace pacelab::twilio {
 
 enum class Event { Connected, Start, Media, Dtmf, Mark, Stop, Clear, Unknown };
 QString eventName(Event e);
+Event eventFromName(const QString &name); // "media" -> Event::Media; anything else -> Unknown
 
 // Twilio error codes PaceLab emulates.
 enum ErrorCode {
@@ -37,6 +38,9 @@ enum class ParseError {
     BinaryFrame,
 };
 QString parseErrorName(ParseError e);
+// The Twilio code a bot would get for this error (31950 for RIFF payloads and binary frames,
+// 31951 for the rest, 0 for None).
+int twilioCodeFor(ParseError e);
 
 struct StartInfo
 {
@@ -70,13 +74,16 @@ struct Message
     QString digit;
     // mark
     QString markName;
+    // stop: the ids are stored in start.accountSid / start.callSid
 };
 
 struct ParseResult
 {
     ParseError error = ParseError::None;
     int twilioCode = NoError;
-    QString detail; // human text: "media.payload is not base64", "unexpected field 'media.track'"
+    // Human text naming the field: "media.payload is not valid base64", "unexpected field
+    // 'media.track' in media". On success it may hold a note (e.g. an empty payload is legal).
+    QString detail;
     Message message;
     bool ok() const { return error == ParseError::None; }
 };
@@ -88,6 +95,8 @@ QByteArray encodeMark(const QString &streamSid, const QString &name);
 QByteArray encodeClear(const QString &streamSid);
 
 // Strict parse of what a bot sent, as Twilio judges it. expectedStreamSid empty = do not check.
+// Only media {event, streamSid, media{payload}}, mark {event, streamSid, mark{name}} and clear
+// {event, streamSid} are accepted; any other field at any level is UnexpectedField (31951).
 ParseResult parseFromBot(const QByteArray &json, const QString &expectedStreamSid = QString());
 // A binary WebSocket frame from a bot is always a 31950 violation.
 ParseResult binaryFrameFromBot(qsizetype size);
@@ -104,10 +113,10 @@ QByteArray encodeStop(const QString &streamSid, qint64 sequenceNumber, const QSt
                       const QString &callSid);
 
 // Parse what Twilio (or the emulator) sent, as a bot reads it. Tolerates extra fields (Twilio
-// may add some), strict about types and required fields.
-ParseResult parseFromTwilio(const QByteArray &json);
+// may add some), strict about types and required fields. expectedStreamSid empty = do not check.
+ParseResult parseFromTwilio(const QByteArray &json, const QString &expectedStreamSid = QString());
 
-// Random-looking ids of Twilio's shapes ("MZ" + 32 hex, "CA…", "AC…").
+// Random-looking ids of Twilio's shapes: prefix + 32 lowercase hex ("MZ…", "CA…", "AC…").
 QString makeSid(const QString &prefix);
 
 } // namespace pacelab::twilio
