@@ -1,0 +1,64 @@
+#pragma once
+
+#include <QByteArray>
+#include <QList>
+#include <QPair>
+#include <QString>
+
+namespace pacelab {
+
+// Everything the paced sender can be told. Defaults follow the production checklist.
+struct SenderConfig
+{
+    enum class StopMode { Drain, Discard };
+    // AbsoluteDeadline: deadline += interval on a monotonic clock (the right pacer).
+    // FixedSleep: "send, then sleep 20 ms" (relative delay) — the broken pacer that drifts under
+    // load, kept so the checklist can be shown to fail.
+    enum class Pacing { AbsoluteDeadline, FixedSleep };
+
+    // tx queue (producers -> clock). 0 = unbounded (broken-twin scenarios only).
+    int queueCapacity = 120;
+    // Blocking producers wait at/above this. Equal to capacity by default, so a TTS producer is
+    // slowed only when the queue is really full; set lower (e.g. 60) to keep latency short.
+    int highWater = 120;
+    // send queue (clock -> socket writer), in frames. Together with the tx queue this is the
+    // checklist's ~4.8 s ceiling (120 + 120 frames). 0 = unbounded.
+    int sendQueueCapacity = 120;
+
+    qint64 frameIntervalUs = 20000;
+    // Late by more than this many frames -> re-anchor to now and count a late reset; so a
+    // catch-up burst never exceeds this many frames.
+    int maxLateFrames = 3;
+    // Queue empty -> send 160 B of mu-law silence instead of nothing.
+    bool comfortSilence = false;
+    Pacing pacing = Pacing::AbsoluteDeadline;
+    // How long before a deadline the event loop wakes the sender, which then waits precisely.
+    int wakeLeadUs = 2000;
+
+    int pingIntervalMs = 15000; // 0 = off
+    // Socket write back-pressure: the writer stops handing frames to the socket while
+    // bytesToWrite() exceeds this; the send queue then fills, the clock stops taking frames
+    // (stalled frames) and the tx queue's policy (drop-oldest / back-pressure) applies.
+    qint64 maxBytesToWrite = 16 * 1024;
+
+    int dropWarnIntervalMs = 2000;
+    StopMode stopMode = StopMode::Drain;
+    int drainTimeoutMs = 10000; // Drain gives up (and discards) after this long
+
+    QString telemetryJsonlPath; // empty = off; one JSON object per line, appended
+    bool printTelemetry = false; // print the "[TX] fps=50 q=6 drops=0 ..." line to stdout
+
+    // Client mode only: reconnect after a drop, with exponential backoff.
+    bool reconnect = false;
+    int reconnectInitialMs = 500;
+    int reconnectMaxMs = 10000;
+    int reconnectMaxAttempts = 0; // 0 = no limit
+
+    QString caFile; // PEM CA certificate(s) trusted for wss:// in addition to the system ones
+    QList<QPair<QByteArray, QByteArray>> extraHeaders; // added to the upgrade request
+
+    // Checks the numbers; returns an empty string when valid, else a specific message.
+    QString validate() const;
+};
+
+} // namespace pacelab
