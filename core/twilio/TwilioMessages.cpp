@@ -211,6 +211,12 @@ public:
             if (c.unicode() > 0x7f)
                 return fail(ParseError::PayloadNotBase64,
                             QStringLiteral("%1 is not valid base64 (non-ASCII character)").arg(path));
+        // Qt accepts unpadded input; standard decoders (and Twilio) want whole 4-char groups.
+        if (b64.size() % 4 != 0)
+            return fail(ParseError::PayloadNotBase64,
+                        QStringLiteral("%1 is not valid base64 (length %2 is not a multiple of 4: missing '=' padding?)")
+                            .arg(path)
+                            .arg(b64.size()));
         auto decoded = QByteArray::fromBase64Encoding(
             b64.toLatin1(), QByteArray::Base64Encoding | QByteArray::AbortOnBase64DecodingErrors);
         if (!decoded)
@@ -229,6 +235,15 @@ bool parseObject(const QByteArray &json, ParseResult &r, QJsonObject *out)
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &pe);
     if (pe.error != QJsonParseError::NoError) {
+        // Qt refuses a bare top-level value ("42", "\"media\""), which RFC 8259 calls valid JSON:
+        // say it is not an object rather than not JSON.
+        const QJsonDocument wrapped = QJsonDocument::fromJson('[' + json + ']');
+        if (wrapped.isArray() && wrapped.array().size() == 1) {
+            r.error = ParseError::NotAnObject;
+            r.twilioCode = InvalidMessage;
+            r.detail = QStringLiteral("the message is a JSON %1, not an object").arg(typeName(wrapped.array().at(0)));
+            return false;
+        }
         r.error = ParseError::InvalidJson;
         r.twilioCode = InvalidMessage;
         r.detail = json.trimmed().isEmpty()
@@ -239,8 +254,7 @@ bool parseObject(const QByteArray &json, ParseResult &r, QJsonObject *out)
     if (!doc.isObject()) {
         r.error = ParseError::NotAnObject;
         r.twilioCode = InvalidMessage;
-        r.detail = QStringLiteral("the message is a JSON %1, not an object")
-                       .arg(doc.isArray() ? QStringLiteral("array") : QStringLiteral("value"));
+        r.detail = QStringLiteral("the message is a JSON array, not an object");
         return false;
     }
     *out = doc.object();
