@@ -6,7 +6,7 @@ PKGS=(
   qt6-base-dev qt6-websockets-dev qt6-multimedia-dev qt6-charts-dev
   qt6-qpa-plugins libqt6svg6 libgl-dev libqt6opengl6-dev qt6-svg-dev
   libsoxr-dev libespeak-ng-dev espeak-ng-data espeak-ng
-  sox libsox-fmt-all xvfb xauth xdg-utils
+  sox libsox-fmt-all xvfb xauth xdg-utils desktop-file-utils appstream
 )
 missing=()
 for p in "${PKGS[@]}"; do
