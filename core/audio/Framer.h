@@ -4,6 +4,7 @@
 #include "Resampler.h"
 
 #include <QByteArray>
+#include <QString>
 #include <QList>
 #include <memory>
 
