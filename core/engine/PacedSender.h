@@ -75,6 +75,8 @@ private:
     };
 
     void ensureThreadSetup();
+    void startSession(); // telemetry, JSONL file, queue reopened
+    void finishStopped(const QString &why);
     void setState(SenderEngine::State s, const QString &message);
     void fail(const QString &message);
     void resetConnection();
@@ -96,7 +98,8 @@ private:
     void preciseWaitUntil(Clock::time_point t);
     void tickAbsolute();
     void tickFixedSleep();
-    bool releaseOneFrame(Clock::time_point deadline, Clock::time_point now); // false: nothing
+    bool releaseOneFrame(Clock::time_point slot, Clock::time_point now); // false: nothing
+    void enqueueMark(const TxItem &item);
     void flushLeadingMarks();
     void pumpSendQueue();
     bool writeText(const QByteArray &json);
@@ -119,7 +122,8 @@ private:
     QString m_streamSid;
     QString m_fixedStreamSid; // given by the caller, not learnt
     bool m_stopping = false;
-    bool m_closingForReconnect = false;
+    bool m_connectedOnce = false; // this socket reached Connected
+    QString m_lastSocketError;
     int m_reconnectAttempts = 0;
     QTimer *m_reconnectTimer = nullptr;
 
@@ -136,7 +140,6 @@ private:
     Clock::time_point m_deadline{};
     Clock::time_point m_gridAnchor{};
     quint64 m_gridSlots = 0; // slots elapsed since m_gridAnchor (sent, idle or stalled)
-    bool m_gridStarted = false;
     Clock::time_point m_drainStarted{};
 
     // Send queue: clock -> socket writer.
@@ -162,6 +165,7 @@ private:
     // Whole run.
     SenderTotals m_totals;
     QVector<quint32> m_latenessHistogram; // 1 µs buckets up to its size, then the max only
+    QVector<qint64> m_latenessOverflow;  // samples beyond the histogram (rare, capped)
     quint64 m_latenessCount = 0;
 };
 

@@ -1,0 +1,914 @@
+#include "engine/PacedSender.h"
+
+#include "audio/AudioFormat.h"
+#include "twilio/TwilioMessages.h"
+
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QNetworkRequest>
+#include <QThread>
+#include <QWebSocket>
+#include <QWebSocketServer>
+#ifndef QT_NO_SSL
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslError>
+#endif
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+
+#ifdef Q_OS_LINUX
+#include <sys/prctl.h>
+#endif
+
+namespace pacelab {
+
+using namespace std::chrono;
+
+namespace {
+
+constexpr int kHistogramUs = 50000; // whole-run lateness histogram: 1 µs buckets up to 50 ms
+constexpr int kMaxOverflowSamples = 100000;
+
+qint64 percentile(QVector<qint64> &v, double q)
+{
+    if (v.isEmpty())
+        return 0;
+    const qsizetype idx = std::clamp<qsizetype>(qsizetype(q * double(v.size()) + 0.999999) - 1, 0,
+                                                v.size() - 1);
+    std::nth_element(v.begin(), v.begin() + idx, v.end());
+    return v[idx];
+}
+
+QString closeText(QWebSocket *s)
+{
+    QString t = QStringLiteral("close code %1").arg(int(s->closeCode()));
+    if (!s->closeReason().isEmpty())
+        t += QStringLiteral(": ") + s->closeReason();
+    return t;
+}
+
+} // namespace
+
+PacedSender::PacedSender(SenderConfig cfg, TxQueue *queue, std::shared_ptr<EngineShared> shared)
+    : m_cfg(std::move(cfg)), m_queue(queue), m_shared(std::move(shared))
+{
+}
+
+PacedSender::~PacedSender() = default;
+
+void PacedSender::ensureThreadSetup()
+{
+    Q_ASSERT(QThread::currentThread() == thread());
+    if (m_clockTimer)
+        return;
+#ifdef Q_OS_LINUX
+    // Default timer slack (50 µs) would be added to every precise sleep of this thread.
+    prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+#endif
+    m_clockTimer = new QTimer(this);
+    m_clockTimer->setSingleShot(true);
+    m_clockTimer->setTimerType(Qt::PreciseTimer);
+    connect(m_clockTimer, &QTimer::timeout, this, &PacedSender::onClockTimer);
+
+    m_pingTimer = new QTimer(this);
+    m_pingTimer->setTimerType(Qt::CoarseTimer);
+    connect(m_pingTimer, &QTimer::timeout, this, &PacedSender::onPingTimer);
+
+    m_telemetryTimer = new QTimer(this);
+    m_telemetryTimer->setTimerType(Qt::PreciseTimer);
+    m_telemetryTimer->setInterval(1000);
+    connect(m_telemetryTimer, &QTimer::timeout, this, &PacedSender::onTelemetryTimer);
+
+    m_reconnectTimer = new QTimer(this);
+    m_reconnectTimer->setSingleShot(true);
+    connect(m_reconnectTimer, &QTimer::timeout, this, &PacedSender::openClient);
+
+    m_latenessHistogram.fill(0, kHistogramUs);
+}
+
+void PacedSender::setState(SenderEngine::State s, const QString &message)
+{
+    m_shared->state.store(s);
+    Q_EMIT stateChanged(s, message);
+    if (!message.isEmpty())
+        Q_EMIT logMessage(s == SenderEngine::Error ? QStringLiteral("error") : QStringLiteral("info"),
+                          message);
+}
+
+void PacedSender::fail(const QString &message)
+{
+    resetConnection();
+    m_telemetryTimer->stop();
+    if (m_jsonl.isOpen())
+        m_jsonl.close();
+    publishTotals();
+    setState(SenderEngine::Error, message);
+    Q_EMIT errorOccurred(message);
+}
+
+void PacedSender::resetConnection()
+{
+    stopClock();
+    m_pingTimer->stop();
+    m_reconnectTimer->stop();
+    m_pingOutstanding = false;
+    m_sendQueue.clear();
+    if (m_socket) {
+        QWebSocket *s = m_socket;
+        m_socket = nullptr;
+        s->disconnect(this);
+        s->abort();
+        s->deleteLater();
+    }
+    if (m_server) {
+        QWebSocketServer *srv = m_server;
+        m_server = nullptr;
+        srv->disconnect(this);
+        srv->close();
+        srv->deleteLater();
+        m_shared->listeningPort.store(0);
+    }
+    {
+        std::lock_guard lock(m_shared->mutex);
+        m_shared->streamSid.clear();
+    }
+    m_streamSid.clear();
+}
+
+void PacedSender::startSession()
+{
+    m_stopping = false;
+    m_reconnectAttempts = 0;
+    m_queue->reopen();
+    m_clearsHandled = m_shared->clearRequests.load();
+    m_secondIndex = 0;
+    m_lastDropsTotal = m_queue->totalDrops();
+    m_queue->takeMaxSize();
+    m_telemetryTimer->start();
+    if (!m_cfg.telemetryJsonlPath.isEmpty() && !m_jsonl.isOpen()) {
+        m_jsonl.setFileName(m_cfg.telemetryJsonlPath);
+        if (!m_jsonl.open(QIODevice::WriteOnly | QIODevice::Append | QIODevice::Text)) {
+            const QString msg = QStringLiteral("cannot open telemetry file '%1': %2")
+                                    .arg(m_cfg.telemetryJsonlPath, m_jsonl.errorString());
+            Q_EMIT logMessage(QStringLiteral("error"), msg);
+            Q_EMIT errorOccurred(msg);
+        }
+    }
+}
+
+// ---- transport ------------------------------------------------------------------------------
+
+void PacedSender::connectTo(const QUrl &url, const QString &streamSid)
+{
+    ensureThreadSetup();
+    resetConnection();
+    const QString cfgError = m_cfg.validate();
+    if (!cfgError.isEmpty())
+        return fail(QStringLiteral("invalid sender configuration: ") + cfgError);
+    const QString shown = url.toDisplayString();
+    if (!url.isValid())
+        return fail(QStringLiteral("invalid URL '%1': %2").arg(shown, url.errorString()));
+    const QString scheme = url.scheme().toLower();
+    if (scheme != QLatin1String("ws") && scheme != QLatin1String("wss"))
+        return fail(QStringLiteral("unsupported URL scheme '%1' in '%2': use ws:// or wss://")
+                        .arg(url.scheme(), shown));
+    if (url.host().isEmpty())
+        return fail(QStringLiteral("URL '%1' has no host").arg(shown));
+    if (url.port() == 0)
+        return fail(QStringLiteral("URL '%1': port 0 is not a valid destination").arg(shown));
+#ifdef QT_NO_SSL
+    if (scheme == QLatin1String("wss"))
+        return fail(QStringLiteral("wss:// needs TLS support, which this Qt build lacks"));
+#endif
+    if (!m_cfg.caFile.isEmpty() && scheme == QLatin1String("wss")) {
+#ifndef QT_NO_SSL
+        if (QSslCertificate::fromPath(m_cfg.caFile, QSsl::Pem).isEmpty())
+            return fail(QStringLiteral("cannot load a PEM CA certificate from '%1'").arg(m_cfg.caFile));
+#endif
+    }
+    m_url = url;
+    m_clientMode = true;
+    m_fixedStreamSid = streamSid;
+    startSession();
+    openClient();
+}
+
+void PacedSender::openClient()
+{
+    if (m_stopping)
+        return;
+    m_socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
+    attachSocket(m_socket);
+#ifndef QT_NO_SSL
+    if (m_url.scheme().toLower() == QLatin1String("wss")) {
+        QSslConfiguration conf = QSslConfiguration::defaultConfiguration();
+        if (!m_cfg.caFile.isEmpty())
+            conf.addCaCertificates(QSslCertificate::fromPath(m_cfg.caFile, QSsl::Pem));
+        m_socket->setSslConfiguration(conf);
+    }
+#endif
+    QNetworkRequest request(m_url);
+    for (const auto &h : m_cfg.extraHeaders)
+        request.setRawHeader(h.first, h.second);
+    setState(SenderEngine::Connecting,
+             QStringLiteral("connecting to %1").arg(m_url.toDisplayString()));
+    m_socket->open(request);
+}
+
+void PacedSender::listen(const QHostAddress &addr, quint16 port)
+{
+    ensureThreadSetup();
+    resetConnection();
+    const QString cfgError = m_cfg.validate();
+    if (!cfgError.isEmpty())
+        return fail(QStringLiteral("invalid sender configuration: ") + cfgError);
+    if (addr.isNull())
+        return fail(QStringLiteral("cannot listen: no valid address given"));
+    m_clientMode = false;
+    m_fixedStreamSid.clear();
+    m_server = new QWebSocketServer(QStringLiteral("PaceLab"), QWebSocketServer::NonSecureMode, this);
+    if (!m_server->listen(addr, port)) {
+        const QString err = m_server->errorString();
+        return fail(QStringLiteral("cannot listen on %1:%2: %3").arg(addr.toString()).arg(port).arg(err));
+    }
+    m_shared->listeningPort.store(m_server->serverPort());
+    connect(m_server, &QWebSocketServer::newConnection, this, &PacedSender::onNewConnection);
+    startSession();
+    setState(SenderEngine::Listening, QStringLiteral("listening on ws://%1:%2")
+                                          .arg(addr.toString())
+                                          .arg(m_server->serverPort()));
+}
+
+void PacedSender::onNewConnection()
+{
+    while (QWebSocket *s = m_server ? m_server->nextPendingConnection() : nullptr) {
+        if (m_socket || m_stopping) {
+            // One stream per sender, like one Twilio stream per bot connection.
+            s->close(QWebSocketProtocol::CloseCodePolicyViolated,
+                     QStringLiteral("this sender already serves a stream"));
+            connect(s, &QWebSocket::disconnected, s, &QObject::deleteLater);
+            Q_EMIT logMessage(QStringLiteral("warning"),
+                              QStringLiteral("refused a second connection from %1")
+                                  .arg(s->peerAddress().toString()));
+            continue;
+        }
+        s->setParent(this);
+        m_socket = s;
+        attachSocket(s);
+        onConnected();
+    }
+}
+
+void PacedSender::attachSocket(QWebSocket *s)
+{
+    connect(s, &QWebSocket::connected, this, [this, s] {
+        if (s == m_socket)
+            onConnected();
+    });
+    connect(s, &QWebSocket::disconnected, this, [this, s] {
+        if (s == m_socket)
+            onDisconnected();
+    });
+    connect(s, &QWebSocket::textMessageReceived, this, &PacedSender::onTextMessage);
+    connect(s, &QWebSocket::binaryMessageReceived, this, &PacedSender::onBinaryMessage);
+    connect(s, &QWebSocket::pong, this, &PacedSender::onPong);
+    connect(s, &QWebSocket::bytesWritten, this, [this, s] {
+        if (s == m_socket)
+            pumpSendQueue();
+    });
+    connect(s, QOverload<QAbstractSocket::SocketError>::of(&QWebSocket::error), this,
+            [this, s](QAbstractSocket::SocketError) {
+                if (s != m_socket)
+                    return;
+                m_lastSocketError = s->errorString();
+                // A failed connect never reaches "disconnected": handle it here.
+                if (s->state() == QAbstractSocket::UnconnectedState && !m_connectedOnce)
+                    onDisconnected();
+            });
+#ifndef QT_NO_SSL
+    connect(s, &QWebSocket::sslErrors, this, [this, s](const QList<QSslError> &errors) {
+        if (s != m_socket)
+            return;
+        QStringList texts;
+        for (const QSslError &e : errors)
+            texts << e.errorString();
+        m_lastSocketError = QStringLiteral("TLS certificate not trusted: ") + texts.join(QStringLiteral("; "));
+        Q_EMIT logMessage(QStringLiteral("error"), m_lastSocketError);
+    });
+#endif
+}
+
+void PacedSender::onConnected()
+{
+    m_connectedOnce = true;
+    m_lastSocketError.clear();
+    m_reconnectAttempts = 0;
+    m_pingOutstanding = false;
+    if (m_cfg.pingIntervalMs > 0)
+        m_pingTimer->start(m_cfg.pingIntervalMs);
+    const QString peer = m_clientMode ? m_url.toDisplayString()
+                                      : QStringLiteral("%1:%2")
+                                            .arg(m_socket->peerAddress().toString())
+                                            .arg(m_socket->peerPort());
+    if (!m_fixedStreamSid.isEmpty()) {
+        m_streamSid = m_fixedStreamSid;
+        startStreaming();
+    } else {
+        setState(m_clientMode ? SenderEngine::Connecting : SenderEngine::Listening,
+                 QStringLiteral("connected to %1; waiting for its start message (streamSid)").arg(peer));
+    }
+}
+
+void PacedSender::onDisconnected()
+{
+    QWebSocket *s = m_socket;
+    if (!s)
+        return;
+    QString why;
+    if (!m_lastSocketError.isEmpty())
+        why = m_lastSocketError;
+    else if (m_connectedOnce)
+        why = QStringLiteral("connection closed by the peer (%1)").arg(closeText(s));
+    else
+        why = s->errorString();
+    const bool wasConnected = m_connectedOnce;
+    m_socket = nullptr;
+    s->disconnect(this);
+    s->deleteLater();
+    stopClock();
+    m_pingTimer->stop();
+    m_pingOutstanding = false;
+    const int lost = int(m_sendQueue.size());
+    m_sendQueue.clear();
+    m_connectedOnce = false;
+    m_lastSocketError.clear();
+    {
+        std::lock_guard lock(m_shared->mutex);
+        m_shared->streamSid.clear();
+    }
+    m_streamSid.clear();
+
+    if (m_stopping) {
+        finishStopped(QStringLiteral("stopped"));
+        return;
+    }
+    if (lost > 0)
+        Q_EMIT logMessage(QStringLiteral("warning"),
+                          QStringLiteral("%1 frames in the send queue were lost with the connection").arg(lost));
+    if (m_clientMode) {
+        const QString msg = wasConnected ? why
+                                         : QStringLiteral("cannot connect to %1: %2").arg(m_url.toDisplayString(), why);
+        if (m_cfg.reconnect
+            && (m_cfg.reconnectMaxAttempts == 0 || m_reconnectAttempts < m_cfg.reconnectMaxAttempts)) {
+            Q_EMIT errorOccurred(msg);
+            Q_EMIT logMessage(QStringLiteral("warning"), msg);
+            scheduleReconnect();
+            return;
+        }
+        fail(msg);
+    } else {
+        // Listen mode: the call ended; wait for the next stream.
+        Q_EMIT logMessage(QStringLiteral("warning"), why);
+        setState(SenderEngine::Listening,
+                 QStringLiteral("peer disconnected (%1); waiting for a new connection").arg(why));
+    }
+}
+
+void PacedSender::scheduleReconnect()
+{
+    const qint64 delay = std::min<qint64>(qint64(m_cfg.reconnectInitialMs) << std::min(m_reconnectAttempts, 20),
+                                          m_cfg.reconnectMaxMs);
+    ++m_reconnectAttempts;
+    setState(SenderEngine::Connecting, QStringLiteral("reconnecting to %1 in %2 ms (attempt %3)")
+                                           .arg(m_url.toDisplayString())
+                                           .arg(delay)
+                                           .arg(m_reconnectAttempts));
+    m_reconnectTimer->start(int(delay));
+}
+
+void PacedSender::onTextMessage(const QString &text)
+{
+    const QByteArray json = text.toUtf8();
+    Q_EMIT peerMessage(json);
+    const twilio::ParseResult r = twilio::parseFromTwilio(json);
+    if (!r.ok()) {
+        Q_EMIT logMessage(QStringLiteral("warning"),
+                          QStringLiteral("peer sent an invalid message (%1): %2")
+                              .arg(twilio::parseErrorName(r.error), r.detail));
+        return;
+    }
+    if (r.message.event == twilio::Event::Start) {
+        QString sid = r.message.streamSid;
+        if (sid.isEmpty())
+            sid = r.message.start.streamSid;
+        if (sid.isEmpty()) {
+            Q_EMIT logMessage(QStringLiteral("warning"), QStringLiteral("start message without a streamSid"));
+            return;
+        }
+        if (m_streaming) {
+            if (sid != m_streamSid)
+                Q_EMIT logMessage(QStringLiteral("warning"),
+                                  QStringLiteral("second start message (streamSid %1) ignored; streaming to %2")
+                                      .arg(sid, m_streamSid));
+            return;
+        }
+        m_streamSid = sid;
+        startStreaming();
+    } else if (r.message.event == twilio::Event::Stop) {
+        Q_EMIT logMessage(QStringLiteral("info"), QStringLiteral("peer sent stop: the stream has ended"));
+    }
+}
+
+void PacedSender::onBinaryMessage(const QByteArray &data)
+{
+    Q_EMIT logMessage(QStringLiteral("warning"),
+                      QStringLiteral("peer sent a binary frame (%1 bytes); ignored").arg(data.size()));
+}
+
+void PacedSender::onPingTimer()
+{
+    if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState)
+        return;
+    if (m_pingOutstanding) {
+        ++m_missedPongs;
+        Q_EMIT logMessage(QStringLiteral("warning"),
+                          QStringLiteral("no pong for the previous ping (%1 missed)").arg(m_missedPongs));
+    }
+    m_socket->ping(QByteArray::number(++m_pingSeq));
+    m_pingOutstanding = true;
+}
+
+void PacedSender::onPong(quint64 elapsedMs, const QByteArray &payload)
+{
+    Q_UNUSED(payload);
+    m_lastRttMs = int(std::min<quint64>(elapsedMs, 1u << 30));
+    m_pingOutstanding = false;
+}
+
+// ---- clock ----------------------------------------------------------------------------------
+
+void PacedSender::startStreaming()
+{
+    {
+        std::lock_guard lock(m_shared->mutex);
+        m_shared->streamSid = m_streamSid;
+    }
+    m_streaming = true;
+    m_clearsHandled = m_shared->clearRequests.load(); // a clear before the stream has nothing to clear
+    m_deadline = Clock::now();
+    m_gridAnchor = m_deadline;
+    m_gridSlots = 0;
+    setState(SenderEngine::Connected, QStringLiteral("streaming to streamSid %1").arg(m_streamSid));
+    m_clockTimer->start(0);
+}
+
+void PacedSender::stopClock()
+{
+    m_streaming = false;
+    if (m_clockTimer)
+        m_clockTimer->stop();
+}
+
+void PacedSender::armTimer()
+{
+    const auto wakeAt = m_deadline - microseconds(m_cfg.wakeLeadUs);
+    const qint64 ms = duration_cast<milliseconds>(wakeAt - Clock::now()).count();
+    m_clockTimer->start(int(std::max<qint64>(0, ms)));
+}
+
+void PacedSender::preciseWaitUntil(Clock::time_point t)
+{
+    // The event loop brought us within wakeLeadUs; sleep on an absolute deadline for all but the
+    // last ~100 µs (the kernel wakes late by tens of µs), then spin.
+    const auto sleepUntil = t - microseconds(100);
+    if (Clock::now() < sleepUntil) {
+#ifdef Q_OS_UNIX
+        const auto ns = duration_cast<nanoseconds>(sleepUntil.time_since_epoch()).count();
+        timespec ts;
+        ts.tv_sec = time_t(ns / 1000000000);
+        ts.tv_nsec = long(ns % 1000000000);
+        // steady_clock is CLOCK_MONOTONIC on Linux/glibc.
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+        }
+#else
+        std::this_thread::sleep_until(sleepUntil);
+#endif
+    }
+    while (Clock::now() < t) {
+    }
+}
+
+void PacedSender::onClockTimer()
+{
+    if (!m_streaming || !m_socket)
+        return;
+    if (m_cfg.pacing == SenderConfig::Pacing::FixedSleep) {
+        tickFixedSleep();
+        return;
+    }
+    const auto remaining = m_deadline - Clock::now();
+    if (remaining > microseconds(m_cfg.wakeLeadUs) + milliseconds(1)) {
+        armTimer(); // the event loop woke us early
+        return;
+    }
+    const bool work = m_cfg.comfortSilence || !m_queue->isEmpty() || !m_sendQueue.empty()
+                      || m_shared->clearRequests.load() != m_clearsHandled;
+    // An idle slot needs no precision: do not burn the spin on it.
+    if (work && remaining > nanoseconds(0))
+        preciseWaitUntil(m_deadline);
+    tickAbsolute();
+}
+
+void PacedSender::tickAbsolute()
+{
+    processClearRequests();
+    const qint64 intervalUs = m_cfg.frameIntervalUs;
+    const auto now = Clock::now();
+    const bool stalled = m_cfg.sendQueueCapacity > 0 && int(m_sendQueue.size()) >= m_cfg.sendQueueCapacity;
+    if (stalled) {
+        ++m_secStalled;
+        ++m_totals.stalledFrames;
+    } else {
+        releaseOneFrame(m_deadline, now);
+    }
+    if (now - m_deadline > microseconds(intervalUs * m_cfg.maxLateFrames)) {
+        // Too late to catch up without a burst longer than the bound: restart the grid here.
+        ++m_secLateResets;
+        ++m_totals.lateResets;
+        m_deadline = now;
+    }
+    m_deadline += microseconds(intervalUs);
+    ++m_gridSlots;
+    finishStopIfDrained();
+    if (m_streaming)
+        armTimer();
+}
+
+void PacedSender::tickFixedSleep()
+{
+    // Deliberately naive: send, then wait one interval from *now*. Every timer delay and every
+    // send's cost add up, so the stream falls behind the 20 ms grid.
+    processClearRequests();
+    const auto now = Clock::now();
+    const auto slot = m_gridAnchor + microseconds(m_cfg.frameIntervalUs * qint64(m_gridSlots));
+    const bool stalled = m_cfg.sendQueueCapacity > 0 && int(m_sendQueue.size()) >= m_cfg.sendQueueCapacity;
+    if (stalled) {
+        ++m_secStalled;
+        ++m_totals.stalledFrames;
+    } else {
+        releaseOneFrame(slot, now);
+    }
+    ++m_gridSlots;
+    finishStopIfDrained();
+    if (m_streaming)
+        m_clockTimer->start(int(m_cfg.frameIntervalUs / 1000));
+}
+
+void PacedSender::enqueueMark(const TxItem &item)
+{
+    Outgoing o;
+    o.json = twilio::encodeMark(m_streamSid, item.markName);
+    o.markName = item.markName;
+    o.enqueuedNs = item.enqueuedNs;
+    m_sendQueue.push_back(std::move(o));
+}
+
+void PacedSender::flushLeadingMarks()
+{
+    while (auto m = m_queue->tryPopMark())
+        enqueueMark(*m);
+}
+
+bool PacedSender::releaseOneFrame(Clock::time_point slot, Clock::time_point now)
+{
+    Q_UNUSED(now);
+    std::optional<TxItem> item = m_queue->tryPop();
+    while (item.has_value() && item->kind == TxItem::Mark) {
+        enqueueMark(*item);
+        item = m_queue->tryPop();
+    }
+    Outgoing o;
+    o.isMedia = true;
+    if (item) {
+        o.json = twilio::encodeMedia(m_streamSid, item->payload);
+        o.enqueuedNs = item->enqueuedNs;
+        ++m_secMediaFromQueue;
+    } else if (m_cfg.comfortSilence) {
+        static const QByteArray silence(kFrameBytes, char(0xFF)); // mu-law silence
+        o.json = twilio::encodeMedia(m_streamSid, silence);
+        o.comfort = true;
+    } else {
+        pumpSendQueue(); // marks alone
+        return false;
+    }
+    m_sendQueue.push_back(std::move(o));
+    flushLeadingMarks(); // marks right behind this frame go with it
+    m_secSendQueueMax = std::max(m_secSendQueueMax, int(m_sendQueue.size()));
+    m_totals.maxSendQueue = std::max(m_totals.maxSendQueue, int(m_sendQueue.size()));
+
+    // Lateness: the moment the frame is handed to the writer, against its slot on the grid.
+    const auto release = Clock::now();
+    const qint64 lateUs = duration_cast<microseconds>(release - slot).count();
+    m_secLateness.append(lateUs);
+    if (lateUs >= 0 && lateUs < kHistogramUs)
+        ++m_latenessHistogram[int(lateUs)];
+    else if (lateUs < 0)
+        ++m_latenessHistogram[0];
+    else if (m_latenessOverflow.size() < kMaxOverflowSamples)
+        m_latenessOverflow.append(lateUs);
+    ++m_latenessCount;
+    m_totals.latenessMaxUs = std::max(m_totals.latenessMaxUs, lateUs);
+    m_totals.finalDriftUs = duration_cast<microseconds>(
+                                release - (m_gridAnchor + microseconds(m_cfg.frameIntervalUs * qint64(m_gridSlots))))
+                                .count();
+    pumpSendQueue();
+    return true;
+}
+
+void PacedSender::pumpSendQueue()
+{
+    if (!m_socket || m_socket->state() != QAbstractSocket::ConnectedState)
+        return;
+    while (!m_sendQueue.empty()) {
+        if (m_socket->bytesToWrite() > m_cfg.maxBytesToWrite)
+            break; // the peer reads too slowly: keep the frame, the queues absorb and then drop
+        Outgoing o = std::move(m_sendQueue.front());
+        m_sendQueue.pop_front();
+        if (!writeText(o.json))
+            break;
+        m_secBytes += o.json.size();
+        m_totals.bytesSent += quint64(o.json.size());
+        if (o.isMedia) {
+            ++m_secFrames;
+            ++m_totals.framesSent;
+            if (o.comfort) {
+                ++m_secComfort;
+                ++m_totals.comfortFrames;
+            } else {
+                m_secEnqueueToSend.append((steadyNowNs() - o.enqueuedNs) / 1000);
+            }
+        } else {
+            ++m_secMarks;
+            ++m_totals.marksSent;
+            Q_EMIT markSent(o.markName);
+        }
+    }
+    m_totals.maxBytesToWrite = std::max(m_totals.maxBytesToWrite, m_socket->bytesToWrite());
+    finishStopIfDrained();
+}
+
+bool PacedSender::writeText(const QByteArray &json)
+{
+    // The single transmit path: only the sender thread writes to the socket.
+    if (QThread::currentThread() != thread()) {
+        m_shared->offThreadWrites.fetch_add(1);
+        Q_ASSERT_X(false, "PacedSender::writeText", "socket write off the sender thread");
+    }
+    if (!m_socket)
+        return false;
+    m_socket->sendTextMessage(QString::fromUtf8(json));
+    return true;
+}
+
+bool PacedSender::processClearRequests()
+{
+    const quint64 requested = m_shared->clearRequests.load();
+    if (requested == m_clearsHandled)
+        return false;
+    m_clearsHandled = requested;
+    const int dropped = int(m_sendQueue.size());
+    m_sendQueue.clear();
+    if (m_streaming && m_socket && m_socket->state() == QAbstractSocket::ConnectedState) {
+        writeText(twilio::encodeClear(m_streamSid));
+        ++m_totals.clearsSent;
+        Q_EMIT logMessage(QStringLiteral("info"),
+                          QStringLiteral("clear: %1 frames dropped from the send queue; clear sent").arg(dropped));
+    }
+    return true;
+}
+
+void PacedSender::handleClear()
+{
+    if (!m_clockTimer)
+        return;
+    processClearRequests();
+}
+
+// ---- stop -----------------------------------------------------------------------------------
+
+void PacedSender::stop()
+{
+    ensureThreadSetup();
+    m_stopping = true;
+    m_reconnectTimer->stop();
+    m_queue->close(); // producers learn at once that nothing more will be sent
+    if (!m_socket) {
+        resetConnection();
+        finishStopped(QStringLiteral("stopped"));
+        return;
+    }
+    if (m_cfg.stopMode == SenderConfig::StopMode::Discard || !m_streaming) {
+        m_queue->clear(true);
+        m_sendQueue.clear();
+        closeSocket(QStringLiteral("stopped"));
+        return;
+    }
+    m_drainStarted = Clock::now();
+    setState(SenderEngine::Closing, QStringLiteral("draining %1 queued items").arg(m_queue->size() + int(m_sendQueue.size())));
+    finishStopIfDrained();
+}
+
+void PacedSender::finishStopIfDrained()
+{
+    if (!m_stopping || !m_socket || !m_streaming)
+        return;
+    const bool drained = m_queue->isEmpty() && m_sendQueue.empty() && m_socket->bytesToWrite() == 0;
+    const bool timedOut = Clock::now() - m_drainStarted > milliseconds(m_cfg.drainTimeoutMs);
+    if (!drained && !timedOut)
+        return;
+    if (!drained) {
+        const int left = m_queue->clear(true) + int(m_sendQueue.size());
+        m_sendQueue.clear();
+        Q_EMIT logMessage(QStringLiteral("warning"),
+                          QStringLiteral("drain timed out after %1 ms; %2 items discarded").arg(m_cfg.drainTimeoutMs).arg(left));
+    }
+    closeSocket(QStringLiteral("drained"));
+}
+
+void PacedSender::closeSocket(const QString &why)
+{
+    stopClock();
+    m_pingTimer->stop();
+    if (m_server) {
+        m_server->close();
+        m_shared->listeningPort.store(0);
+    }
+    if (!m_socket) {
+        finishStopped(why);
+        return;
+    }
+    setState(SenderEngine::Closing, QStringLiteral("closing the connection (%1)").arg(why));
+    if (m_socket->state() == QAbstractSocket::ConnectedState) {
+        m_socket->close(QWebSocketProtocol::CloseCodeNormal, why);
+        // A peer that never answers the close handshake must not hold the stop forever.
+        QPointer<QWebSocket> s = m_socket;
+        QTimer::singleShot(2000, this, [s] {
+            if (s)
+                s->abort();
+        });
+    } else {
+        m_socket->abort();
+        if (m_socket)
+            onDisconnected();
+    }
+}
+
+void PacedSender::finishStopped(const QString &why)
+{
+    stopClock();
+    m_pingTimer->stop();
+    if (m_server) {
+        QWebSocketServer *srv = m_server;
+        m_server = nullptr;
+        srv->disconnect(this);
+        srv->close();
+        srv->deleteLater();
+        m_shared->listeningPort.store(0);
+    }
+    if (m_telemetryTimer->isActive()) {
+        m_telemetryTimer->stop();
+        onTelemetryTimer(); // the last partial second
+    }
+    if (m_jsonl.isOpen())
+        m_jsonl.close();
+    publishTotals();
+    setState(SenderEngine::Idle, why);
+}
+
+void PacedSender::shutdown()
+{
+    if (!m_clockTimer) {
+        m_queue->close();
+        return;
+    }
+    m_stopping = true;
+    m_queue->close();
+    m_queue->clear(true);
+    m_sendQueue.clear();
+    stopClock();
+    m_pingTimer->stop();
+    m_reconnectTimer->stop();
+    m_telemetryTimer->stop();
+    if (m_socket) {
+        QWebSocket *s = m_socket;
+        m_socket = nullptr;
+        s->disconnect(this);
+        if (s->state() == QAbstractSocket::ConnectedState) {
+            s->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("sender shut down"));
+            s->flush();
+        }
+        s->deleteLater();
+    }
+    if (m_server) {
+        m_server->close();
+        m_server->deleteLater();
+        m_server = nullptr;
+        m_shared->listeningPort.store(0);
+    }
+    if (m_jsonl.isOpen())
+        m_jsonl.close();
+    publishTotals();
+    if (m_shared->state.load() != SenderEngine::Idle && m_shared->state.load() != SenderEngine::Error)
+        setState(SenderEngine::Idle, QStringLiteral("shut down"));
+}
+
+// ---- telemetry ------------------------------------------------------------------------------
+
+void PacedSender::onTelemetryTimer()
+{
+    m_queue->flushDropWarning();
+    TelemetrySnapshot s;
+    s.secondIndex = m_secondIndex++;
+    s.wallTimeMs = QDateTime::currentMSecsSinceEpoch();
+    s.framesSent = m_secFrames;
+    s.comfortFrames = m_secComfort;
+    s.marksSent = m_secMarks;
+    s.queueDepth = m_queue->size();
+    s.queueMax = std::max(m_queue->takeMaxSize(), s.queueDepth);
+    s.sendQueueDepth = int(m_sendQueue.size());
+    s.sendQueueMax = std::max(m_secSendQueueMax, s.sendQueueDepth);
+    const quint64 drops = m_queue->totalDrops();
+    s.drops = int(drops - m_lastDropsTotal);
+    m_lastDropsTotal = drops;
+    s.dropsTotal = drops;
+    s.lateResets = m_secLateResets;
+    s.lateResetsTotal = m_totals.lateResets;
+    s.latenessP50Us = percentile(m_secLateness, 0.50);
+    s.latenessP99Us = percentile(m_secLateness, 0.99);
+    s.latenessMaxUs = m_secLateness.isEmpty() ? 0 : *std::max_element(m_secLateness.begin(), m_secLateness.end());
+    s.enqueueToSendP50Us = percentile(m_secEnqueueToSend, 0.50);
+    s.enqueueToSendP99Us = percentile(m_secEnqueueToSend, 0.99);
+    s.bytesSent = m_secBytes;
+    s.bytesSentTotal = qint64(m_totals.bytesSent);
+    s.bytesToWrite = m_socket ? m_socket->bytesToWrite() : 0;
+    s.pingRttMs = m_lastRttMs;
+    s.missedPongs = m_missedPongs;
+    s.stalledFrames = m_secStalled;
+    s.stalledTotal = m_totals.stalledFrames;
+    s.offThreadWrites = m_shared->offThreadWrites.load();
+    s.idle = m_secMediaFromQueue == 0;
+
+    m_secFrames = m_secComfort = m_secMarks = m_secLateResets = m_secStalled = 0;
+    m_secSendQueueMax = int(m_sendQueue.size());
+    m_secMediaFromQueue = 0;
+    m_secBytes = 0;
+    m_secLateness.clear();
+    m_secEnqueueToSend.clear();
+
+    {
+        std::lock_guard lock(m_shared->mutex);
+        m_shared->lastTelemetry = s;
+    }
+    publishTotals();
+    Q_EMIT telemetry(s);
+    if (m_cfg.printTelemetry) {
+        const QByteArray line = s.toLine().toUtf8() + '\n';
+        std::fputs(line.constData(), stdout);
+        std::fflush(stdout);
+    }
+    if (m_jsonl.isOpen()) {
+        m_jsonl.write(QJsonDocument(s.toJson()).toJson(QJsonDocument::Compact) + '\n');
+        m_jsonl.flush();
+    }
+}
+
+void PacedSender::publishTotals()
+{
+    SenderTotals t = m_totals;
+    t.offThreadWrites = m_shared->offThreadWrites.load();
+    // Whole-run percentiles from the 1 µs histogram (+ the rare overflow samples).
+    if (m_latenessCount > 0) {
+        auto rankValue = [&](double q) -> qint64 {
+            const quint64 rank = std::max<quint64>(1, quint64(q * double(m_latenessCount) + 0.999999));
+            quint64 acc = 0;
+            for (int i = 0; i < m_latenessHistogram.size(); ++i) {
+                acc += m_latenessHistogram[i];
+                if (acc >= rank)
+                    return i;
+            }
+            QVector<qint64> over = m_latenessOverflow;
+            std::sort(over.begin(), over.end());
+            const qsizetype idx = qsizetype(rank - acc) - 1;
+            return over.isEmpty() ? t.latenessMaxUs : over[std::clamp<qsizetype>(idx, 0, over.size() - 1)];
+        };
+        t.latenessP50Us = rankValue(0.50);
+        t.latenessP99Us = rankValue(0.99);
+    }
+    std::lock_guard lock(m_shared->mutex);
+    m_shared->totals = t;
+}
+
+} // namespace pacelab

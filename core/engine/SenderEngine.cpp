@@ -1,0 +1,150 @@
+#include "engine/SenderEngine.h"
+
+#include "engine/PacedSender.h"
+
+#include <QMetaObject>
+
+namespace pacelab {
+
+void SenderEngine::ThreadStopper::operator()(QThread *t) const
+{
+    if (!t)
+        return;
+    t->quit();
+    t->wait();
+    delete t;
+}
+
+SenderEngine::SenderEngine(SenderConfig cfg, QObject *parent)
+    : QObject(parent),
+      m_cfg(std::move(cfg)),
+      m_queue(std::make_unique<TxQueue>(m_cfg.queueCapacity, m_cfg.highWater)),
+      m_shared(std::make_shared<EngineShared>())
+{
+    qRegisterMetaType<pacelab::TelemetrySnapshot>();
+    qRegisterMetaType<pacelab::SenderEngine::State>();
+
+    m_queue->setDropWarnInterval(m_cfg.dropWarnIntervalMs);
+    // Runs on whichever thread dropped; emitting a signal from there is safe (queued to the
+    // receivers' threads).
+    m_queue->setWarningHandler([this](const QString &text) {
+        Q_EMIT logMessage(QStringLiteral("warning"), text);
+    });
+
+    m_thread.reset(new QThread);
+    m_thread->setObjectName(QStringLiteral("pacelab-sender"));
+    m_sender = new PacedSender(m_cfg, m_queue.get(), m_shared);
+    m_sender->moveToThread(m_thread.get());
+    connect(m_thread.get(), &QThread::finished, m_sender, &QObject::deleteLater);
+
+    connect(m_sender, &PacedSender::telemetry, this, &SenderEngine::telemetry);
+    connect(m_sender, &PacedSender::stateChanged, this, &SenderEngine::stateChanged);
+    connect(m_sender, &PacedSender::logMessage, this, &SenderEngine::logMessage);
+    connect(m_sender, &PacedSender::peerMessage, this, &SenderEngine::peerMessage);
+    connect(m_sender, &PacedSender::markSent, this, &SenderEngine::markSent);
+    connect(m_sender, &PacedSender::errorOccurred, this, &SenderEngine::errorOccurred);
+
+    m_thread->start(QThread::TimeCriticalPriority);
+}
+
+SenderEngine::~SenderEngine()
+{
+    // Producers blocked in pushBlocking() must not outlive the queue.
+    m_queue->close();
+    if (m_sender)
+        QMetaObject::invokeMethod(m_sender, &PacedSender::shutdown, Qt::BlockingQueuedConnection);
+    m_queue->setWarningHandler({});
+    m_thread.reset(); // quit + wait; the sender is deleted on its thread as it finishes
+}
+
+void SenderEngine::connectTo(const QUrl &url, const QString &streamSid)
+{
+    m_shared->state.store(Connecting);
+    QMetaObject::invokeMethod(m_sender, [s = m_sender, url, streamSid] { s->connectTo(url, streamSid); },
+                              Qt::QueuedConnection);
+}
+
+void SenderEngine::listen(const QHostAddress &addr, quint16 port)
+{
+    QMetaObject::invokeMethod(m_sender, [s = m_sender, addr, port] { s->listen(addr, port); },
+                              Qt::QueuedConnection);
+}
+
+void SenderEngine::stop()
+{
+    QMetaObject::invokeMethod(m_sender, &PacedSender::stop, Qt::QueuedConnection);
+}
+
+bool SenderEngine::enqueueFrame(QByteArray mulaw160, bool blocking)
+{
+    TxItem item = TxItem::media(std::move(mulaw160));
+    if (blocking)
+        return m_queue->pushBlocking(std::move(item));
+    const auto r = m_queue->pushDropOldest(std::move(item));
+    return r == TxQueue::PushResult::Ok || r == TxQueue::PushResult::DroppedOldest;
+}
+
+void SenderEngine::mark(QString name)
+{
+    m_queue->pushAlways(TxItem::mark(std::move(name)));
+}
+
+void SenderEngine::clear()
+{
+    // Local audio goes at once; the sender thread then empties the send queue and sends
+    // `clear` before it takes anything queued after this call.
+    const int removed = m_queue->clear(true);
+    m_shared->clearRequests.fetch_add(1);
+    QMetaObject::invokeMethod(m_sender, &PacedSender::handleClear, Qt::QueuedConnection);
+    if (removed > 0)
+        Q_EMIT logMessage(QStringLiteral("info"),
+                          QStringLiteral("clear: %1 items removed from the tx queue").arg(removed));
+}
+
+SenderEngine::State SenderEngine::state() const
+{
+    return State(m_shared->state.load());
+}
+
+QString SenderEngine::streamSid() const
+{
+    std::lock_guard lock(m_shared->mutex);
+    return m_shared->streamSid;
+}
+
+quint16 SenderEngine::listeningPort() const
+{
+    return m_shared->listeningPort.load();
+}
+
+TelemetrySnapshot SenderEngine::lastTelemetry() const
+{
+    std::lock_guard lock(m_shared->mutex);
+    return m_shared->lastTelemetry;
+}
+
+SenderTotals SenderEngine::totals() const
+{
+    std::lock_guard lock(m_shared->mutex);
+    return m_shared->totals;
+}
+
+quint64 SenderEngine::offThreadWrites() const
+{
+    return m_shared->offThreadWrites.load();
+}
+
+QString SenderEngine::stateName(State s)
+{
+    switch (s) {
+    case Idle: return QStringLiteral("idle");
+    case Connecting: return QStringLiteral("connecting");
+    case Listening: return QStringLiteral("listening");
+    case Connected: return QStringLiteral("connected");
+    case Closing: return QStringLiteral("closing");
+    case Error: return QStringLiteral("error");
+    }
+    return QStringLiteral("unknown");
+}
+
+} // namespace pacelab
