@@ -321,7 +321,7 @@ ReadResult readFile(const QString &path)
     if (!fi.isFile())
         return fail(QStringLiteral("cannot read '%1': not a regular file").arg(path));
     if (fi.size() > kMaxFileBytes)
-        return fail(QStringLiteral("cannot read '%1': %2 bytes is above the %3-byte (2 GiB) limit for WAV files")
+        return fail(QStringLiteral("cannot read '%1': %2 bytes is above the 2 GiB limit (%3 bytes) for WAV files")
                         .arg(path).arg(fi.size()).arg(kMaxFileBytes));
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
