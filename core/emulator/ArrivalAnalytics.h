@@ -91,13 +91,13 @@ public:
     void reanchor();
     void addFrame(qint64 arrivalUs, qsizetype payloadBytes);
 
-    const ArrivalStats &stats() const { return m_stats; }
+    // Snapshot with the derived figures (p99, drift) brought up to date.
+    ArrivalStats stats() const;
     const Config &config() const { return m_config; }
     bool inBurst() const { return m_inBurst; }
 
 private:
     void finishSpurtFit();
-    void updateDrift();
 
     Config m_config;
     ArrivalStats m_stats;
@@ -112,8 +112,8 @@ private:
     double m_prevNominalMs = 0.0;
 
     // least squares, x = nominal ms, y = actual ms (spurt-relative): per spurt sums, pooled
-    double m_n = 0, m_sx = 0, m_sy = 0, m_sxx = 0, m_sxy = 0;
-    double m_pooledSxx = 0, m_pooledSxy = 0, m_pooledSpanMs = 0;
+    double m_n = 0, m_sx = 0, m_sy = 0, m_sxx = 0, m_sxy = 0, m_lastX = 0;
+    double m_pooledN = 0, m_pooledSxx = 0, m_pooledSxy = 0, m_pooledSpanMs = 0;
 
     double m_deltaSumMs = 0.0;
     QVector<quint32> m_deltaHist; // 0.1 ms bins, 0..2 s

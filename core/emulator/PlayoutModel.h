@@ -33,6 +33,9 @@ struct ClearEvent
 
 struct PlayoutConfig
 {
+    // Jitter buffer: a run of audio starts playing this long after its first frame arrives
+    // (again after each underrun), so arrival jitter up to this much is absorbed.
+    qint64 jitterBufferUs = 40'000;
     qint64 pauseThresholdUs = 2'000'000;
     qint64 silenceHoldUs = 100'000;
     qint64 maxBufferedUs = 600'000'000; // Twilio: 10 minutes
@@ -40,10 +43,12 @@ struct PlayoutConfig
 };
 
 // Twilio's outbound buffer as a model: media is queued in arrival order and played at real
-// time (8000 samples/s) from the moment it arrives; nothing is played ahead or skipped.
+// time (8000 samples/s); nothing is played ahead or skipped. A run of audio starts playing
+// Config::jitterBufferUs after its first frame arrives; "buffered" is all audio not yet played
+// (so a perfectly paced stream shows one frame plus the jitter buffer).
 // - underrun: the buffer ran dry and audio arrived again within Config::pauseThresholdUs (a
-//   gap the caller hears as choppy audio). Longer gaps are pauses (the bot stopped talking),
-//   and gaps right after a clear are neither.
+//   gap the caller hears as choppy audio; its length runs until playback resumes). Longer gaps
+//   are pauses (the bot stopped talking), and gaps right after a clear are neither.
 // - mark: echoed when all audio received before it has been played (at once if the buffer is
 //   empty); clear: empties the buffer, echoes every pending mark at once.
 // - clear→silence: time from a clear until the buffer is empty and stays empty for
@@ -115,11 +120,12 @@ private:
 
     // Audio positions in µs of audio: everything received (minus what clear discarded) vs
     // played. m_playEndUs is the wall time the current buffer would finish playing.
+    // (1 byte of mu-law = 125 µs exactly.)
     qint64 m_receivedUs = 0;
-    qint64 m_receivedRemainderBytes = 0; // sub-µs carry: 1 byte = 125 µs exactly, none needed
-    qint64 m_playEndUs = -1;  // wall time the buffered audio ends; <= now means empty
-    qint64 m_dryAtUs = -1;    // when the buffer last ran dry (for underruns)
+    qint64 m_playStartUs = 0; // wall time the current run starts playing
+    qint64 m_playEndUs = 0;   // wall time the buffered audio ends; < now means empty
     bool m_dryAfterClear = false;
+    qint64 m_lastClearUs = -1;
     qint64 m_maxBufferedUs = 0;
     qint64 m_discardedByClearUs = 0;
     qint64 m_overflowBytes = 0;
