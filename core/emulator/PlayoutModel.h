@@ -82,6 +82,9 @@ public:
 
     qint64 nowUs() const { return m_nowUs; }
     qint64 bufferedUs() const;
+    // When the audio received so far finishes playing (the caller last hears the bot); -1 before
+    // any audio.
+    qint64 audioEndsAtUs() const { return m_started ? m_playEndUs : -1; }
     double bufferedSec() const { return bufferedUs() / 1e6; }
     qint64 maxBufferedUs() const { return m_maxBufferedUs; }
     qint64 receivedAudioUs() const { return m_receivedUs; }

@@ -175,7 +175,8 @@ Q_SIGNALS:
 
 private:
     void onNewConnection();
-    void beginSession(QWebSocket *socket);
+    void wireSocket(QWebSocket *socket);
+    void beginSession();
     void endSession(const QString &reason);
     void onTextMessage(const QString &text);
     void onBinaryMessage(const QByteArray &data);
@@ -184,14 +185,16 @@ private:
     void onTimer();
     void scheduleTimer();
     void sendInboundDue(qint64 nowUs);
-    QByteArray nextCallerFrame();
+    QByteArray nextCallerFrame(qint64 frameUs);
+    void prepareCaller(const CallerAudio &audio);
     void addViolation(int code, const QString &message, qint64 atUs);
-    void emitSecond(int second);
+    void emitSecond(int second, qint64 boundaryUs);
     void advanceTo(qint64 nowUs);
     void updateBargeIn(qint64 nowUs);
     void finishBargeIn(qint64 nowUs);
+    void onMarkEcho(const MarkEcho &echo);
     void sendText(const QByteArray &json);
-    qint64 nowUs() const;
+    static qint64 nowUs();
     void log(const QString &level, const QString &text);
 
     EmulatorOptions m_options;
@@ -200,14 +203,21 @@ private:
     QWebSocketServer *m_server = nullptr;
     QPointer<QWebSocket> m_socket;
     QTimer *m_timer = nullptr;
+    QTimer *m_connectTimer = nullptr;
     QUrl m_botUrl;
+    bool m_clientMode = false;
 
     // session
+    bool m_inSession = false;
     QString m_streamSid;
+    QString m_accountSid;
+    QString m_callSid;
     qint64 m_sessionStartUs = 0;
+    qint64 m_sessionEndUs = -1;
     qint64 m_seq = 0;
     qint64 m_chunk = 0;
     qint64 m_nextFrameUs = 0;
+    qint64 m_inboundFrames = 0;
     qint64 m_lateResets = 0;
     QByteArray m_callerMulaw; // whole PCM source, encoded
     qsizetype m_callerPos = 0;
@@ -215,6 +225,7 @@ private:
     CallerAudio::Kind m_callerKind = CallerAudio::Kind::Silence;
     std::unique_ptr<signal::SineSource> m_tone;
     bool m_stopSent = false;
+    QString m_lastSocketError;
 
     ArrivalAnalytics m_analytics;
     PlayoutModel m_playout;
@@ -226,12 +237,13 @@ private:
     QList<PerSecondRx> m_perSecond;
     int m_nextSecond = 0;
     // counters at the start of the current second
-    int m_secFrames = 0;
-    qint64 m_secBytes = 0;
+    qint64 m_secBytesBase = 0;
     int m_secUnderrunsBase = 0, m_secBurstsBase = 0, m_secViolationsBase = 0, m_secMarksBase = 0;
     QStringList m_markOrder;
     int m_marksReceived = 0;
-    int m_messagesReceived = 0;
+    int m_marksEchoedByClear = 0;
+    int m_clearsReceived = 0;
+    qint64 m_messagesReceived = 0;
     qint64 m_lastMediaUs = -1;
     QByteArray m_recorded;
     bool m_recordTruncated = false;
@@ -242,7 +254,9 @@ private:
     bool m_bargeActive = false;
     QByteArray m_bargeSpeech;
     qsizetype m_bargePos = 0;
-    qint64 m_bargeEndUs = 0;
+    int m_bargeTailMs = 3000;
+    qint64 m_bargeEndUs = -1;
+    qint64 m_bargePlayedAtStartUs = 0;
 };
 
 } // namespace pacelab
