@@ -252,7 +252,8 @@ void TwilioEmulator::wireSocket(QWebSocket *s)
     connect(s, &QWebSocket::textMessageReceived, this, &TwilioEmulator::onTextMessage);
     connect(s, &QWebSocket::binaryMessageReceived, this, &TwilioEmulator::onBinaryMessage);
     connect(s, &QWebSocket::disconnected, this, &TwilioEmulator::onDisconnected);
-    connect(s, &QWebSocket::error, this, &TwilioEmulator::onSocketError);
+    connect(s, &QWebSocket::aboutToClose, this, [this] { m_closing = true; });
+    connect(s, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this, &TwilioEmulator::onSocketError);
 #ifndef QT_NO_SSL
     connect(s, &QWebSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
         QStringList texts;
@@ -368,6 +369,7 @@ void TwilioEmulator::beginSession()
     m_lateResets = 0;
     m_stopSent = false;
     m_lastSocketError.clear();
+    m_closing = false;
     m_analytics = ArrivalAnalytics(m_options.analytics);
     m_analytics.setOriginUs(m_sessionStartUs);
     m_playout = PlayoutModel(m_options.playout);
@@ -693,11 +695,9 @@ void TwilioEmulator::onDisconnected()
         if (m_mode == Mode::Streaming)
             addViolation(twilio::ProtocolError, QStringLiteral("WebSocket protocol error: %1; stream closed (close code %2)").arg(what).arg(code), t);
         reason = QStringLiteral("closed after a protocol error: %1 (close code %2)").arg(what).arg(code);
-    } else if (!m_lastSocketError.isEmpty() && m_socket->error() == QAbstractSocket::RemoteHostClosedError
-               && closeReason.isEmpty() && code != QWebSocketProtocol::CloseCodeNormal) {
-        reason = QStringLiteral("connection dropped by the peer without a close frame (%1)").arg(m_lastSocketError);
-    } else if (!m_lastSocketError.isEmpty() && code != QWebSocketProtocol::CloseCodeNormal) {
-        reason = QStringLiteral("connection lost: %1").arg(m_lastSocketError);
+    } else if (!m_closing) {
+        reason = QStringLiteral("connection dropped by the peer without a close frame%1")
+                     .arg(m_lastSocketError.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(m_lastSocketError));
     } else {
         reason = QStringLiteral("peer closed the WebSocket (%1%2)")
                      .arg(closeCodeText(code), closeReason.isEmpty() ? QString() : QStringLiteral(": ") + closeReason);

@@ -226,6 +226,7 @@ private:
     std::unique_ptr<signal::SineSource> m_tone;
     bool m_stopSent = false;
     QString m_lastSocketError;
+    bool m_closing = false; // a close handshake began (either side); else the TCP link just dropped
 
     ArrivalAnalytics m_analytics;
     PlayoutModel m_playout;
