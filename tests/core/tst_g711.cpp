@@ -24,36 +24,34 @@ QByteArray allPcm16Le()
 
 // Runs sox on `input` with the given input/output type arguments; fails the test if sox is
 // missing or fails (CI installs sox: a missing reference must not look like a pass).
-bool runSox(const QByteArray &input, const QStringList &inArgs, const QStringList &outArgs, QByteArray *output)
+// Returns an empty string on success, else why it failed.
+QString runSox(const QByteArray &input, const QStringList &inArgs, const QStringList &outArgs, QByteArray *output)
 {
     const QString sox = QStandardPaths::findExecutable(QStringLiteral("sox"));
-    if (sox.isEmpty()) {
-        qWarning("sox not found in PATH: it is the independent G.711 reference for this test. "
-                 "Install it (apt-get install sox; scripts/deps.sh lists it).");
-        return false;
-    }
+    if (sox.isEmpty())
+        return QStringLiteral("sox not found in PATH: it is the independent G.711 reference for this test. "
+                              "Install it (apt-get install sox; scripts/deps.sh lists it).");
     QTemporaryDir dir;
     if (!dir.isValid())
-        return false;
+        return QStringLiteral("cannot create a temporary directory");
     const QString in = dir.filePath(QStringLiteral("in.raw"));
     const QString out = dir.filePath(QStringLiteral("out.raw"));
     QFile f(in);
     if (!f.open(QIODevice::WriteOnly) || f.write(input) != input.size())
-        return false;
+        return QStringLiteral("cannot write %1: %2").arg(in, f.errorString());
     f.close();
     QStringList args{QStringLiteral("-D")}; // no dither: the reference must be deterministic
     args << inArgs << in << outArgs << out;
     QProcess p;
     p.start(sox, args);
-    if (!p.waitForFinished(30000) || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0) {
-        qWarning("sox failed: %s", p.readAllStandardError().constData());
-        return false;
-    }
+    if (!p.waitForFinished(30000) || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0)
+        return QStringLiteral("sox %1 failed: %2 %3").arg(args.join(QLatin1Char(' ')), p.errorString(),
+                                                          QString::fromLocal8Bit(p.readAllStandardError()));
     QFile r(out);
     if (!r.open(QIODevice::ReadOnly))
-        return false;
+        return QStringLiteral("sox wrote no output file %1").arg(out);
     *output = r.readAll();
-    return true;
+    return {};
 }
 
 const QStringList kPcmArgs{"-t", "raw", "-r", "8000", "-e", "signed", "-b", "16", "-c", "1"};
@@ -89,8 +87,8 @@ void TestG711::encodeAllInputsMatchSox()
 {
     QFETCH(bool, mu);
     QByteArray ref;
-    QVERIFY2(runSox(allPcm16Le(), kPcmArgs, lawArgs(mu ? "mu-law" : "a-law"), &ref),
-             "sox reference run failed (see warning above)");
+    const QString why = runSox(allPcm16Le(), kPcmArgs, lawArgs(mu ? "mu-law" : "a-law"), &ref);
+    QVERIFY2(why.isEmpty(), qPrintable(why));
     QCOMPARE(ref.size(), 65536);
     int mismatches = 0;
     QString first;
@@ -115,7 +113,8 @@ void TestG711::decodeAllCodesMatchSox()
     for (int c = 0; c < 256; ++c)
         codes.append(char(c));
     QByteArray ref;
-    QVERIFY2(runSox(codes, lawArgs(mu ? "mu-law" : "a-law"), kPcmArgs, &ref), "sox reference run failed (see warning above)");
+    const QString why = runSox(codes, lawArgs(mu ? "mu-law" : "a-law"), kPcmArgs, &ref);
+    QVERIFY2(why.isEmpty(), qPrintable(why));
     QCOMPARE(ref.size(), 512);
     for (int c = 0; c < 256; ++c) {
         const qint16 theirs = qint16(quint16(quint8(ref[2 * c])) | (quint16(quint8(ref[2 * c + 1])) << 8));
