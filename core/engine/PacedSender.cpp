@@ -101,6 +101,8 @@ void PacedSender::setState(SenderEngine::State s, const QString &message)
 void PacedSender::fail(const QString &message)
 {
     resetConnection();
+    // Nothing will send any more: blocked producers must not wait forever.
+    m_queue->close();
     m_telemetryTimer->stop();
     if (m_jsonl.isOpen())
         m_jsonl.close();
@@ -172,6 +174,8 @@ void PacedSender::connectTo(const QUrl &url, const QString &streamSid)
     if (!url.isValid())
         return fail(QStringLiteral("invalid URL '%1': %2").arg(shown, url.errorString()));
     const QString scheme = url.scheme().toLower();
+    if (scheme.isEmpty())
+        return fail(QStringLiteral("URL '%1' has no scheme: use ws:// or wss://").arg(shown));
     if (scheme != QLatin1String("ws") && scheme != QLatin1String("wss"))
         return fail(QStringLiteral("unsupported URL scheme '%1' in '%2': use ws:// or wss://")
                         .arg(url.scheme(), shown));
@@ -328,12 +332,13 @@ void PacedSender::onDisconnected()
     if (!s)
         return;
     QString why;
-    if (!m_lastSocketError.isEmpty())
-        why = m_lastSocketError;
-    else if (m_connectedOnce)
+    if (m_connectedOnce) {
         why = QStringLiteral("connection closed by the peer (%1)").arg(closeText(s));
-    else
-        why = s->errorString();
+        if (!m_lastSocketError.isEmpty())
+            why += QStringLiteral("; ") + m_lastSocketError;
+    } else {
+        why = !m_lastSocketError.isEmpty() ? m_lastSocketError : s->errorString();
+    }
     const bool wasConnected = m_connectedOnce;
     m_socket = nullptr;
     s->disconnect(this);
@@ -370,7 +375,8 @@ void PacedSender::onDisconnected()
         }
         fail(msg);
     } else {
-        // Listen mode: the call ended; wait for the next stream.
+        // Listen mode: the call ended; its audio must not leak into the next stream.
+        m_queue->clear(true);
         Q_EMIT logMessage(QStringLiteral("warning"), why);
         setState(SenderEngine::Listening,
                  QStringLiteral("peer disconnected (%1); waiting for a new connection").arg(why));

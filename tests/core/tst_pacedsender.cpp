@@ -1,0 +1,544 @@
+// SenderEngine / PacedSender over loopback WebSockets written here: pacing, marks, clear, ping,
+// slow reader, peer close, bad URLs, listen mode, stop modes. Timing bounds are generous: the
+// machine is shared and noisy; precision is measured by pacelab-bench pacing, not here.
+#include "engine/PacedSender.h"
+#include "engine/SenderEngine.h"
+#include "twilio/TwilioMessages.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QWebSocket>
+#include <QWebSocketServer>
+#include <QtTest>
+
+#include <atomic>
+#include <thread>
+
+using namespace pacelab;
+
+namespace {
+
+const QString kSid = QStringLiteral("MZ00000000000000000000000000000001");
+
+// A silence frame that still carries its number: mu-law 0xFF and 0x7F both decode to 0.
+QByteArray silenceFrame(int n)
+{
+    QByteArray f(160, char(0xFF));
+    for (int k = 0; k < 12; ++k)
+        if ((n >> k) & 1)
+            f[k] = char(0x7F);
+    return f;
+}
+
+int silenceFrameNo(const QByteArray &f)
+{
+    int n = 0;
+    for (int k = 0; k < 12 && k < f.size(); ++k)
+        if (quint8(f[k]) == 0x7F)
+            n |= 1 << k;
+    return n;
+}
+
+struct Received
+{
+    qint64 ns;
+    twilio::ParseResult parsed;
+};
+
+// The peer: a loopback WebSocket server on the test's thread that records what the bot sends.
+class TestPeer : public QObject
+{
+public:
+    explicit TestPeer(bool sendStart = false) : m_sendStart(sendStart)
+    {
+        QVERIFY(m_server.listen(QHostAddress::LocalHost, 0));
+        connect(&m_server, &QWebSocketServer::newConnection, this, [this] {
+            while (QWebSocket *s = m_server.nextPendingConnection()) {
+                socket = s;
+                ++connections;
+                connect(s, &QWebSocket::textMessageReceived, this, [this](const QString &t) {
+                    messages.append({steadyNowNs(), twilio::parseFromBot(t.toUtf8())});
+                });
+                if (m_sendStart) {
+                    twilio::StartInfo info;
+                    info.streamSid = kSid;
+                    info.accountSid = QStringLiteral("AC00000000000000000000000000000001");
+                    info.callSid = QStringLiteral("CA00000000000000000000000000000001");
+                    s->sendTextMessage(QString::fromUtf8(twilio::encodeConnected()));
+                    s->sendTextMessage(QString::fromUtf8(twilio::encodeStart(info, 1)));
+                }
+            }
+        });
+    }
+    QUrl url() const { return QUrl(QStringLiteral("ws://127.0.0.1:%1/stream").arg(m_server.serverPort())); }
+    int mediaCount() const
+    {
+        int n = 0;
+        for (const auto &m : messages)
+            n += m.parsed.message.event == twilio::Event::Media;
+        return n;
+    }
+
+    QWebSocketServer m_server{QStringLiteral("test-peer"), QWebSocketServer::NonSecureMode};
+    QPointer<QWebSocket> socket;
+    QList<Received> messages;
+    int connections = 0;
+
+private:
+    bool m_sendStart;
+};
+
+SenderConfig fastConfig()
+{
+    SenderConfig cfg;
+    cfg.pingIntervalMs = 0;
+    return cfg;
+}
+
+int countLevel(const QSignalSpy &spy, const QString &level)
+{
+    int n = 0;
+    for (const auto &args : spy)
+        n += args.at(0).toString() == level;
+    return n;
+}
+
+QString joinedLogs(const QSignalSpy &spy)
+{
+    QStringList l;
+    for (const auto &args : spy)
+        l << args.at(0).toString() + QLatin1Char(':') + args.at(1).toString();
+    return l.join(QLatin1String(" | "));
+}
+
+} // namespace
+
+class TestPacedSender final : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void silence250FramesInFiveSeconds();
+    void streamSidLearntFromStart();
+    void marksKeepTheirPlace();
+    void clearEmptiesQueuesAndSendsClear();
+    void pingMeasuresRtt();
+    void slowReaderKeepsMemoryBounded();
+    void peerCloseIsAClearError();
+    void badUrls_data();
+    void badUrls();
+    void listenModeServesTwilio();
+    void stopDrainsOrDiscards();
+    void comfortSilenceWhenIdle();
+    void fixedSleepPacerDrifts();
+    void telemetryLineAndJson();
+};
+
+void TestPacedSender::silence250FramesInFiveSeconds()
+{
+    TestPeer peer;
+    SenderConfig cfg = fastConfig();
+    SenderEngine engine(cfg);
+    QSignalSpy logs(&engine, &SenderEngine::logMessage);
+    QSignalSpy tele(&engine, &SenderEngine::telemetry);
+    engine.connectTo(peer.url(), kSid);
+    QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Connected, 10000);
+
+    // The checklist's end-to-end check: push 250 frames of silence, no warnings.
+    std::thread producer([&] {
+        for (int i = 0; i < 250; ++i)
+            engine.enqueueFrame(silenceFrame(i));
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(peer.mediaCount() >= 250, 20000);
+    producer.join();
+    QTest::qWait(200);
+
+    QCOMPARE(peer.mediaCount(), 250);
+    int expected = 0;
+    for (const auto &m : peer.messages) {
+        QVERIFY2(m.parsed.ok(), qPrintable(m.parsed.detail));
+        QCOMPARE(m.parsed.message.event, twilio::Event::Media);
+        QCOMPARE(m.parsed.message.streamSid, kSid);
+        QCOMPARE(m.parsed.message.payload.size(), 160);
+        QCOMPARE(silenceFrameNo(m.parsed.message.payload), expected++);
+    }
+    const double seconds = double(peer.messages.last().ns - peer.messages.first().ns) / 1e9;
+    QVERIFY2(seconds > 4.0 && seconds < 8.0, qPrintable(QString::number(seconds)));
+    QCOMPARE(countLevel(logs, QStringLiteral("warning")), 0);
+    QCOMPARE(countLevel(logs, QStringLiteral("error")), 0);
+    QCOMPARE(engine.queue()->totalDrops(), 0u);
+    QCOMPARE(engine.offThreadWrites(), 0u);
+    QTRY_VERIFY_WITH_TIMEOUT(engine.totals().framesSent == 250, 3000);
+    // Some full second carried about 50 frames.
+    bool sawFull = false;
+    for (const auto &args : tele)
+        sawFull |= args.at(0).value<TelemetrySnapshot>().framesSent >= 40;
+    QVERIFY(sawFull);
+    QVERIFY(engine.totals().latenessMaxUs >= 0);
+}
+
+void TestPacedSender::streamSidLearntFromStart()
+{
+    TestPeer peer(/*sendStart=*/true);
+    SenderEngine engine(fastConfig());
+    QSignalSpy peerMsgs(&engine, &SenderEngine::peerMessage);
+    engine.connectTo(peer.url());
+    QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Connected, 10000);
+    QCOMPARE(engine.streamSid(), kSid);
+    QTRY_VERIFY(peerMsgs.size() >= 2); // connected + start, handed to the application
+    for (int i = 0; i < 5; ++i)
+        QVERIFY(engine.enqueueFrame(silenceFrame(i)));
+    QTRY_COMPARE_WITH_TIMEOUT(peer.mediaCount(), 5, 5000);
+    QCOMPARE(peer.messages.first().parsed.message.streamSid, kSid);
+}
+
+void TestPacedSender::marksKeepTheirPlace()
+{
+    TestPeer peer;
+    SenderEngine engine(fastConfig());
+    QSignalSpy marks(&engine, &SenderEngine::markSent);
+    // Queued before the connection: the order is fixed by the queue, not by timing.
+    for (int i = 0; i < 10; ++i)
+        engine.enqueueFrame(silenceFrame(i), false);
+    engine.mark(QStringLiteral("m1"));
+    for (int i = 10; i < 20; ++i)
+        engine.enqueueFrame(silenceFrame(i), false);
+    engine.mark(QStringLiteral("m2"));
+    engine.connectTo(peer.url(), kSid);
+    QTRY_COMPARE_WITH_TIMEOUT(peer.messages.size(), 22, 10000);
+    QStringList order;
+    for (const auto &m : peer.messages) {
+        QVERIFY2(m.parsed.ok(), qPrintable(m.parsed.detail));
+        if (m.parsed.message.event == twilio::Event::Mark)
+            order << m.parsed.message.markName;
+        else
+            order << QString::number(silenceFrameNo(m.parsed.message.payload));
+    }
+    QCOMPARE(order.indexOf(QStringLiteral("m1")), 10);
+    QCOMPARE(order.indexOf(QStringLiteral("m2")), 21);
+    QCOMPARE(order.at(9), QStringLiteral("9"));
+    QCOMPARE(order.at(11), QStringLiteral("10"));
+    QTRY_COMPARE(marks.size(), 2);
+    QCOMPARE(marks.at(0).at(0).toString(), QStringLiteral("m1"));
+}
+
+void TestPacedSender::clearEmptiesQueuesAndSendsClear()
+{
+    TestPeer peer;
+    SenderEngine engine(fastConfig());
+    engine.connectTo(peer.url(), kSid);
+    QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Connected, 10000);
+    for (int i = 0; i < 100; ++i)
+        QVERIFY(engine.enqueueFrame(silenceFrame(i), false));
+    QTRY_VERIFY_WITH_TIMEOUT(peer.mediaCount() >= 5, 10000);
+    engine.clear();
+    QCOMPARE(engine.queue()->size(), 0); // the tx queue is empty at once
+    for (int i = 500; i < 505; ++i)
+        engine.enqueueFrame(silenceFrame(i), false); // the answer after the barge-in
+    QTRY_VERIFY_WITH_TIMEOUT(peer.mediaCount() >= 10 && !peer.messages.isEmpty()
+                                 && peer.messages.last().parsed.message.event == twilio::Event::Media
+                                 && silenceFrameNo(peer.messages.last().parsed.message.payload) == 504,
+                             10000);
+    int clearAt = -1;
+    for (int i = 0; i < peer.messages.size(); ++i) {
+        if (peer.messages[i].parsed.message.event == twilio::Event::Clear) {
+            QCOMPARE(clearAt, -1); // exactly one
+            clearAt = i;
+            QCOMPARE(peer.messages[i].parsed.message.streamSid, kSid);
+        }
+    }
+    QVERIFY(clearAt > 0);
+    // Everything after the clear is the new answer, in order; nothing of the old speech.
+    QCOMPARE(peer.messages.size() - clearAt - 1, 5);
+    for (int i = 0; i < 5; ++i)
+        QCOMPARE(silenceFrameNo(peer.messages[clearAt + 1 + i].parsed.message.payload), 500 + i);
+    QVERIFY(peer.mediaCount() < 100);
+    QTRY_COMPARE(engine.totals().clearsSent, 1u);
+}
+
+void TestPacedSender::pingMeasuresRtt()
+{
+    TestPeer peer;
+    SenderConfig cfg = fastConfig();
+    cfg.pingIntervalMs = 300;
+    SenderEngine engine(cfg);
+    engine.connectTo(peer.url(), kSid);
+    QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Connected, 10000);
+    // The peer's Qt socket answers pings by itself (as Twilio does); the RTT shows in telemetry.
+    QTRY_VERIFY_WITH_TIMEOUT(engine.lastTelemetry().pingRttMs >= 0, 10000);
+    QVERIFY(engine.lastTelemetry().pingRttMs < 5000);
+    QCOMPARE(engine.lastTelemetry().missedPongs, 0);
+    QVERIFY(engine.lastTelemetry().idle); // nothing queued: idle seconds
+}
+
+void TestPacedSender::slowReaderKeepsMemoryBounded()
+{
+    TestPeer peer;
+    SenderConfig cfg = fastConfig();
+    // Big frames at a fast clock so the kernel's socket buffers fill within seconds.
+    cfg.frameIntervalUs = 2000;
+    cfg.queueCapacity = 30;
+    cfg.highWater = 30;
+    cfg.sendQueueCapacity = 20;
+    cfg.maxBytesToWrite = 64 * 1024;
+    cfg.dropWarnIntervalMs = 500;
+    SenderEngine engine(cfg);
+    engine.connectTo(peer.url(), kSid);
+    QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Connected, 10000);
+    QTRY_VERIFY(peer.socket);
+
+    // The peer stops reading: this thread (the peer's) processes no events for a while, and
+    // a real-time producer keeps pushing with drop-oldest.
+    const QByteArray big(16000, char(0xFF));
+    QElapsedTimer t;
+    t.start();
+    int maxQueue = 0;
+    while (t.elapsed() < 6000) {
+        engine.queue()->pushDropOldest(TxItem::media(big));
+        maxQueue = std::max(maxQueue, engine.queue()->size());
+        QThread::usleep(1500);
+        if (engine.totals().stalledFrames > 50 && t.elapsed() > 3000)
+            break;
+    }
+    const SenderTotals tot = engine.totals();
+    qInfo("slow reader: stalled=%llu drops=%llu maxBytesToWrite=%lld maxSendQueue=%d maxQueue=%d",
+          tot.stalledFrames, engine.queue()->totalDrops(), tot.maxBytesToWrite, tot.maxSendQueue, maxQueue);
+    QVERIFY(tot.stalledFrames > 0);
+    QVERIFY(engine.queue()->totalDrops() > 0);
+    QVERIFY(maxQueue <= cfg.queueCapacity);
+    QVERIFY(tot.maxSendQueue <= cfg.sendQueueCapacity);
+    const qint64 oneMessage = 16000 * 4 / 3 + 200;
+    QVERIFY2(tot.maxBytesToWrite <= cfg.maxBytesToWrite + oneMessage, qPrintable(QString::number(tot.maxBytesToWrite)));
+
+    // The peer reads again: the stream goes on.
+    const int before = peer.mediaCount();
+    QTRY_VERIFY_WITH_TIMEOUT(peer.mediaCount() > before, 10000);
+    QCOMPARE(engine.state(), SenderEngine::Connected);
+    QCOMPARE(engine.offThreadWrites(), 0u);
+}
+
+void TestPacedSender::peerCloseIsAClearError()
+{
+    TestPeer peer;
+    SenderEngine engine(fastConfig());
+    QSignalSpy errors(&engine, &SenderEngine::errorOccurred);
+    engine.connectTo(peer.url(), kSid);
+    QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Connected, 10000);
+    for (int i = 0; i < 50; ++i)
+        engine.enqueueFrame(silenceFrame(i), false);
+    QTRY_VERIFY_WITH_TIMEOUT(peer.mediaCount() >= 3, 10000);
+    peer.socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("call ended"));
+    QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Error, 10000);
+    QTRY_VERIFY(!errors.isEmpty());
+    const QString msg = errors.last().at(0).toString();
+    QVERIFY2(msg.contains(QLatin1String("closed by the peer")) && msg.contains(QLatin1String("call ended")),
+             qPrintable(msg));
+    // Producers are not left hanging.
+    QVERIFY(!engine.enqueueFrame(silenceFrame(0), true));
+}
+
+void TestPacedSender::badUrls_data()
+{
+    QTest::addColumn<QString>("url");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("http") << "http://127.0.0.1:80/" << "unsupported URL scheme 'http'";
+    QTest::newRow("no host") << "ws:///stream" << "has no host";
+    QTest::newRow("garbage") << "::not a url::" << "URL";
+    QTest::newRow("no scheme") << "127.0.0.1:8080" << "use ws:// or wss://";
+    QTest::newRow("refused") << "ws://127.0.0.1:1/" << "cannot connect to";
+    QTest::newRow("port 0") << "ws://127.0.0.1:0/" << "port 0";
+}
+
+void TestPacedSender::badUrls()
+{
+    QFETCH(QString, url);
+    QFETCH(QString, expected);
+    SenderEngine engine(fastConfig());
+    QSignalSpy errors(&engine, &SenderEngine::errorOccurred);
+    engine.connectTo(QUrl(url), kSid);
+    QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Error, 15000);
+    QTRY_VERIFY(!errors.isEmpty());
+    const QString msg = errors.first().at(0).toString();
+    QVERIFY2(!msg.isEmpty() && msg.contains(expected), qPrintable(msg));
+}
+
+void TestPacedSender::listenModeServesTwilio()
+{
+    SenderEngine engine(fastConfig());
+    QSignalSpy peerMsgs(&engine, &SenderEngine::peerMessage);
+    engine.listen(QHostAddress::LocalHost, 0);
+    QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Listening, 10000);
+    QVERIFY(engine.listeningPort() > 0);
+    for (int i = 0; i < 10; ++i)
+        engine.enqueueFrame(silenceFrame(i), false);
+
+    // The test plays Twilio: connect, send connected + start, read what the bot sends.
+    QWebSocket twilio;
+    QList<QByteArray> got;
+    connect(&twilio, &QWebSocket::textMessageReceived, this, [&](const QString &t) { got << t.toUtf8(); });
+    twilio.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(engine.listeningPort())));
+    QTRY_COMPARE_WITH_TIMEOUT(twilio.state(), QAbstractSocket::ConnectedState, 10000);
+    QTest::qWait(100);
+    QCOMPARE(engine.state(), SenderEngine::Listening); // no streamSid yet: nothing is sent
+    QVERIFY(got.isEmpty());
+    twilio::StartInfo info;
+    info.streamSid = kSid;
+    info.accountSid = QStringLiteral("AC00000000000000000000000000000001");
+    info.callSid = QStringLiteral("CA00000000000000000000000000000001");
+    twilio.sendTextMessage(QString::fromUtf8(twilio::encodeConnected()));
+    twilio.sendTextMessage(QString::fromUtf8(twilio::encodeStart(info, 1)));
+    QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Connected, 10000);
+    QCOMPARE(engine.streamSid(), kSid);
+    QTRY_COMPARE_WITH_TIMEOUT(got.size(), 10, 10000);
+    for (int i = 0; i < got.size(); ++i) {
+        const auto r = twilio::parseFromBot(got[i], kSid);
+        QVERIFY2(r.ok(), qPrintable(r.detail));
+        QCOMPARE(silenceFrameNo(r.message.payload), i);
+    }
+    // A mark echo from Twilio reaches the application.
+    twilio.sendTextMessage(QString::fromUtf8(twilio::encodeMarkEcho(kSid, 2, QStringLiteral("m1"))));
+    QTRY_VERIFY(!peerMsgs.isEmpty() && peerMsgs.last().at(0).toByteArray().contains("m1"));
+    // The call ends: back to listening, ready for the next stream.
+    twilio.close();
+    QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Listening, 10000);
+    QVERIFY(engine.streamSid().isEmpty());
+}
+
+void TestPacedSender::stopDrainsOrDiscards()
+{
+    {
+        TestPeer peer;
+        SenderEngine engine(fastConfig()); // Drain is the default
+        engine.connectTo(peer.url(), kSid);
+        QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Connected, 10000);
+        for (int i = 0; i < 30; ++i)
+            engine.enqueueFrame(silenceFrame(i), false);
+        engine.stop();
+        QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Idle, 10000);
+        QCOMPARE(peer.mediaCount(), 30);
+        QTRY_VERIFY(!peer.socket || peer.socket->state() != QAbstractSocket::ConnectedState);
+    }
+    {
+        TestPeer peer;
+        SenderConfig cfg = fastConfig();
+        cfg.stopMode = SenderConfig::StopMode::Discard;
+        SenderEngine engine(cfg);
+        engine.connectTo(peer.url(), kSid);
+        QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Connected, 10000);
+        for (int i = 0; i < 100; ++i)
+            engine.enqueueFrame(silenceFrame(i), false);
+        QTRY_VERIFY_WITH_TIMEOUT(peer.mediaCount() >= 2, 5000);
+        engine.stop();
+        QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Idle, 10000);
+        QTest::qWait(200);
+        QVERIFY(peer.mediaCount() < 100);
+        QCOMPARE(engine.queue()->size(), 0);
+    }
+    {
+        // Destroying a streaming engine joins its thread cleanly.
+        TestPeer peer;
+        auto engine = std::make_unique<SenderEngine>(fastConfig());
+        engine->connectTo(peer.url(), kSid);
+        QTRY_COMPARE_WITH_TIMEOUT(engine->state(), SenderEngine::Connected, 10000);
+        for (int i = 0; i < 100; ++i)
+            engine->enqueueFrame(silenceFrame(i), false);
+        QThread *t = engine->senderThread();
+        QVERIFY(t->isRunning());
+        engine.reset();
+    }
+}
+
+void TestPacedSender::comfortSilenceWhenIdle()
+{
+    TestPeer peer;
+    SenderConfig cfg = fastConfig();
+    cfg.comfortSilence = true;
+    SenderEngine engine(cfg);
+    QSignalSpy tele(&engine, &SenderEngine::telemetry);
+    engine.connectTo(peer.url(), kSid);
+    QTRY_VERIFY_WITH_TIMEOUT(peer.mediaCount() >= 60, 10000);
+    for (const auto &m : peer.messages)
+        QCOMPARE(m.parsed.message.payload, QByteArray(160, char(0xFF)));
+    QTRY_VERIFY_WITH_TIMEOUT(!tele.isEmpty(), 5000);
+    const auto s = tele.last().at(0).value<TelemetrySnapshot>();
+    QVERIFY(s.idle);
+    QCOMPARE(s.comfortFrames, s.framesSent);
+}
+
+void TestPacedSender::fixedSleepPacerDrifts()
+{
+    TestPeer peer;
+    SenderConfig cfg = fastConfig();
+    cfg.pacing = SenderConfig::Pacing::FixedSleep;
+    SenderEngine engine(cfg);
+    engine.connectTo(peer.url(), kSid);
+    QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Connected, 10000);
+    for (int i = 0; i < 60; ++i)
+        engine.enqueueFrame(silenceFrame(i), false);
+    QTRY_COMPARE_WITH_TIMEOUT(peer.mediaCount(), 60, 15000);
+    for (int i = 0; i < 60; ++i)
+        QCOMPARE(silenceFrameNo(peer.messages[i].parsed.message.payload), i);
+    // A relative sleep can only fall behind the grid.
+    QTRY_VERIFY_WITH_TIMEOUT(engine.totals().framesSent == 60, 3000);
+    QVERIFY2(engine.totals().finalDriftUs > 0, qPrintable(QString::number(engine.totals().finalDriftUs)));
+}
+
+void TestPacedSender::telemetryLineAndJson()
+{
+    TelemetrySnapshot s;
+    s.framesSent = 50;
+    s.queueDepth = 6;
+    s.drops = 0;
+    s.latenessP99Us = 85;
+    QVERIFY2(s.toLine().startsWith(QLatin1String("[TX] fps=50 q=6 drops=0 late=0 p99=85us")),
+             qPrintable(s.toLine()));
+    s.idle = true;
+    s.pingRttMs = 12;
+    s.dropsTotal = 7;
+    const auto back = TelemetrySnapshot::fromJson(s.toJson());
+    QCOMPARE(back.framesSent, 50);
+    QCOMPARE(back.queueDepth, 6);
+    QCOMPARE(back.latenessP99Us, 85);
+    QCOMPARE(back.pingRttMs, 12);
+    QCOMPARE(back.dropsTotal, 7u);
+    QVERIFY(back.idle);
+
+    // JSONL file: one object per second.
+    QTemporaryDir dir;
+    TestPeer peer;
+    SenderConfig cfg = fastConfig();
+    cfg.telemetryJsonlPath = dir.filePath(QStringLiteral("tx.jsonl"));
+    {
+        SenderEngine engine(cfg);
+        engine.connectTo(peer.url(), kSid);
+        QTRY_VERIFY_WITH_TIMEOUT(engine.lastTelemetry().secondIndex >= 1, 10000);
+        engine.stop();
+        QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Idle, 10000);
+    }
+    QFile f(cfg.telemetryJsonlPath);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const auto lines = f.readAll().split('\n');
+    int objects = 0;
+    for (const auto &l : lines) {
+        if (l.isEmpty())
+            continue;
+        QJsonParseError err;
+        const auto doc = QJsonDocument::fromJson(l, &err);
+        QVERIFY2(err.error == QJsonParseError::NoError && doc.isObject(), l.constData());
+        QVERIFY(doc.object().contains(QLatin1String("fps")));
+        ++objects;
+    }
+    QVERIFY(objects >= 2);
+
+    // An unwritable path is a clear error, not a crash.
+    SenderConfig bad = fastConfig();
+    bad.telemetryJsonlPath = QStringLiteral("/nonexistent-dir/x/tx.jsonl");
+    SenderEngine engine(bad);
+    QSignalSpy errors(&engine, &SenderEngine::errorOccurred);
+    engine.connectTo(peer.url(), kSid);
+    QTRY_VERIFY_WITH_TIMEOUT(!errors.isEmpty(), 10000);
+    QVERIFY(errors.first().at(0).toString().contains(QLatin1String("cannot open telemetry file")));
+}
+
+QTEST_GUILESS_MAIN(TestPacedSender)
+#include "tst_pacedsender.moc"
