@@ -172,7 +172,7 @@ void PacedSender::connectTo(const QUrl &url, const QString &streamSid)
         return fail(QStringLiteral("invalid sender configuration: ") + cfgError);
     const QString shown = url.toDisplayString();
     if (!url.isValid())
-        return fail(QStringLiteral("invalid URL '%1': %2").arg(shown, url.errorString()));
+        return fail(QStringLiteral("invalid URL: %1").arg(url.errorString()));
     const QString scheme = url.scheme().toLower();
     if (scheme.isEmpty())
         return fail(QStringLiteral("URL '%1' has no scheme: use ws:// or wss://").arg(shown));

@@ -344,7 +344,8 @@ void TestPacedSender::badUrls_data()
     QTest::newRow("http") << "http://127.0.0.1:80/" << "unsupported URL scheme 'http'";
     QTest::newRow("no host") << "ws:///stream" << "has no host";
     QTest::newRow("garbage") << "::not a url::" << "URL";
-    QTest::newRow("no scheme") << "127.0.0.1:8080" << "use ws:// or wss://";
+    QTest::newRow("colon path") << "127.0.0.1:8080" << "invalid URL";
+    QTest::newRow("no scheme") << "example.invalid/stream" << "has no scheme";
     QTest::newRow("refused") << "ws://127.0.0.1:1/" << "cannot connect to";
     QTest::newRow("port 0") << "ws://127.0.0.1:0/" << "port 0";
 }
