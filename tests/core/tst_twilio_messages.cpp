@@ -338,6 +338,10 @@ void TestTwilioMessages::botErrors_data()
     row("raw mulaw bytes", QByteArray(160, char(0xff)), a, ParseError::InvalidJson, 31951, "invalid JSON");
     row("invalid utf8", QByteArray("{\"event\":\"mark\",\"streamSid\":\"MZa\",\"mark\":{\"name\":\"\xff\xfe\"}}"), a,
         ParseError::InvalidJson, 31951, "invalid JSON");
+    row("nesting bomb", "{\"event\":\"clear\",\"streamSid\":\"MZa\",\"x\":" + QByteArray(100000, '[') , a,
+        ParseError::InvalidJson, 31951, "invalid JSON");
+    row("deep unexpected", "{\"event\":\"clear\",\"streamSid\":\"MZa\",\"x\":" + QByteArray(500, '[')
+                               + QByteArray(500, ']') + "}", a, ParseError::UnexpectedField, 31951, "'x' in clear");
     row("array", R"([{"event":"clear","streamSid":"MZa"}])", a, ParseError::NotAnObject, 31951, "array");
     row("number", "42", a, ParseError::NotAnObject, 31951, "JSON number, not an object");
     row("string", R"("media")", a, ParseError::NotAnObject, 31951, "JSON string, not an object");
