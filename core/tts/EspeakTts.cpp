@@ -17,6 +17,8 @@ namespace {
 std::mutex g_mutex;
 bool g_initialized = false;
 int g_sampleRate = 0;
+// The voice espeak has loaded now; loading one reads files, so skip it when unchanged.
+QString g_loadedVoice;
 
 // Where the synth callback sends audio during the current (synchronous) synthesis.
 struct ActiveSynthesis
@@ -147,10 +149,13 @@ bool EspeakTts::setVoice(const QString &name, QString *error)
         return false;
     // Try it now so a bad name fails here, not at the next synthesis.
     const espeak_ng_STATUS status = espeak_ng_SetVoiceByName(name.toUtf8().constData());
-    if (status != ENS_OK)
+    if (status != ENS_OK) {
+        g_loadedVoice.clear(); // unknown state after a failed load
         return setError(error, QStringLiteral("unknown espeak-ng voice '%1' (%2); try a language code such as "
                                               "'en-us' or 'de' (see voices())")
                                    .arg(name, statusText(status)));
+    }
+    g_loadedVoice = name;
     m_voice = name;
     return true;
 }
@@ -191,9 +196,14 @@ bool EspeakTts::synthesizeStreaming(const QString &text, const ChunkSink &sink, 
         return false;
 
     // The engine is shared: put this instance's voice and rate in place for this text.
-    espeak_ng_STATUS status = espeak_ng_SetVoiceByName(m_voice.toUtf8().constData());
-    if (status != ENS_OK)
-        return setError(error, QStringLiteral("espeak-ng voice '%1': %2").arg(m_voice, statusText(status)));
+    espeak_ng_STATUS status = ENS_OK;
+    if (g_loadedVoice != m_voice) {
+        g_loadedVoice.clear();
+        status = espeak_ng_SetVoiceByName(m_voice.toUtf8().constData());
+        if (status != ENS_OK)
+            return setError(error, QStringLiteral("espeak-ng voice '%1': %2").arg(m_voice, statusText(status)));
+        g_loadedVoice = m_voice;
+    }
     status = espeak_ng_SetParameter(espeakRATE, m_rate, 0);
     if (status != ENS_OK)
         return setError(error, QStringLiteral("espeak-ng rate %1: %2").arg(m_rate).arg(statusText(status)));

@@ -197,7 +197,7 @@ public:
         if (!require(o, key, path, QJsonValue::Double, &v))
             return false;
         const double d = v.toDouble();
-        if (d != static_cast<double>(static_cast<int>(d)) || d < 0 || d > 1e9)
+        if (!(d >= 0 && d <= 1e9) || d != static_cast<double>(static_cast<int>(d)))
             return fail(ParseError::WrongType,
                         QStringLiteral("%1 must be a non-negative integer, got %2").arg(path).arg(d));
         *out = static_cast<int>(d);
