@@ -22,6 +22,11 @@
 #ifdef Q_OS_LINUX
 #include <sys/prctl.h>
 #endif
+#ifdef Q_OS_UNIX
+#include <pthread.h>
+#include <sched.h>
+#include <cstring>
+#endif
 
 namespace pacelab {
 
@@ -67,6 +72,21 @@ void PacedSender::ensureThreadSetup()
 #ifdef Q_OS_LINUX
     // Default timer slack (50 µs) would be added to every precise sleep of this thread.
     prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+#endif
+#ifdef Q_OS_UNIX
+    if (m_cfg.realtimePriority > 0) {
+        sched_param sp{};
+        sp.sched_priority = m_cfg.realtimePriority;
+        const int rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+        if (rc == 0)
+            Q_EMIT logMessage(QStringLiteral("info"),
+                              QStringLiteral("sender thread runs SCHED_FIFO priority %1").arg(m_cfg.realtimePriority));
+        else
+            Q_EMIT logMessage(QStringLiteral("warning"),
+                              QStringLiteral("real-time priority %1 refused (%2); the sender runs at normal priority")
+                                  .arg(m_cfg.realtimePriority)
+                                  .arg(QString::fromLocal8Bit(strerror(rc))));
+    }
 #endif
     m_clockTimer = new QTimer(this);
     m_clockTimer->setSingleShot(true);
@@ -118,6 +138,7 @@ void PacedSender::resetConnection()
     m_reconnectTimer->stop();
     m_pingOutstanding = false;
     m_sendQueue.clear();
+    m_prepared.clear();
     if (m_socket) {
         QWebSocket *s = m_socket;
         m_socket = nullptr;
@@ -346,8 +367,9 @@ void PacedSender::onDisconnected()
     stopClock();
     m_pingTimer->stop();
     m_pingOutstanding = false;
-    const int lost = int(m_sendQueue.size());
+    const int lost = int(m_sendQueue.size() + m_prepared.size());
     m_sendQueue.clear();
+    m_prepared.clear();
     m_connectedOnce = false;
     m_lastSocketError.clear();
     {
@@ -488,8 +510,8 @@ void PacedSender::armTimer()
 void PacedSender::preciseWaitUntil(Clock::time_point t)
 {
     // The event loop brought us within wakeLeadUs; sleep on an absolute deadline for all but the
-    // last ~100 µs (the kernel wakes late by tens of µs), then spin.
-    const auto sleepUntil = t - microseconds(100);
+    // last spinUs (the kernel wakes a sleeper late by tens of µs, more in a VM), then spin.
+    const auto sleepUntil = t - microseconds(m_cfg.spinUs);
     if (Clock::now() < sleepUntil) {
 #ifdef Q_OS_UNIX
         const auto ns = duration_cast<nanoseconds>(sleepUntil.time_since_epoch()).count();
@@ -520,26 +542,35 @@ void PacedSender::onClockTimer()
         armTimer(); // the event loop woke us early
         return;
     }
-    const bool work = m_cfg.comfortSilence || !m_queue->isEmpty() || !m_sendQueue.empty()
+    // Pop and encode now, before the precise wait, so the deadline only costs the hand-off.
+    if (m_prepared.empty() && !sendQueueFull())
+        prepareNext();
+    const bool work = !m_prepared.empty() || !m_sendQueue.empty()
                       || m_shared->clearRequests.load() != m_clearsHandled;
-    // An idle slot needs no precision: do not burn the spin on it.
+    // An idle slot needs no precision: do not burn the wait on it.
     if (work && remaining > nanoseconds(0))
         preciseWaitUntil(m_deadline);
     tickAbsolute();
+}
+
+bool PacedSender::sendQueueFull() const
+{
+    return m_cfg.sendQueueCapacity > 0 && int(m_sendQueue.size()) >= m_cfg.sendQueueCapacity;
 }
 
 void PacedSender::tickAbsolute()
 {
     processClearRequests();
     const qint64 intervalUs = m_cfg.frameIntervalUs;
-    const auto now = Clock::now();
-    const bool stalled = m_cfg.sendQueueCapacity > 0 && int(m_sendQueue.size()) >= m_cfg.sendQueueCapacity;
-    if (stalled) {
+    if (sendQueueFull()) {
         ++m_secStalled;
         ++m_totals.stalledFrames;
     } else {
-        releaseOneFrame(m_deadline, now);
+        if (m_prepared.empty())
+            prepareNext(); // audio that arrived during the wait
+        releasePrepared(m_deadline);
     }
+    const auto now = Clock::now();
     if (now - m_deadline > microseconds(intervalUs * m_cfg.maxLateFrames)) {
         // Too late to catch up without a burst longer than the bound: restart the grid here.
         ++m_secLateResets;
@@ -558,14 +589,13 @@ void PacedSender::tickFixedSleep()
     // Deliberately naive: send, then wait one interval from *now*. Every timer delay and every
     // send's cost add up, so the stream falls behind the 20 ms grid.
     processClearRequests();
-    const auto now = Clock::now();
     const auto slot = m_gridAnchor + microseconds(m_cfg.frameIntervalUs * qint64(m_gridSlots));
-    const bool stalled = m_cfg.sendQueueCapacity > 0 && int(m_sendQueue.size()) >= m_cfg.sendQueueCapacity;
-    if (stalled) {
+    if (sendQueueFull()) {
         ++m_secStalled;
         ++m_totals.stalledFrames;
     } else {
-        releaseOneFrame(slot, now);
+        prepareNext();
+        releasePrepared(slot);
     }
     ++m_gridSlots;
     finishStopIfDrained();
@@ -573,27 +603,22 @@ void PacedSender::tickFixedSleep()
         m_clockTimer->start(int(m_cfg.frameIntervalUs / 1000));
 }
 
-void PacedSender::enqueueMark(const TxItem &item)
+void PacedSender::prepareMark(const TxItem &item)
 {
     Outgoing o;
     o.json = twilio::encodeMark(m_streamSid, item.markName);
     o.markName = item.markName;
     o.enqueuedNs = item.enqueuedNs;
-    m_sendQueue.push_back(std::move(o));
+    m_prepared.push_back(std::move(o));
 }
 
-void PacedSender::flushLeadingMarks()
+void PacedSender::prepareNext()
 {
-    while (auto m = m_queue->tryPopMark())
-        enqueueMark(*m);
-}
-
-bool PacedSender::releaseOneFrame(Clock::time_point slot, Clock::time_point now)
-{
-    Q_UNUSED(now);
+    // Marks ahead of the next frame, the frame (or comfort silence), then the marks right behind
+    // it: a mark leaves with the audio it follows.
     std::optional<TxItem> item = m_queue->tryPop();
     while (item.has_value() && item->kind == TxItem::Mark) {
-        enqueueMark(*item);
+        prepareMark(*item);
         item = m_queue->tryPop();
     }
     Outgoing o;
@@ -601,37 +626,52 @@ bool PacedSender::releaseOneFrame(Clock::time_point slot, Clock::time_point now)
     if (item) {
         o.json = twilio::encodeMedia(m_streamSid, item->payload);
         o.enqueuedNs = item->enqueuedNs;
-        ++m_secMediaFromQueue;
     } else if (m_cfg.comfortSilence) {
         static const QByteArray silence(kFrameBytes, char(0xFF)); // mu-law silence
         o.json = twilio::encodeMedia(m_streamSid, silence);
         o.comfort = true;
     } else {
-        pumpSendQueue(); // marks alone
-        return false;
+        return; // marks alone, if any
     }
-    m_sendQueue.push_back(std::move(o));
-    flushLeadingMarks(); // marks right behind this frame go with it
+    m_prepared.push_back(std::move(o));
+    while (auto m = m_queue->tryPopMark())
+        prepareMark(*m);
+}
+
+bool PacedSender::releasePrepared(Clock::time_point slot)
+{
+    if (m_prepared.empty())
+        return false;
+    bool hasMedia = false;
+    bool fromQueue = false;
+    for (auto &o : m_prepared) {
+        hasMedia |= o.isMedia;
+        fromQueue |= o.isMedia && !o.comfort;
+        m_sendQueue.push_back(std::move(o));
+    }
+    m_prepared.clear();
     m_secSendQueueMax = std::max(m_secSendQueueMax, int(m_sendQueue.size()));
     m_totals.maxSendQueue = std::max(m_totals.maxSendQueue, int(m_sendQueue.size()));
-
-    // Lateness: the moment the frame is handed to the writer, against its slot on the grid.
-    const auto release = Clock::now();
-    const qint64 lateUs = duration_cast<microseconds>(release - slot).count();
-    m_secLateness.append(lateUs);
-    if (lateUs >= 0 && lateUs < kHistogramUs)
-        ++m_latenessHistogram[int(lateUs)];
-    else if (lateUs < 0)
-        ++m_latenessHistogram[0];
-    else if (m_latenessOverflow.size() < kMaxOverflowSamples)
-        m_latenessOverflow.append(lateUs);
-    ++m_latenessCount;
-    m_totals.latenessMaxUs = std::max(m_totals.latenessMaxUs, lateUs);
-    m_totals.finalDriftUs = duration_cast<microseconds>(
-                                release - (m_gridAnchor + microseconds(m_cfg.frameIntervalUs * qint64(m_gridSlots))))
-                                .count();
+    if (hasMedia) {
+        if (fromQueue)
+            ++m_secMediaFromQueue;
+        // Lateness: the moment the frame is handed to the writer, against its slot on the grid.
+        const auto release = Clock::now();
+        const qint64 lateUs = duration_cast<microseconds>(release - slot).count();
+        m_secLateness.append(lateUs);
+        if (lateUs < kHistogramUs)
+            ++m_latenessHistogram[int(std::max<qint64>(0, lateUs))];
+        else if (m_latenessOverflow.size() < kMaxOverflowSamples)
+            m_latenessOverflow.append(lateUs);
+        ++m_latenessCount;
+        m_totals.latenessMaxUs = std::max(m_totals.latenessMaxUs, lateUs);
+        m_totals.finalDriftUs =
+            duration_cast<microseconds>(
+                release - (m_gridAnchor + microseconds(m_cfg.frameIntervalUs * qint64(m_gridSlots))))
+                .count();
+    }
     pumpSendQueue();
-    return true;
+    return hasMedia;
 }
 
 void PacedSender::pumpSendQueue()
@@ -685,8 +725,9 @@ bool PacedSender::processClearRequests()
     if (requested == m_clearsHandled)
         return false;
     m_clearsHandled = requested;
-    const int dropped = int(m_sendQueue.size());
+    const int dropped = int(m_sendQueue.size() + m_prepared.size());
     m_sendQueue.clear();
+    m_prepared.clear();
     if (m_streaming && m_socket && m_socket->state() == QAbstractSocket::ConnectedState) {
         writeText(twilio::encodeClear(m_streamSid));
         ++m_totals.clearsSent;
@@ -719,11 +760,13 @@ void PacedSender::stop()
     if (m_cfg.stopMode == SenderConfig::StopMode::Discard || !m_streaming) {
         m_queue->clear(true);
         m_sendQueue.clear();
+        m_prepared.clear();
         closeSocket(QStringLiteral("stopped"));
         return;
     }
     m_drainStarted = Clock::now();
-    setState(SenderEngine::Closing, QStringLiteral("draining %1 queued items").arg(m_queue->size() + int(m_sendQueue.size())));
+    setState(SenderEngine::Closing, QStringLiteral("draining %1 queued items")
+                                        .arg(m_queue->size() + int(m_sendQueue.size() + m_prepared.size())));
     finishStopIfDrained();
 }
 
@@ -731,13 +774,15 @@ void PacedSender::finishStopIfDrained()
 {
     if (!m_stopping || !m_socket || !m_streaming)
         return;
-    const bool drained = m_queue->isEmpty() && m_sendQueue.empty() && m_socket->bytesToWrite() == 0;
+    const bool drained = m_queue->isEmpty() && m_prepared.empty() && m_sendQueue.empty()
+                         && m_socket->bytesToWrite() == 0;
     const bool timedOut = Clock::now() - m_drainStarted > milliseconds(m_cfg.drainTimeoutMs);
     if (!drained && !timedOut)
         return;
     if (!drained) {
-        const int left = m_queue->clear(true) + int(m_sendQueue.size());
+        const int left = m_queue->clear(true) + int(m_sendQueue.size() + m_prepared.size());
         m_sendQueue.clear();
+        m_prepared.clear();
         Q_EMIT logMessage(QStringLiteral("warning"),
                           QStringLiteral("drain timed out after %1 ms; %2 items discarded").arg(m_cfg.drainTimeoutMs).arg(left));
     }
@@ -804,6 +849,7 @@ void PacedSender::shutdown()
     m_queue->close();
     m_queue->clear(true);
     m_sendQueue.clear();
+    m_prepared.clear();
     stopClock();
     m_pingTimer->stop();
     m_reconnectTimer->stop();

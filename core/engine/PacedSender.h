@@ -18,6 +18,7 @@
 #include <chrono>
 #include <deque>
 #include <mutex>
+#include <vector>
 
 class QWebSocket;
 class QWebSocketServer;
@@ -98,9 +99,10 @@ private:
     void preciseWaitUntil(Clock::time_point t);
     void tickAbsolute();
     void tickFixedSleep();
-    bool releaseOneFrame(Clock::time_point slot, Clock::time_point now); // false: nothing
-    void enqueueMark(const TxItem &item);
-    void flushLeadingMarks();
+    bool sendQueueFull() const;
+    void prepareNext();                              // pop + encode the next slot's traffic
+    void prepareMark(const TxItem &item);
+    bool releasePrepared(Clock::time_point slot);    // hand it to the writer; false: no audio
     void pumpSendQueue();
     bool writeText(const QByteArray &json);
     bool processClearRequests();
@@ -142,6 +144,8 @@ private:
     quint64 m_gridSlots = 0; // slots elapsed since m_gridAnchor (sent, idle or stalled)
     Clock::time_point m_drainStarted{};
 
+    // Popped and encoded ahead of the deadline (one frame plus the marks around it).
+    std::vector<Outgoing> m_prepared;
     // Send queue: clock -> socket writer.
     std::deque<Outgoing> m_sendQueue;
     quint64 m_clearsHandled = 0;

@@ -21,6 +21,10 @@ QString SenderConfig::validate() const
         return QStringLiteral("max late frames must be 1..1000, got %1").arg(maxLateFrames);
     if (wakeLeadUs < 0 || wakeLeadUs > 20000)
         return QStringLiteral("wake lead must be 0..20000 us, got %1").arg(wakeLeadUs);
+    if (spinUs < 0 || spinUs > wakeLeadUs)
+        return QStringLiteral("spin time must be 0..wake lead (%1) us, got %2").arg(wakeLeadUs).arg(spinUs);
+    if (realtimePriority < 0 || realtimePriority > 99)
+        return QStringLiteral("real-time priority must be 0..99 (0 = off), got %1").arg(realtimePriority);
     if (pingIntervalMs < 0)
         return QStringLiteral("ping interval must be >= 0 ms (0 = off), got %1").arg(pingIntervalMs);
     if (maxBytesToWrite < 1024)

@@ -34,6 +34,14 @@ struct SenderConfig
     Pacing pacing = Pacing::AbsoluteDeadline;
     // How long before a deadline the event loop wakes the sender, which then waits precisely.
     int wakeLeadUs = 2000;
+    // The last part of that wait is a spin (a sleeping thread wakes tens to hundreds of µs late,
+    // more in a VM); the rest is clock_nanosleep(TIMER_ABSTIME).
+    int spinUs = 300;
+    // 1..99: run the sender thread SCHED_FIFO at this priority (needs CAP_SYS_NICE or an
+    // rtprio limit; refused -> a warning and normal priority). 0 = normal scheduling. On a
+    // loaded machine this is what keeps the clock on time: no user-space trick beats the
+    // scheduler.
+    int realtimePriority = 0;
 
     int pingIntervalMs = 15000; // 0 = off
     // Socket write back-pressure: the writer stops handing frames to the socket while
