@@ -552,7 +552,12 @@ void BlockAnalyzer::findStalls()
         for (size_t k = i; k <= j; ++k)
             if (s[k].fps < s[w].fps)
                 w = k;
-        if (len >= 2 || s[w].fps <= 25) {
+        // One second is enough when it is deep, or when the queue overflowed meanwhile: a
+        // blocked loop also blocks its own telemetry, so one line may stand for several seconds.
+        bool overflowed = false;
+        for (size_t k = i; k <= j; ++k)
+            overflowed = overflowed || (full(k) && dropsOf(k) > 0);
+        if (len >= 2 || s[w].fps <= 25 || overflowed) {
             ++runs;
             seconds += len;
             for (size_t k = i; k <= j; ++k) {
@@ -591,7 +596,8 @@ void BlockAnalyzer::findStalls()
         "the transmit loop stopped taking frames although audio was queued: the WebSocket write "
         "blocked (the peer or a proxy reads too slowly, or the network stalled), or the send task "
         "was blocked (a synchronous call, a long GC pause or a CPU-starved event loop in the "
-        "same thread/loop as the sender).");
+        "same thread/loop as the sender). A blocked loop also delays its own telemetry, so one "
+        "line may cover several seconds.");
     d.fix = QStringLiteral(
         "keep the sender alone on its thread/loop and never block it (no synchronous TTS/HTTP "
         "calls there); bound the socket's write buffer and log bytesToWrite to tell a slow peer "

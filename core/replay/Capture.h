@@ -1,0 +1,134 @@
+#pragma once
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+
+#include <memory>
+#include <optional>
+
+class QIODevice;
+
+// Capture files: one session as JSON Lines (docs/capture-format.md). The first line is a
+// header {"type":"pacelab-capture","version":1,...}; then one record per WebSocket message sent
+// or received and one per telemetry second. The reader also accepts Twilio-style JSON Lines
+// dumps of media events as bots log them (with or without timestamps).
+namespace pacelab::capture {
+
+constexpr int kFormatVersion = 1;
+constexpr const char *kHeaderType = "pacelab-capture";
+
+enum class Dir { Out, In };     // out = bot -> Twilio (the paced path), in = Twilio -> bot
+enum class MsgKind { Text, Binary };
+
+struct Record
+{
+    enum class Type { Header, Message, TxTelemetry, RxSecond, Event };
+    Type type = Type::Message;
+    qint64 lineNo = 0; // where it was read (0 when built in memory)
+    qint64 tUs = 0;    // steady-clock µs (monotonic; only differences matter)
+    // Message
+    Dir dir = Dir::Out;
+    MsgKind kind = MsgKind::Text;
+    QByteArray data;   // text: the message as sent (UTF-8 JSON); binary: the raw bytes
+    // Header, TxTelemetry, RxSecond, Event: the record's fields (without type / t_us)
+    QJsonObject fields;
+
+    static Record message(qint64 tUs, Dir dir, MsgKind kind, const QByteArray &data);
+    QJsonObject toJson() const;
+    QByteArray toLine() const; // compact JSON + '\n'
+    bool operator==(const Record &o) const;
+};
+
+QString dirName(Dir d);
+QString typeName(Record::Type t);
+
+// steady_clock now in µs: the clock every capture timestamp uses.
+qint64 steadyNowUs();
+
+// Thread-safe: the sender thread, the emulator and the UI may all record into one writer.
+// Lines are buffered and flushed at least once per second (and on telemetry records, close).
+class CaptureWriter
+{
+public:
+    CaptureWriter();
+    ~CaptureWriter(); // closes
+    CaptureWriter(const CaptureWriter &) = delete;
+    CaptureWriter &operator=(const CaptureWriter &) = delete;
+
+    // Writes the header at once. headerExtra adds fields (source, streamSid, config...).
+    bool open(const QString &path, const QJsonObject &headerExtra = {});
+    bool open(QIODevice *device, const QJsonObject &headerExtra = {}); // not owned; must be open
+    bool isOpen() const;
+    void close();
+    void flush();
+
+    // tUs < 0 = now (steadyNowUs()).
+    void recordMessage(Dir dir, MsgKind kind, const QByteArray &data, qint64 tUs = -1);
+    void recordTxTelemetry(const QJsonObject &snapshot, qint64 tUs = -1); // TelemetrySnapshot::toJson()
+    void recordRxSecond(const QJsonObject &perSecond, qint64 tUs = -1);   // PerSecondRx::toJson()
+    void recordEvent(const QString &name, const QString &text = {}, qint64 tUs = -1);
+    void record(const Record &r); // any record (tUs as given)
+
+    qint64 recordsWritten() const;
+    qint64 recordsLost() const; // after a write error
+    QString errorString() const;
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+struct ReadError
+{
+    qint64 lineNo = 0;
+    QString message; // "line 12: field 'dir' must be \"out\" or \"in\", got \"up\""
+};
+
+struct ReadOptions
+{
+    bool stopOnError = false;  // false: skip bad lines (each reported), true: stop at the first
+    int maxErrorsKept = 100;   // all are counted, the first ones kept
+    int maxLineBytes = 8 * 1024 * 1024;
+};
+
+// Streams records from a PaceLab capture or a Twilio-style dump. open() sniffs the format.
+class CaptureReader
+{
+public:
+    enum class Format { Unknown, PaceLab, TwilioDump };
+
+    explicit CaptureReader(ReadOptions options = ReadOptions());
+    ~CaptureReader();
+    CaptureReader(const CaptureReader &) = delete;
+    CaptureReader &operator=(const CaptureReader &) = delete;
+
+    bool open(const QString &path);
+    bool open(QIODevice *device); // not owned; must be open
+    Format format() const;
+    QJsonObject header() const; // PaceLab: the header's fields; dump: {"type":"twilio-dump"}
+
+    // Next record (the header is not returned). nullopt at the end, on a fatal error, or at
+    // the first bad line with stopOnError.
+    std::optional<Record> next();
+
+    bool atEnd() const;
+    QString fatalError() const;          // unusable input (not a capture, newer version, I/O)
+    QList<ReadError> errors() const;     // bad lines (first maxErrorsKept)
+    qint64 errorCount() const;
+    qint64 linesRead() const;
+    qint64 bytesRead() const;
+    qint64 totalBytes() const;           // -1 unknown (pipe)
+    // Twilio dumps: how many messages got no timestamp and were placed 20 ms after the
+    // previous one in their direction.
+    qint64 assumedTimings() const;
+    QString notes() const;               // human text on assumptions made
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace pacelab::capture

@@ -1,0 +1,489 @@
+#include "Replay.h"
+
+#include "audio/G711.h"
+#include "audio/Resampler.h"
+#include "twilio/TwilioMessages.h"
+
+#include <QBuffer>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+
+#include <algorithm>
+#include <limits>
+#include <cmath>
+
+namespace pacelab::replay {
+
+namespace {
+
+void appendCapped(QByteArray &audio, const QByteArray &payload, qint64 cap, bool &truncated)
+{
+    if (truncated)
+        return;
+    if (audio.size() + payload.size() > cap) {
+        truncated = true;
+        return;
+    }
+    audio += payload;
+}
+
+LoadResult loadWav(const QString &path)
+{
+    LoadResult res;
+    const wav::ReadResult w = wav::readFile(path);
+    if (!w.ok) {
+        res.error = QStringLiteral("%1: not a usable WAV file: %2").arg(path, w.error);
+        return res;
+    }
+    res.ok = true;
+    res.call.source = LoadedCall::Source::Wav;
+    res.call.path = path;
+    res.call.wavPcm = w.pcm;
+    res.call.wavInfo = w.info;
+    res.call.notes << QStringLiteral("a WAV has audio but no message timing: it can be re-sent, used as the caller "
+                                     "or exported, not analysed for pacing");
+    return res;
+}
+
+LoadResult loadRecords(capture::CaptureReader &reader, const LoadOptions &opt, const QString &path)
+{
+    LoadResult res;
+    LoadedCall &c = res.call;
+    c.path = path;
+    c.source = reader.format() == capture::CaptureReader::Format::PaceLab ? LoadedCall::Source::Capture
+                                                                           : LoadedCall::Source::TwilioDump;
+    c.header = reader.header();
+    qint64 lastOutT = std::numeric_limits<qint64>::min();
+    qint64 reordered = 0;
+    qint64 nextProgress = 1 << 20;
+    while (std::optional<capture::Record> r = reader.next()) {
+        if (opt.progress && reader.bytesRead() >= nextProgress) {
+            opt.progress(reader.bytesRead(), reader.totalBytes());
+            nextProgress = reader.bytesRead() + (1 << 20);
+        }
+        if (r->type == capture::Record::Type::TxTelemetry) {
+            if (c.txTelemetry.size() < opt.maxTelemetryRecords) {
+                QJsonObject o = r->fields;
+                o.insert(QStringLiteral("t_us"), r->tUs);
+                c.txTelemetry.append(o);
+            }
+            continue;
+        }
+        if (r->type == capture::Record::Type::RxSecond) {
+            if (c.rxSeconds.size() < opt.maxTelemetryRecords) {
+                QJsonObject o = r->fields;
+                o.insert(QStringLiteral("t_us"), r->tUs);
+                c.rxSeconds.append(o);
+            }
+            continue;
+        }
+        if (r->type != capture::Record::Type::Message)
+            continue;
+        if (c.originUs < 0 || r->tUs < c.originUs)
+            c.originUs = r->tUs;
+        c.lastUs = std::max(c.lastUs, r->tUs);
+        if (r->dir == capture::Dir::In) {
+            ++c.inMessages;
+            if (r->kind != capture::MsgKind::Text)
+                continue;
+            const twilio::ParseResult p = twilio::parseFromTwilio(r->data);
+            if (!p.ok())
+                continue;
+            if (p.message.event == twilio::Event::Media)
+                appendCapped(c.inAudio, p.message.payload, opt.maxAudioBytesPerDirection, c.inAudioTruncated);
+            else if (p.message.event == twilio::Event::Start && c.streamSid.isEmpty())
+                c.streamSid = p.message.start.streamSid.isEmpty() ? p.message.streamSid : p.message.start.streamSid;
+            continue;
+        }
+        ++c.outMessages;
+        OutEvent ev;
+        // Writers on several threads may log a hair out of order: the model needs time to move
+        // forward, so such a message is placed at the previous one's time (and counted).
+        ev.tUs = r->tUs;
+        if (ev.tUs < lastOutT) {
+            ev.tUs = lastOutT;
+            ++reordered;
+        }
+        lastOutT = ev.tUs;
+        if (r->kind == capture::MsgKind::Binary) {
+            const twilio::ParseResult p = twilio::binaryFrameFromBot(r->data.size());
+            ev.type = OutEvent::Type::Binary;
+            ev.code = p.twilioCode;
+            ev.detail = p.detail;
+            c.out.append(ev);
+            continue;
+        }
+        // Not checking the streamSid: a dump may come from any stream.
+        const twilio::ParseResult p = twilio::parseFromBot(r->data);
+        if (!p.ok()) {
+            ev.type = OutEvent::Type::Invalid;
+            ev.code = p.twilioCode != twilio::NoError ? p.twilioCode : int(twilio::InvalidMessage);
+            ev.detail = QStringLiteral("line %1: %2").arg(r->lineNo).arg(p.detail);
+            c.out.append(ev);
+            continue;
+        }
+        if (c.streamSid.isEmpty())
+            c.streamSid = p.message.streamSid;
+        switch (p.message.event) {
+        case twilio::Event::Media:
+            ev.type = OutEvent::Type::Media;
+            ev.bytes = int(p.message.payload.size());
+            appendCapped(c.outAudio, p.message.payload, opt.maxAudioBytesPerDirection, c.outAudioTruncated);
+            break;
+        case twilio::Event::Mark:
+            ev.type = OutEvent::Type::Mark;
+            ev.name = p.message.markName;
+            break;
+        case twilio::Event::Clear:
+            ev.type = OutEvent::Type::Clear;
+            break;
+        default:
+            ev.type = OutEvent::Type::Other;
+            break;
+        }
+        c.out.append(ev);
+    }
+    if (!reader.fatalError().isEmpty()) {
+        res.error = reader.fatalError();
+        return res;
+    }
+    c.errors = reader.errors();
+    c.errorCount = reader.errorCount();
+    if (!reader.notes().isEmpty())
+        c.notes << reader.notes();
+    if (reordered > 0)
+        c.notes << QStringLiteral("%1 outbound message(s) were recorded slightly out of time order and were kept in file order").arg(reordered);
+    if (c.outAudioTruncated || c.inAudioTruncated)
+        c.notes << QStringLiteral("audio kept only up to %1 s per direction").arg(opt.maxAudioBytesPerDirection / kTwilioRate);
+    if (c.errorCount > 0)
+        c.notes << QStringLiteral("%1 bad line(s) skipped (first: %2)").arg(c.errorCount).arg(c.errors.value(0).message);
+    if (c.outMessages == 0 && c.inMessages == 0) {
+        res.error = c.errorCount > 0 ? QStringLiteral("no usable messages: %1 bad line(s), first: %2").arg(c.errorCount).arg(c.errors.value(0).message)
+                                     : QStringLiteral("the file holds no WebSocket messages");
+        return res;
+    }
+    res.ok = true;
+    return res;
+}
+
+QString ms(double v, int prec = 1)
+{
+    return QString::number(v, 'f', prec);
+}
+
+} // namespace
+
+LoadResult loadCall(const QString &path, const LoadOptions &options)
+{
+    QFile f(path);
+    if (f.open(QIODevice::ReadOnly)) {
+        const QByteArray head = f.peek(12);
+        if (head.startsWith("RIFF") || head.startsWith("RIFX") || head.startsWith("RF64"))
+            return loadWav(path);
+        f.close();
+    }
+    capture::CaptureReader reader(options.read);
+    if (!reader.open(path)) {
+        LoadResult res;
+        res.error = reader.fatalError();
+        return res;
+    }
+    return loadRecords(reader, options, path);
+}
+
+LoadResult loadCall(QIODevice *device, const LoadOptions &options)
+{
+    capture::CaptureReader reader(options.read);
+    if (!reader.open(device)) {
+        LoadResult res;
+        res.error = reader.fatalError();
+        return res;
+    }
+    return loadRecords(reader, options, QString());
+}
+
+Analysis analyze(const LoadedCall &call, ArrivalAnalytics::Config analyticsConfig, PlayoutModel::Config playoutConfig)
+{
+    Analysis a;
+    a.notes = call.notes;
+    ArrivalAnalytics analytics(analyticsConfig);
+    PlayoutModel playout(playoutConfig);
+    const qint64 origin = call.originUs >= 0 ? call.originUs : 0;
+    analytics.setOriginUs(origin);
+    bool discarding = false;
+    int nextSecond = 0;
+    qint64 secBytesBase = 0;
+    int secUnderrunsBase = 0, secBurstsBase = 0, secViolationsBase = 0, secMarksBase = 0;
+    auto addViolation = [&](int code, const QString &msg, qint64 t) {
+        ++a.violationCount;
+        a.violationsByCode[code]++;
+        if (a.violations.size() < 200) {
+            Violation v;
+            v.code = code;
+            v.message = msg;
+            v.timeUs = t;
+            v.sessionSec = (t - origin) / 1e6;
+            a.violations.append(v);
+        }
+    };
+    // The per-second report sees the buffer at each second's boundary, like the emulator.
+    auto advanceTo = [&](qint64 t) {
+        while (t >= origin + qint64(nextSecond + 1) * 1'000'000) {
+            const qint64 boundary = origin + qint64(nextSecond + 1) * 1'000'000;
+            playout.advance(boundary);
+            const ArrivalStats &st = analytics.stats();
+            if (a.perSecond.size() < 3600) {
+                PerSecondRx rx;
+                rx.second = nextSecond;
+                rx.fps = st.fpsPerSecond.value(nextSecond, 0);
+                rx.bytes = st.bytes - secBytesBase;
+                rx.bufferedSec = playout.bufferedSec();
+                rx.jitterMs = st.jitterMs;
+                rx.underrunsTotal = playout.underrunCount();
+                rx.underrunsInSecond = rx.underrunsTotal - secUnderrunsBase;
+                rx.burstsTotal = st.burstCount;
+                rx.burstsInSecond = st.burstCount - secBurstsBase;
+                rx.violationsTotal = a.violationCount;
+                rx.violationsInSecond = a.violationCount - secViolationsBase;
+                rx.marksEchoedInSecond = playout.marksEchoed() - secMarksBase;
+                a.perSecond.append(rx);
+            }
+            secBytesBase = st.bytes;
+            secUnderrunsBase = playout.underrunCount();
+            secBurstsBase = st.burstCount;
+            secViolationsBase = a.violationCount;
+            secMarksBase = playout.marksEchoed();
+            ++nextSecond;
+        }
+        playout.advance(t);
+    };
+
+    for (const OutEvent &ev : call.out) {
+        advanceTo(ev.tUs);
+        switch (ev.type) {
+        case OutEvent::Type::Media:
+            if (!playout.feed(ev.tUs, ev.bytes)) {
+                ++a.mediaDiscardedFrames;
+                if (!discarding)
+                    addViolation(twilio::MediaDiscarded, QStringLiteral("media discarded: more than %1 s of audio buffered")
+                                                             .arg(playoutConfig.maxBufferedUs / 1'000'000), ev.tUs);
+                discarding = true;
+                break;
+            }
+            discarding = false;
+            analytics.addFrame(ev.tUs, ev.bytes);
+            break;
+        case OutEvent::Type::Mark:
+            ++a.marksSent;
+            playout.mark(ev.tUs, ev.name);
+            break;
+        case OutEvent::Type::Clear:
+            ++a.clears;
+            analytics.reanchor();
+            playout.clear(ev.tUs);
+            break;
+        case OutEvent::Type::Invalid:
+        case OutEvent::Type::Binary:
+            addViolation(ev.code, ev.detail, ev.tUs);
+            break;
+        case OutEvent::Type::Other:
+            break;
+        }
+    }
+    // Let what is buffered play out (marks still pending are echoed then).
+    if (!call.out.isEmpty())
+        playout.advance(call.out.last().tUs + playout.bufferedUs() + 1);
+
+    a.stats = analytics.stats();
+    a.playout = playout.toJson();
+    a.underruns = playout.underrunCount();
+    a.underrunTotalUs = playout.underrunTotalUs();
+    a.maxBufferedSec = playout.maxBufferedUs() / 1e6;
+    a.pauses = playout.pauseCount();
+    a.marksEchoed = playout.marksEchoed();
+
+    // Verdicts, in the order an engineer should read them.
+    const ArrivalStats &s = a.stats;
+    auto problem = [&](const QString &t) { a.verdicts << QStringLiteral("problem: ") + t; a.problems = true; };
+    auto warning = [&](const QString &t) { a.verdicts << QStringLiteral("warning: ") + t; };
+    if (!call.hasTiming()) {
+        a.verdicts << QStringLiteral("info: a WAV has no timing to analyse");
+        return a;
+    }
+    if (s.frames == 0) {
+        warning(QStringLiteral("no outbound media in the recording"));
+    } else {
+        double sum = 0;
+        int n = 0;
+        for (int i = 1; i + 1 < s.fpsPerSecond.size(); ++i)
+            if (s.fpsPerSecond[i] > 0) {
+                sum += s.fpsPerSecond[i];
+                ++n;
+            }
+        const double meanFps = n ? sum / n : 0.0;
+        if (s.nonStandardFrames > 0)
+            problem(QStringLiteral("%1 of %2 frames are not 160 B (first at frame %3)")
+                        .arg(s.nonStandardFrames).arg(s.frames).arg(s.firstNonStandardFrame));
+        if (s.burstCount > 0)
+            problem(QStringLiteral("%1 burst(s): audio arrived faster than real time (first at %2 s, %3 frames, %4 ms ahead)")
+                        .arg(s.burstCount)
+                        .arg(ms(s.bursts.isEmpty() ? 0 : (s.bursts.first().startUs - origin) / 1e6, 2))
+                        .arg(s.bursts.isEmpty() ? 0 : s.bursts.first().frames)
+                        .arg(ms(s.bursts.isEmpty() ? 0 : s.bursts.first().excessMs, 0)));
+        if (a.underruns > 0)
+            problem(QStringLiteral("%1 underrun(s): the caller heard %2 ms of gaps mid-speech")
+                        .arg(a.underruns).arg(ms(a.underrunTotalUs / 1000.0, 0)));
+        if (s.driftValid && std::abs(s.driftPpm) >= 5000)
+            problem(QStringLiteral("drift %1 ppm (%2 ms over the stream): the sender's clock is %3 than real time")
+                        .arg(ms(s.driftPpm, 0), ms(s.driftMs), s.driftPpm < 0 ? QStringLiteral("slower") : QStringLiteral("faster")));
+        if (s.deltaMaxMs > 100)
+            warning(QStringLiteral("largest gap between frames %1 ms (at frame %2)").arg(ms(s.deltaMaxMs)).arg(s.deltaMaxFrame));
+        if (s.jitterMaxMs > 10)
+            warning(QStringLiteral("jitter up to %1 ms").arg(ms(s.jitterMaxMs)));
+        if (a.maxBufferedSec > 2.0)
+            warning(QStringLiteral("up to %1 s buffered at Twilio: barge-in will be late unless the bot sends clear").arg(ms(a.maxBufferedSec, 2)));
+        if (n > 0 && std::abs(meanFps - 50.0) > 1.0 && s.burstCount == 0)
+            warning(QStringLiteral("%1 fps on average while sending").arg(ms(meanFps)));
+        if (!a.problems && a.verdicts.isEmpty())
+            a.verdicts << QStringLiteral("ok: %1 frames at %2 fps, jitter %3 ms, no bursts, no underruns")
+                              .arg(s.frames).arg(ms(meanFps)).arg(ms(s.jitterMs, 2));
+    }
+    if (a.violationCount > 0) {
+        QStringList codes;
+        for (auto it = a.violationsByCode.cbegin(); it != a.violationsByCode.cend(); ++it)
+            codes << QStringLiteral("%1 x%2").arg(it.key()).arg(it.value());
+        problem(QStringLiteral("%1 message(s) Twilio would reject (%2); first: %3")
+                    .arg(a.violationCount).arg(codes.join(QStringLiteral(", ")), a.violations.value(0).message));
+    }
+    if (a.marksSent > a.marksEchoed)
+        warning(QStringLiteral("%1 of %2 marks never echoed").arg(a.marksSent - a.marksEchoed).arg(a.marksSent));
+    return a;
+}
+
+QJsonObject Analysis::toJson() const
+{
+    QJsonObject o;
+    o[QStringLiteral("arrival")] = stats.toJson();
+    o[QStringLiteral("playout")] = playout;
+    o[QStringLiteral("underruns")] = underruns;
+    o[QStringLiteral("underrunTotalMs")] = underrunTotalUs / 1000.0;
+    o[QStringLiteral("maxBufferedSec")] = maxBufferedSec;
+    o[QStringLiteral("marks")] = QJsonObject{{QStringLiteral("sent"), marksSent}, {QStringLiteral("echoed"), marksEchoed}};
+    o[QStringLiteral("clears")] = clears;
+    QJsonObject v;
+    v[QStringLiteral("total")] = violationCount;
+    QJsonObject byCode;
+    for (auto it = violationsByCode.cbegin(); it != violationsByCode.cend(); ++it)
+        byCode[QString::number(it.key())] = it.value();
+    v[QStringLiteral("byCode")] = byCode;
+    QJsonArray list;
+    for (const Violation &x : violations)
+        list.append(x.toJson());
+    v[QStringLiteral("list")] = list;
+    o[QStringLiteral("violations")] = v;
+    o[QStringLiteral("mediaDiscardedFrames")] = mediaDiscardedFrames;
+    QJsonArray secs;
+    for (const PerSecondRx &rx : perSecond)
+        secs.append(rx.toJson());
+    o[QStringLiteral("perSecond")] = secs;
+    o[QStringLiteral("verdicts")] = QJsonArray::fromStringList(verdicts);
+    o[QStringLiteral("notes")] = QJsonArray::fromStringList(notes);
+    o[QStringLiteral("problems")] = problems;
+    return o;
+}
+
+QString Analysis::toText() const
+{
+    const ArrivalStats &s = stats;
+    QStringList l;
+    l << QStringLiteral("Outbound: %1 media frames (%2 s of audio), %3 spurt(s)")
+             .arg(s.frames).arg(ms(s.audioMs / 1000.0, 2)).arg(s.spurts);
+    l << QStringLiteral("Delta min/mean/max/p99 %1/%2/%3/%4 ms (max at frame %5); jitter %6 ms (max %7)")
+             .arg(ms(s.deltaMinMs), ms(s.deltaMeanMs), ms(s.deltaMaxMs), ms(s.deltaP99Ms))
+             .arg(s.deltaMaxFrame)
+             .arg(ms(s.jitterMs, 2), ms(s.jitterMaxMs, 2));
+    l << QStringLiteral("Skew now %1 ms, worst %2 ms; drift %3")
+             .arg(ms(s.skewMs), ms(s.skewMaxMs),
+                  s.driftValid ? QStringLiteral("%1 ppm (%2 ms)").arg(ms(s.driftPpm, 0), ms(s.driftMs)) : QStringLiteral("n/a"));
+    l << QStringLiteral("Twilio buffer: max %1 s; underruns %2 (%3 ms); pauses %4; bursts %5")
+             .arg(ms(maxBufferedSec, 2)).arg(underruns).arg(ms(underrunTotalUs / 1000.0, 0)).arg(pauses).arg(s.burstCount);
+    QStringList sizes;
+    for (auto it = s.sizeHistogram.cbegin(); it != s.sizeHistogram.cend(); ++it)
+        sizes << QStringLiteral("%1 B x%2").arg(it.key() < 0 ? QStringLiteral("other") : QString::number(it.key())).arg(it.value());
+    l << QStringLiteral("Payload sizes: %1").arg(sizes.isEmpty() ? QStringLiteral("-") : sizes.join(QStringLiteral(", ")));
+    l << QStringLiteral("Marks %1 sent, %2 echoed; clears %3; violations %4").arg(marksSent).arg(marksEchoed).arg(clears).arg(violationCount);
+    for (const QString &n : notes)
+        l << QStringLiteral("Note: ") + n;
+    l << QString();
+    for (const QString &v : verdicts)
+        l << v;
+    return l.join(QLatin1Char('\n')) + QLatin1Char('\n');
+}
+
+QByteArray mulawAudio(const LoadedCall &call, capture::Dir dir, QString *error)
+{
+    if (call.source != LoadedCall::Source::Wav)
+        return dir == capture::Dir::Out ? call.outAudio : call.inAudio;
+    const PcmBuffer pcm = pcmAudio(call, dir);
+    if (pcm.samples.isEmpty() && call.wavPcm.frames() > 0 && error)
+        *error = QStringLiteral("cannot convert %1 Hz x%2 to 8 kHz mono").arg(call.wavPcm.sampleRate).arg(call.wavPcm.channels);
+    return g711::encodeMulaw(pcm.samples.constData(), pcm.samples.size());
+}
+
+PcmBuffer pcmAudio(const LoadedCall &call, capture::Dir dir)
+{
+    PcmBuffer out;
+    out.sampleRate = kTwilioRate;
+    out.channels = 1;
+    if (call.source == LoadedCall::Source::Wav) {
+        const PcmBuffer &in = call.wavPcm;
+        if (in.sampleRate == kTwilioRate && in.channels == 1)
+            return in;
+        Resampler rs(in.sampleRate, in.channels, kTwilioRate);
+        if (!rs.isValid())
+            return out;
+        out.samples = rs.process(in.samples.constData(), in.frames());
+        out.samples += rs.flush();
+        return out;
+    }
+    const QByteArray &mu = dir == capture::Dir::Out ? call.outAudio : call.inAudio;
+    out.samples.resize(mu.size());
+    if (!mu.isEmpty())
+        g711::decodeMulaw(mu, out.samples.data());
+    return out;
+}
+
+bool exportWav(const LoadedCall &call, capture::Dir dir, const QString &path, wav::Encoding encoding, QString *error)
+{
+    if (call.source == LoadedCall::Source::Wav)
+        return wav::writeFile(path, call.wavPcm, encoding, error);
+    const QByteArray &mu = dir == capture::Dir::Out ? call.outAudio : call.inAudio;
+    if (mu.isEmpty()) {
+        if (error)
+            *error = QStringLiteral("the recording has no %1 audio").arg(dir == capture::Dir::Out ? QStringLiteral("outbound") : QStringLiteral("inbound"));
+        return false;
+    }
+    if (encoding == wav::Encoding::Mulaw)
+        return wav::writeMulawFile(path, mu, kTwilioRate, error);
+    return wav::writeFile(path, pcmAudio(call, dir), encoding, error);
+}
+
+QList<QByteArray> framesForResend(const LoadedCall &call, int *paddedBytes)
+{
+    const QByteArray mu = mulawAudio(call, capture::Dir::Out);
+    QList<QByteArray> frames;
+    frames.reserve(mu.size() / kFrameBytes + 1);
+    for (qsizetype i = 0; i < mu.size(); i += kFrameBytes)
+        frames.append(mu.mid(i, kFrameBytes));
+    int padded = 0;
+    if (!frames.isEmpty() && frames.last().size() < kFrameBytes) {
+        padded = kFrameBytes - int(frames.last().size());
+        frames.last().append(QByteArray(padded, char(g711::kMulawSilence)));
+    }
+    if (paddedBytes)
+        *paddedBytes = padded;
+    return frames;
+}
+
+} // namespace pacelab::replay

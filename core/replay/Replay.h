@@ -1,0 +1,133 @@
+#pragma once
+
+#include "audio/AudioFormat.h"
+#include "audio/WavFile.h"
+#include "emulator/ArrivalAnalytics.h"
+#include "emulator/EmulatorTypes.h"
+#include "emulator/PlayoutModel.h"
+#include "replay/Capture.h"
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QList>
+#include <QMap>
+#include <QString>
+#include <QStringList>
+
+#include <functional>
+
+// Replaying recorded calls: load a capture, a Twilio-style dump or a WAV; analyse the recorded
+// outbound timing with the emulator's ArrivalAnalytics and PlayoutModel (the same figures as
+// live); extract each direction's audio (WAV export, caller source, re-send).
+namespace pacelab::replay {
+
+// One outbound message as the playout model needs it.
+struct OutEvent
+{
+    enum class Type { Media, Mark, Clear, Other, Invalid, Binary };
+    Type type = Type::Media;
+    qint64 tUs = 0;
+    int bytes = 0;       // media payload bytes
+    QString name;        // mark name
+    int code = 0;        // Twilio error code for Invalid/Binary
+    QString detail;      // what was wrong
+};
+
+struct LoadOptions
+{
+    capture::ReadOptions read;
+    qint64 maxAudioBytesPerDirection = 8000LL * 3600 * 2; // 2 h of mu-law, then audio is not kept
+    int maxTelemetryRecords = 36000;
+    // progress(bytes read, total bytes or -1), every ~1 MB
+    std::function<void(qint64, qint64)> progress;
+};
+
+struct LoadedCall
+{
+    enum class Source { Capture, TwilioDump, Wav };
+    Source source = Source::Capture;
+    QString path;
+    QJsonObject header;
+    QStringList notes; // assumptions made (timings, truncation, reordering)
+
+    QList<OutEvent> out; // in time order
+    qint64 outMessages = 0;
+    qint64 inMessages = 0;
+    qint64 originUs = -1; // first message in either direction
+    qint64 lastUs = -1;
+    QString streamSid;
+
+    QByteArray outAudio; // mu-law, concatenated payloads as sent
+    QByteArray inAudio;  // mu-law, inbound media payloads
+    bool outAudioTruncated = false;
+    bool inAudioTruncated = false;
+
+    QList<QJsonObject> txTelemetry;
+    QList<QJsonObject> rxSeconds;
+
+    QList<capture::ReadError> errors;
+    qint64 errorCount = 0;
+
+    // Source::Wav: the file's audio (any rate/channels the WAV reader supports).
+    PcmBuffer wavPcm;
+    wav::Info wavInfo;
+
+    bool hasTiming() const { return source != Source::Wav; }
+    double outAudioSec() const { return outAudio.size() / double(kTwilioRate); }
+    double inAudioSec() const { return inAudio.size() / double(kTwilioRate); }
+};
+
+struct LoadResult
+{
+    bool ok = false;
+    QString error;
+    LoadedCall call;
+};
+
+// A PaceLab capture, a Twilio-style JSON Lines dump, or a WAV file (sniffed from the content).
+LoadResult loadCall(const QString &path, const LoadOptions &options = LoadOptions());
+LoadResult loadCall(QIODevice *device, const LoadOptions &options = LoadOptions());
+
+struct Analysis
+{
+    ArrivalStats stats;
+    QJsonObject playout; // PlayoutModel::toJson()
+    int underruns = 0;
+    qint64 underrunTotalUs = 0;
+    double maxBufferedSec = 0.0;
+    int pauses = 0;
+    int marksSent = 0;
+    int marksEchoed = 0;
+    int clears = 0;
+    QList<Violation> violations; // first 200
+    int violationCount = 0;
+    QMap<int, int> violationsByCode;
+    qint64 mediaDiscardedFrames = 0;
+    QList<PerSecondRx> perSecond; // as the emulator's per-second report (first 3600)
+    QStringList verdicts;          // "problem: ...", "warning: ...", "ok: ..."
+    bool problems = false;
+    QStringList notes;             // copied from the call (assumed timings...)
+
+    QJsonObject toJson() const;
+    QString toText() const;
+};
+
+// Runs the outbound messages through ArrivalAnalytics and PlayoutModel exactly as the
+// emulator does live (advance to the arrival, feed, mark, clear), then drains the buffer.
+Analysis analyze(const LoadedCall &call, ArrivalAnalytics::Config analytics = ArrivalAnalytics::Config(),
+                 PlayoutModel::Config playout = PlayoutModel::Config());
+
+// Audio of one direction as mu-law bytes / decoded PCM (8 kHz mono). A WAV source gives its
+// own audio for both directions (converted to 8 kHz mono mu-law for the mu-law forms).
+QByteArray mulawAudio(const LoadedCall &call, capture::Dir dir, QString *error = nullptr);
+PcmBuffer pcmAudio(const LoadedCall &call, capture::Dir dir);
+
+// Writes one direction's audio to a WAV (mu-law as recorded, or PCM16).
+bool exportWav(const LoadedCall &call, capture::Dir dir, const QString &path, wav::Encoding encoding,
+               QString *error);
+
+// The outbound audio cut into exact 20 ms frames (160 B; the last one padded with mu-law
+// silence), ready to be pushed through the paced sender.
+QList<QByteArray> framesForResend(const LoadedCall &call, int *paddedBytes = nullptr);
+
+} // namespace pacelab::replay
