@@ -1,0 +1,336 @@
+// `pacelab check`: the pre-deploy checklist, headless (CI). Runs the scenarios against the
+// built-in emulator (default), a given peer, a real Twilio stream (--listen) or, with --bot, the
+// test-your-bot set against an external bot. Exit 0 only if every scenario passed, 1 if any
+// failed, 2 for bad usage.
+#include "Commands.h"
+
+#include "check/Reports.h"
+#include "check/ScenarioRunner.h"
+#include "check/SpeechSynth.h"
+#include "tts/EspeakTts.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QHash>
+#include <QHostAddress>
+#include <QTextStream>
+#include <QUrl>
+
+#include <cstdio>
+#include <unistd.h>
+
+using namespace pacelab;
+using namespace pacelab::check;
+
+namespace {
+
+QTextStream &out()
+{
+    static QTextStream s(stdout);
+    return s;
+}
+
+QTextStream &err()
+{
+    static QTextStream s(stderr);
+    return s;
+}
+
+int usage(const QString &message)
+{
+    err() << "pacelab check: " << message << "\nTry 'pacelab check --help'.\n";
+    err().flush();
+    return app::ExitUsage;
+}
+
+// ws:// or wss:// with a host; anything else is refused with the reason.
+bool parseWsUrl(const QString &text, const QString &option, QUrl *url, QString *error)
+{
+    const QUrl u(text, QUrl::StrictMode);
+    if (text.trimmed().isEmpty() || !u.isValid()) {
+        *error = QStringLiteral("--%1: malformed URL '%2'%3").arg(option, text,
+                  u.errorString().isEmpty() ? QString() : QStringLiteral(" (%1)").arg(u.errorString()));
+        return false;
+    }
+    const QString scheme = u.scheme().toLower();
+    if (scheme != QLatin1String("ws") && scheme != QLatin1String("wss")) {
+        *error = QStringLiteral("--%1: URL '%2' must start with ws:// or wss://").arg(option, text);
+        return false;
+    }
+    if (u.host().isEmpty()) {
+        *error = QStringLiteral("--%1: URL '%2' has no host").arg(option, text);
+        return false;
+    }
+    if (u.port() == 0) {
+        *error = QStringLiteral("--%1: URL '%2' has port 0").arg(option, text);
+        return false;
+    }
+    *url = u;
+    return true;
+}
+
+// HOST:PORT, [IPv6]:PORT; port 1..65535.
+bool parseHostPort(const QString &text, QHostAddress *addr, quint16 *port, QString *error)
+{
+    const qsizetype colon = text.lastIndexOf(QLatin1Char(':'));
+    if (colon <= 0 || colon == text.size() - 1) {
+        *error = QStringLiteral("--listen wants HOST:PORT (e.g. 0.0.0.0:8080), got '%1'").arg(text);
+        return false;
+    }
+    QString host = text.left(colon);
+    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+        host = host.mid(1, host.size() - 2);
+    if (host == QLatin1String("localhost"))
+        host = QStringLiteral("127.0.0.1");
+    bool ok = false;
+    const int p = text.mid(colon + 1).toInt(&ok);
+    if (!ok || p < 1 || p > 65535) {
+        *error = QStringLiteral("--listen: port must be 1..65535, got '%1'").arg(text.mid(colon + 1));
+        return false;
+    }
+    QHostAddress a;
+    if (!a.setAddress(host)) {
+        *error = QStringLiteral("--listen: '%1' is not an IP address (use e.g. 0.0.0.0 or 127.0.0.1)").arg(host);
+        return false;
+    }
+    *addr = a;
+    *port = quint16(p);
+    return true;
+}
+
+void scaleDurations(Durations &d, double f)
+{
+    d.s1Sec *= f;
+    d.s2Sec *= f;
+    d.s3Sec *= f;
+    d.s4Sec *= f;
+    d.s5SecPerRate *= f;
+    d.s6Sec *= f;
+    d.e2MinSpeechSec *= f;
+    d.e3Sec *= f;
+    d.botSec *= f;
+}
+
+QString scenarioLine(const ScenarioResult &r)
+{
+    return QStringLiteral("%1 %2  %3  %4 s  %5")
+        .arg(r.id, -3)
+        .arg(r.title, -22)
+        .arg(verdictName(r.verdict), -7)
+        .arg(r.durationSec, 5, 'f', 1)
+        .arg(r.reason);
+}
+
+int runCheck(const QStringList &args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Runs the pre-deploy checklist: S1-S6 (stability), E1-E3 (end to end) against PaceLab's sender and the "
+        "built-in Twilio emulator, or B1-B5 (test-your-bot) against a bot with --bot.\n"
+        "Exit code: 0 all passed, 1 something failed, 2 bad usage."));
+    parser.addHelpOption();
+    parser.addOption({QStringLiteral("scenario"), QStringLiteral("Scenarios to run, comma-separated (S1..S6, E1..E3, B1..B5)."), QStringLiteral("ids")});
+    parser.addOption({QStringLiteral("all"), QStringLiteral("Run every scenario that fits the target (default: S1-S6,E1-E3; with --bot: B1-B5).")});
+    parser.addOption({QStringLiteral("list"), QStringLiteral("List the scenarios and exit.")});
+    parser.addOption({QStringLiteral("target"), QStringLiteral("PaceLab's sender connects to this peer instead of the built-in emulator."), QStringLiteral("ws://...")});
+    parser.addOption({QStringLiteral("listen"), QStringLiteral("PaceLab's sender listens here like a bot; the peer (Twilio, pacelab emulate) connects."), QStringLiteral("host:port")});
+    parser.addOption({QStringLiteral("bot"), QStringLiteral("Test-your-bot: the built-in emulator calls this bot."), QStringLiteral("ws://...")});
+    parser.addOption({QStringLiteral("ca-file"), QStringLiteral("Trust this PEM CA for wss:// (with --target)."), QStringLiteral("file")});
+    parser.addOption({QStringLiteral("junit"), QStringLiteral("Write a JUnit XML report."), QStringLiteral("file")});
+    parser.addOption({QStringLiteral("json"), QStringLiteral("Write a JSON report with every figure."), QStringLiteral("file")});
+    parser.addOption({QStringLiteral("html"), QStringLiteral("Write a self-contained HTML report with charts."), QStringLiteral("file")});
+    parser.addOption({QStringLiteral("quiet"), QStringLiteral("Print only the summary and failures.")});
+    parser.addOption({QStringLiteral("verbose"), QStringLiteral("Also print the engine's and emulator's log lines.")});
+    parser.addOption({QStringLiteral("scale"), QStringLiteral("Multiply scenario durations (0.1..10; default 1). Shorter runs judge less."), QStringLiteral("factor")});
+    parser.addOption({QStringLiteral("break"), QStringLiteral("Deliberately broken configuration, to see the checklist fail: ")
+                                                   + BrokenTwins::allNames().join(QStringLiteral(", ")),
+                      QStringLiteral("list")});
+
+    QStringList argv{args.value(0)};
+    argv += args.mid(2);
+    if (!parser.parse(argv))
+        return usage(parser.errorText());
+    if (parser.isSet(QStringLiteral("help"))) {
+        out() << parser.helpText().replace(QStringLiteral("Usage: ") + QFileInfo(args.value(0)).fileName(),
+                                           QStringLiteral("Usage: pacelab check"));
+        return app::ExitOk;
+    }
+    if (!parser.positionalArguments().isEmpty())
+        return usage(QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()));
+
+    if (parser.isSet(QStringLiteral("list"))) {
+        for (const ScenarioInfo &i : ScenarioRunner::available())
+            out() << QStringLiteral("%1  %2 (~%3 s)\n    %4\n").arg(i.id, i.title).arg(qRound(i.expectedDurationSec)).arg(i.whatItChecks);
+        return app::ExitOk;
+    }
+
+    CheckConfig cfg;
+    QString error;
+    // Target mode: at most one of --target / --listen / --bot.
+    QStringList targets;
+    for (const char *t : {"target", "listen", "bot"})
+        if (parser.isSet(QLatin1String(t)))
+            targets << QStringLiteral("--%1").arg(QLatin1String(t));
+    if (targets.size() > 1)
+        return usage(QStringLiteral("conflicting targets: %1 (choose one)").arg(targets.join(QStringLiteral(" and "))));
+    if (parser.isSet(QStringLiteral("target"))) {
+        cfg.mode = TargetMode::Target;
+        if (!parseWsUrl(parser.value(QStringLiteral("target")), QStringLiteral("target"), &cfg.targetUrl, &error))
+            return usage(error);
+    } else if (parser.isSet(QStringLiteral("listen"))) {
+        cfg.mode = TargetMode::Listen;
+        if (!parseHostPort(parser.value(QStringLiteral("listen")), &cfg.listenAddress, &cfg.listenPort, &error))
+            return usage(error);
+    } else if (parser.isSet(QStringLiteral("bot"))) {
+        cfg.mode = TargetMode::Bot;
+        if (!parseWsUrl(parser.value(QStringLiteral("bot")), QStringLiteral("bot"), &cfg.botUrl, &error))
+            return usage(error);
+    }
+    if (parser.isSet(QStringLiteral("ca-file"))) {
+        cfg.caFile = parser.value(QStringLiteral("ca-file"));
+        if (!QFileInfo(cfg.caFile).isReadable())
+            return usage(QStringLiteral("--ca-file: cannot read '%1'").arg(cfg.caFile));
+    }
+    if (parser.isSet(QStringLiteral("break"))
+        && !BrokenTwins::parse(parser.value(QStringLiteral("break")), &cfg.broken, &error))
+        return usage(error);
+    if (parser.isSet(QStringLiteral("scale"))) {
+        bool ok = false;
+        const double f = parser.value(QStringLiteral("scale")).toDouble(&ok);
+        if (!ok || f < 0.1 || f > 10)
+            return usage(QStringLiteral("--scale wants a factor between 0.1 and 10, got '%1'").arg(parser.value(QStringLiteral("scale"))));
+        scaleDurations(cfg.durations, f);
+    }
+
+    // Scenarios.
+    if (parser.isSet(QStringLiteral("scenario")) && parser.isSet(QStringLiteral("all")))
+        return usage(QStringLiteral("use either --scenario or --all, not both"));
+    QStringList ids;
+    if (parser.isSet(QStringLiteral("scenario"))) {
+        for (const QString &v : parser.values(QStringLiteral("scenario")))
+            for (const QString &p : v.split(QLatin1Char(','), Qt::SkipEmptyParts))
+                ids << p.trimmed().toUpper();
+        if (ids.isEmpty())
+            return usage(QStringLiteral("--scenario wants a comma-separated list such as S2,E1"));
+    } else if (cfg.mode == TargetMode::Bot) {
+        ids = ScenarioRunner::botIds();
+    } else if (parser.isSet(QStringLiteral("all")) && cfg.mode == TargetMode::Embedded) {
+        ids = ScenarioRunner::defaultIds() + ScenarioRunner::botIds(); // B set vs the reference bot
+    } else {
+        ids = ScenarioRunner::defaultIds();
+    }
+    const QString notApplicable = ScenarioRunner::checkApplicable(ids, cfg);
+    if (!notApplicable.isEmpty())
+        return usage(notApplicable);
+
+    // Reports: fail now, not after minutes of scenarios.
+    const QString junit = parser.value(QStringLiteral("junit"));
+    const QString json = parser.value(QStringLiteral("json"));
+    const QString html = parser.value(QStringLiteral("html"));
+    for (const auto &[opt, path] : {std::pair{"junit", junit}, std::pair{"json", json}, std::pair{"html", html}}) {
+        if (parser.isSet(QLatin1String(opt)) && !checkWritable(path, &error))
+            return usage(QStringLiteral("--%1: %2").arg(QLatin1String(opt), error));
+    }
+
+    const bool quiet = parser.isSet(QStringLiteral("quiet"));
+    const bool verbose = parser.isSet(QStringLiteral("verbose")) && !quiet;
+    const bool tty = isatty(fileno(stdout)) == 1;
+
+    ScenarioRunner runner;
+    runner.setSpeechSynthFactory([] { return std::make_unique<SpeechSynthAdapter<tts::EspeakTts>>(); });
+    QHash<QString, QString> titles;
+    for (const ScenarioInfo &i : ScenarioRunner::available(cfg.durations))
+        titles.insert(i.id, i.title);
+
+    if (!quiet) {
+        out() << "PaceLab checklist: " << ids.join(QLatin1Char(',')) << " — " << cfg.describeTarget() << "\n";
+        if (cfg.broken.any())
+            out() << "deliberately broken: " << cfg.broken.names().join(QStringLiteral(", ")) << "\n";
+        out().flush();
+    }
+    QObject::connect(&runner, &ScenarioRunner::scenarioStarted, [&](const QString &id) {
+        if (!quiet && !tty) {
+            double expected = 0;
+            for (const ScenarioInfo &i : ScenarioRunner::available(cfg.durations))
+                if (i.id == id)
+                    expected = i.expectedDurationSec;
+            out() << id << " " << titles.value(id) << ": running (about " << qRound(expected) << " s)\n";
+            out().flush();
+        }
+    });
+    QObject::connect(&runner, &ScenarioRunner::progress, [&](const QString &id, double elapsed, double expected) {
+        if (quiet || !tty)
+            return;
+        out() << QStringLiteral("\r\033[K%1 %2  %3 / %4 s").arg(id, titles.value(id)).arg(elapsed, 0, 'f', 1).arg(expected, 0, 'f', 0);
+        out().flush();
+    });
+    QObject::connect(&runner, &ScenarioRunner::scenarioFinished, [&](const ScenarioResult &r) {
+        if (quiet)
+            return;
+        if (tty)
+            out() << "\r\033[K";
+        out() << scenarioLine(r) << "\n";
+        out().flush();
+    });
+    QObject::connect(&runner, &ScenarioRunner::logMessage, [&](const QString &level, const QString &text) {
+        if (!verbose)
+            return;
+        if (tty)
+            out() << "\r\033[K";
+        out() << "  [" << level << "] " << text << "\n";
+        out().flush();
+    });
+
+    const QDateTime started = QDateTime::currentDateTime();
+    QElapsedTimer clock;
+    clock.start();
+    QList<ScenarioResult> results;
+    QObject::connect(&runner, &ScenarioRunner::allFinished, [&](const QList<ScenarioResult> &r) {
+        results = r;
+        QCoreApplication::quit();
+    });
+    runner.run(ids, cfg);
+    QCoreApplication::exec();
+
+    const double total = clock.nsecsElapsed() / 1e9;
+    const ReportMeta meta = ReportMeta::from(cfg, started, total);
+    int rc = app::ExitOk;
+    const ReportCounts counts = ReportCounts::of(results);
+    if (counts.failed > 0 || counts.errors > 0 || counts.passed == 0)
+        rc = app::ExitFailed;
+    for (const auto &[kind, path] : {std::pair{"JUnit", junit}, std::pair{"JSON", json}, std::pair{"HTML", html}}) {
+        if (path.isEmpty())
+            continue;
+        bool ok = false;
+        if (qstrcmp(kind, "JUnit") == 0)
+            ok = writeJUnit(results, path, &error, meta);
+        else if (qstrcmp(kind, "JSON") == 0)
+            ok = writeJson(results, path, &error, meta);
+        else
+            ok = writeHtml(results, path, &error, meta);
+        if (!ok) {
+            err() << "pacelab check: " << error << "\n";
+            rc = app::ExitFailed;
+        } else if (!quiet) {
+            out() << kind << " report: " << path << "\n";
+        }
+    }
+    if (quiet) {
+        for (const ScenarioResult &r : std::as_const(results))
+            if (r.verdict == Verdict::Fail || r.verdict == Verdict::Error)
+                out() << scenarioLine(r) << "\n";
+    }
+    out() << QStringLiteral("%1: %2 passed, %3 failed, %4 errors, %5 skipped of %6 in %7 s\n")
+                 .arg(rc == app::ExitOk ? QStringLiteral("PASS") : QStringLiteral("FAIL"))
+                 .arg(counts.passed).arg(counts.failed).arg(counts.errors).arg(counts.skipped).arg(counts.total)
+                 .arg(total, 0, 'f', 1);
+    out().flush();
+    return rc;
+}
+
+} // namespace
+
+PACELAB_COMMAND(reg, "check", "Run the pre-deploy checklist (JUnit/JSON/HTML reports; exit 0 = all pass)", runCheck);

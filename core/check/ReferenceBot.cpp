@@ -1,0 +1,231 @@
+#include "ReferenceBot.h"
+
+#include "CheckUtil.h"
+
+#include "audio/Framer.h"
+#include "twilio/TwilioMessages.h"
+
+#include <QDateTime>
+#include <QTimer>
+
+namespace pacelab::check {
+
+static qint64 nowWallMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+ReferenceBot::ReferenceBot(BotOptions options, SpeechSynthFactory speech, QObject *parent)
+    : QObject(parent), m_opt(std::move(options)), m_factory(std::move(speech))
+{
+    m_engine = std::make_unique<SenderEngine>(m_opt.sender);
+    connect(m_engine.get(), &SenderEngine::peerMessage, this, &ReferenceBot::onPeerMessage);
+    connect(m_engine.get(), &SenderEngine::stateChanged, this, [this](SenderEngine::State st, const QString &) {
+        if (st != SenderEngine::Connected || m_streaming)
+            return;
+        m_streaming = true;
+        Q_EMIT streaming();
+        if (!m_opt.greeting.isEmpty())
+            speak(m_opt.greeting);
+    });
+}
+
+ReferenceBot::~ReferenceBot()
+{
+    m_abort = true;
+    if (m_engine)
+        m_engine->queue()->close();
+    joinProducer();
+    m_engine.reset();
+}
+
+bool ReferenceBot::prepare(QString *error)
+{
+    if (!m_factory) {
+        *error = QStringLiteral("no text-to-speech engine was provided to the checklist");
+        return false;
+    }
+    m_synth = m_factory();
+    if (!m_synth) {
+        *error = QStringLiteral("the text-to-speech factory returned nothing");
+        return false;
+    }
+    QString why;
+    if (!m_synth->initialize(&why)) {
+        *error = QStringLiteral("text-to-speech unavailable: %1").arg(why);
+        return false;
+    }
+    return true;
+}
+
+void ReferenceBot::connectTo(const QUrl &url)
+{
+    m_engine->connectTo(url);
+}
+
+void ReferenceBot::listen(const QHostAddress &addr, quint16 port)
+{
+    m_engine->listen(addr, port);
+}
+
+void ReferenceBot::joinProducer()
+{
+    if (m_producer.joinable())
+        m_producer.join();
+}
+
+void ReferenceBot::speak(const QStringList &sentences)
+{
+    if (!m_synth) {
+        Q_EMIT failed(QStringLiteral("reference bot: prepare() was not called or failed"));
+        return;
+    }
+    joinProducer();
+    m_abort = false;
+    const int turn = ++m_turn;
+    m_speaking = true;
+    m_spans.append({nowWallMs(), 0});
+    Q_EMIT turnStarted(turn);
+
+    SenderEngine *eng = m_engine.get();
+    SpeechSynth *synth = m_synth.get();
+    const BotOptions opt = m_opt;
+    m_producer = std::thread([this, eng, synth, opt, sentences, turn] {
+        Framer framer(synth->sampleRate(), 1);
+        QString error;
+        bool aborted = false;
+        QByteArray half; // broken twin: frames of 2 x 160 B
+        auto pushFrame = [&](const QByteArray &f) -> bool {
+            if (m_abort)
+                return false;
+            QByteArray out = f;
+            if (opt.frameBytes == 2 * kFrameBytes) {
+                if (half.isEmpty()) {
+                    half = f;
+                    return true;
+                }
+                out = half + f;
+                half.clear();
+            }
+            if (!eng->enqueueFrame(out, !opt.ignoreBackPressure))
+                return false;
+            m_framesQueued += out.size() / kFrameBytes;
+            return true;
+        };
+        if (!framer.isValid())
+            error = framer.errorString();
+        for (qsizetype i = 0; i < sentences.size() && error.isEmpty(); ++i) {
+            QString why;
+            const bool ok = synth->synthesizeStreaming(sentences[i], [&](const qint16 *s, int n) {
+                for (const QByteArray &f : framer.push(s, n))
+                    if (!pushFrame(f))
+                        return false;
+                return true;
+            }, &why);
+            if (m_abort || eng->queue()->isClosed()) {
+                aborted = true;
+                break;
+            }
+            if (!ok) {
+                error = why;
+                break;
+            }
+            if (opt.marks) {
+                const QString name = QStringLiteral("t%1-s%2").arg(turn).arg(i + 1);
+                eng->mark(name);
+                QMetaObject::invokeMethod(this, [this, name] { m_marks << name; }, Qt::QueuedConnection);
+            }
+        }
+        if (!aborted && error.isEmpty()) {
+            for (const QByteArray &f : framer.flush().frames)
+                if (!pushFrame(f))
+                    break;
+        }
+        QMetaObject::invokeMethod(this, [this, turn, aborted, error] { onProducerDone(turn, aborted, error); },
+                                  Qt::QueuedConnection);
+    });
+}
+
+void ReferenceBot::onProducerDone(int turn, bool aborted, const QString &error)
+{
+    if (!error.isEmpty()) {
+        Q_EMIT logMessage(QStringLiteral("error"), QStringLiteral("reference bot TTS: %1").arg(error));
+        Q_EMIT failed(QStringLiteral("text-to-speech failed: %1").arg(error));
+        return;
+    }
+    if (aborted || turn != m_turn)
+        return;
+    // The turn is over once its audio has left the tx queue (the send queue holds a frame at
+    // most for a moment on a healthy socket).
+    auto *poll = new QTimer(this);
+    poll->setInterval(20);
+    connect(poll, &QTimer::timeout, this, [this, poll, turn] {
+        if (turn != m_turn || !m_speaking) {
+            poll->deleteLater();
+            return;
+        }
+        if (m_engine->queue()->size() > 0)
+            return;
+        poll->deleteLater();
+        m_speaking = false;
+        if (!m_spans.isEmpty() && m_spans.last().second == 0)
+            m_spans.last().second = nowWallMs();
+        Q_EMIT turnFinished(turn);
+    });
+    poll->start();
+}
+
+void ReferenceBot::stopSpeaking(bool clearPeer)
+{
+    m_abort = true;
+    m_engine->queue()->clear(true); // wakes the producer if it waits on the queue
+    joinProducer();                 // nothing stale can be queued after this
+    if (clearPeer) {
+        m_engine->clear(); // empties the queues and sends Twilio's `clear`
+        ++m_clears;
+        if (m_clearWallMs == 0)
+            m_clearWallMs = nowWallMs();
+        Q_EMIT cleared();
+    }
+    if (!m_spans.isEmpty() && m_spans.last().second == 0)
+        m_spans.last().second = nowWallMs();
+    m_speaking = false;
+}
+
+void ReferenceBot::onPeerMessage(const QByteArray &json)
+{
+    const twilio::ParseResult r = twilio::parseFromTwilio(json);
+    if (!r.ok() || r.message.event != twilio::Event::Media)
+        return;
+    const double level = mulawDbfs(r.message.payload);
+    const int frameMs = int(r.message.payload.size() / 8);
+    if (level > m_opt.speechDbfs) {
+        ++m_loudRun;
+        m_quietMs = 0;
+    } else {
+        m_loudRun = 0;
+        m_quietMs += frameMs;
+    }
+    if (!m_callerTalking && m_loudRun >= m_opt.speechFrames) {
+        m_callerTalking = true;
+        if (m_callerSpeechWallMs == 0)
+            m_callerSpeechWallMs = nowWallMs();
+        Q_EMIT logMessage(QStringLiteral("info"), QStringLiteral("reference bot: caller speech (%1 dBFS)%2")
+                                                      .arg(level, 0, 'f', 1)
+                                                      .arg(m_speaking ? (m_opt.neverClears ? QStringLiteral(", ignored (never-clear twin)")
+                                                                                           : QStringLiteral(", clearing"))
+                                                                      : QString()));
+        Q_EMIT callerSpeechStarted();
+        if (m_speaking && !m_opt.neverClears)
+            stopSpeaking(true);
+    } else if (m_callerTalking && m_quietMs >= m_opt.quietMsToEndTurn) {
+        m_callerTalking = false;
+        Q_EMIT callerSpeechEnded();
+        if (!m_replied && !m_speaking && !m_opt.reply.isEmpty()) {
+            m_replied = true;
+            speak(m_opt.reply);
+        }
+    }
+}
+
+} // namespace pacelab::check
