@@ -1,35 +1,320 @@
 #include "Headless.h"
 
+#include "audio/WavFile.h"
+#include "audioio/FrameProducer.h"
+#include "audioio/PcmSource.h"
+#include "emulator/TwilioEmulator.h"
+#include "engine/SenderEngine.h"
+#include "tts/EspeakTts.h"
+
+#include <QCoreApplication>
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTextStream>
+#include <QTimer>
+
+#include <csignal>
 
 namespace pacelab::app {
 
+namespace {
+
+QTextStream &out()
+{
+    static QTextStream s(stdout);
+    return s;
+}
+
+QTextStream &err()
+{
+    static QTextStream s(stderr);
+    return s;
+}
+
+void onSigint(int)
+{
+    // Ends the run cleanly (summary printed) instead of killing the process mid-write.
+    QMetaObject::invokeMethod(QCoreApplication::instance(), "quit", Qt::QueuedConnection);
+}
+
+std::unique_ptr<audioio::PcmSource> makeSource(const HeadlessOptions &o)
+{
+    using namespace audioio;
+    if (o.source == QLatin1String("silence"))
+        return std::make_unique<SilenceSource>();
+    if (o.source == QLatin1String("noise"))
+        return std::make_unique<NoiseSource>(o.levelDbfs);
+    if (o.source == QLatin1String("file")) {
+        const QString path = o.file;
+        return std::make_unique<BufferSource>(
+            QStringLiteral("file %1").arg(path),
+            [path](PcmBuffer *pcm, QString *error) {
+                wav::ReadResult r = wav::readFile(path);
+                if (!r.ok) {
+                    *error = QStringLiteral("%1: %2").arg(path, r.error);
+                    return false;
+                }
+                *pcm = std::move(r.pcm);
+                return true;
+            },
+            true);
+    }
+    if (o.source == QLatin1String("tts")) {
+        const QString text = o.text;
+        return std::make_unique<BufferSource>(
+            QStringLiteral("tts"),
+            [text](PcmBuffer *pcm, QString *error) {
+                tts::EspeakTts tts;
+                if (!tts.initialize(error))
+                    return false;
+                std::vector<qint16> samples;
+                if (!tts.synthesize(text, &samples, error))
+                    return false;
+                pcm->sampleRate = tts.sampleRate();
+                pcm->channels = 1;
+                pcm->samples = QVector<qint16>(samples.begin(), samples.end());
+                return true;
+            },
+            false);
+    }
+    return std::make_unique<ToneSource>(o.toneHz, o.levelDbfs);
+}
+
+} // namespace
+
+bool parseHostPort(const QString &text, QHostAddress *address, quint16 *port, QString *error)
+{
+    const int colon = text.lastIndexOf(QLatin1Char(':'));
+    if (colon <= 0) {
+        *error = QStringLiteral("'%1' is not HOST:PORT (for example 127.0.0.1:8080).").arg(text);
+        return false;
+    }
+    QString host = text.left(colon);
+    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+        host = host.mid(1, host.size() - 2);
+    bool ok = false;
+    const uint p = text.mid(colon + 1).toUInt(&ok);
+    if (!ok || p > 65535) {
+        *error = QStringLiteral("'%1': port must be a number from 0 to 65535.").arg(text);
+        return false;
+    }
+    QHostAddress a;
+    if (host == QLatin1String("localhost"))
+        a = QHostAddress::LocalHost;
+    else if (!a.setAddress(host)) {
+        *error = QStringLiteral("'%1': '%2' is not an IP address.").arg(text, host);
+        return false;
+    }
+    *address = a;
+    *port = quint16(p);
+    return true;
+}
+
+bool parseWebSocketUrl(const QString &text, QUrl *url, QString *error)
+{
+    const QUrl u(text, QUrl::StrictMode);
+    if (!u.isValid() || text.trimmed().isEmpty()) {
+        *error = QStringLiteral("'%1' is not a valid URL.").arg(text);
+        return false;
+    }
+    if (u.scheme() != QLatin1String("ws") && u.scheme() != QLatin1String("wss")) {
+        *error = QStringLiteral("'%1': the scheme must be ws:// or wss://.").arg(text);
+        return false;
+    }
+    if (u.host().isEmpty()) {
+        *error = QStringLiteral("'%1' has no host.").arg(text);
+        return false;
+    }
+    *url = u;
+    return true;
+}
+
 void HeadlessOptions::addTo(QCommandLineParser &parser)
 {
-    parser.addOption({QStringLiteral("headless"), QStringLiteral("Run without a window: stream to the built-in emulator and print telemetry.")});
+    parser.addOption({QStringLiteral("headless"), QStringLiteral("Run without a window: stream a source through the paced sender to the built-in emulator (or --target / --listen) and print telemetry.")});
     parser.addOption({QStringLiteral("duration"), QStringLiteral("Headless run length in seconds (default 10)."), QStringLiteral("seconds")});
+    parser.addOption({QStringLiteral("source"), QStringLiteral("Headless source: tone (default), silence, noise, file, tts."), QStringLiteral("kind")});
+    parser.addOption({QStringLiteral("tone-hz"), QStringLiteral("Tone frequency in Hz (default 440)."), QStringLiteral("hz")});
+    parser.addOption({QStringLiteral("level"), QStringLiteral("Tone/noise level in dBFS (default -12)."), QStringLiteral("dbfs")});
+    parser.addOption({QStringLiteral("file"), QStringLiteral("WAV file for --source file (looped)."), QStringLiteral("path")});
+    parser.addOption({QStringLiteral("text"), QStringLiteral("Text for --source tts (espeak-ng)."), QStringLiteral("text")});
+    parser.addOption({QStringLiteral("target"), QStringLiteral("Send to this ws:// or wss:// peer instead of the built-in emulator."), QStringLiteral("url")});
+    parser.addOption({QStringLiteral("listen"), QStringLiteral("Listen for a Twilio stream on HOST:PORT instead of using the emulator."), QStringLiteral("host:port")});
+    parser.addOption({QStringLiteral("telemetry-jsonl"), QStringLiteral("Append one JSON object per telemetry second to this file."), QStringLiteral("file")});
+    parser.addOption({QStringLiteral("json"), QStringLiteral("Write the run summary as JSON to this file."), QStringLiteral("file")});
 }
 
 bool HeadlessOptions::read(const QCommandLineParser &parser, QString *error)
 {
-    if (parser.isSet(QStringLiteral("duration"))) {
+    auto number = [&](const char *name, double min, double max, double *value) {
+        const QString key = QString::fromLatin1(name);
+        if (!parser.isSet(key))
+            return true;
         bool ok = false;
-        durationSec = parser.value(QStringLiteral("duration")).toDouble(&ok);
-        if (!ok || durationSec <= 0 || durationSec > 86400) {
-            *error = QStringLiteral("--duration wants a number of seconds between 0 and 86400, got '%1'.")
-                         .arg(parser.value(QStringLiteral("duration")));
+        const double v = parser.value(key).toDouble(&ok);
+        if (!ok || v < min || v > max) {
+            *error = QStringLiteral("--%1 wants a number from %2 to %3, got '%4'.")
+                         .arg(key).arg(min).arg(max).arg(parser.value(key));
+            return false;
+        }
+        *value = v;
+        return true;
+    };
+    if (!number("duration", 0.1, 86400, &durationSec) || !number("tone-hz", 1, 3999, &toneHz)
+        || !number("level", -120, 0, &levelDbfs))
+        return false;
+
+    if (parser.isSet(QStringLiteral("source"))) {
+        source = parser.value(QStringLiteral("source"));
+        static const QStringList kinds{QStringLiteral("tone"), QStringLiteral("silence"),
+                                       QStringLiteral("noise"), QStringLiteral("file"),
+                                       QStringLiteral("tts")};
+        if (!kinds.contains(source)) {
+            *error = QStringLiteral("--source must be one of %1, got '%2'.")
+                         .arg(kinds.join(QStringLiteral(", ")), source);
             return false;
         }
     }
+    file = parser.value(QStringLiteral("file"));
+    text = parser.value(QStringLiteral("text"));
+    if (source == QLatin1String("file") && file.isEmpty()) {
+        *error = QStringLiteral("--source file needs --file PATH.");
+        return false;
+    }
+    if (source == QLatin1String("file")) {
+        // Fail before connecting anything: a bad file is a usage error here.
+        const wav::ReadResult r = wav::readFile(file);
+        if (!r.ok) {
+            *error = QStringLiteral("cannot use '%1': %2").arg(file, r.error);
+            return false;
+        }
+    }
+    if (source == QLatin1String("tts") && text.trimmed().isEmpty()) {
+        *error = QStringLiteral("--source tts needs --text \"...\".");
+        return false;
+    }
+    if (parser.isSet(QStringLiteral("target")) && parser.isSet(QStringLiteral("listen"))) {
+        *error = QStringLiteral("--target and --listen exclude each other.");
+        return false;
+    }
+    if (parser.isSet(QStringLiteral("target"))
+        && !parseWebSocketUrl(parser.value(QStringLiteral("target")), &target, error))
+        return false;
+    if (parser.isSet(QStringLiteral("listen"))) {
+        listen = true;
+        if (!parseHostPort(parser.value(QStringLiteral("listen")), &listenAddress, &listenPort, error))
+            return false;
+    }
+    telemetryJsonl = parser.value(QStringLiteral("telemetry-jsonl"));
+    summaryJson = parser.value(QStringLiteral("json"));
     return true;
 }
 
 int runHeadless(const HeadlessOptions &opts)
 {
-    Q_UNUSED(opts);
-    // Wired to the engine and emulator once they exist (engine and emulator issues).
-    QTextStream(stderr) << "pacelab: headless run not wired yet\n";
-    return 1;
+    SenderConfig cfg;
+    cfg.telemetryJsonlPath = opts.telemetryJsonl;
+    if (const QString problem = cfg.validate(); !problem.isEmpty()) {
+        err() << "pacelab: " << problem << "\n";
+        return 2;
+    }
+
+    std::unique_ptr<TwilioEmulator> emulator;
+    if (opts.target.isEmpty() && !opts.listen) {
+        emulator = std::make_unique<TwilioEmulator>();
+        if (!emulator->listen(QHostAddress::LocalHost, 0)) {
+            err() << "pacelab: cannot start the built-in emulator: " << emulator->errorString() << "\n";
+            return 1;
+        }
+        QObject::connect(emulator.get(), &TwilioEmulator::secondTick, [](const PerSecondRx &rx) {
+            out() << rx.toLine() << "\n";
+            out().flush();
+        });
+        QObject::connect(emulator.get(), &TwilioEmulator::violation, [](const Violation &v) {
+            err() << "[RX] violation " << v.code << ": " << v.message << "\n";
+        });
+    }
+
+    SenderEngine engine(cfg);
+    int exitCode = 0;
+    QObject::connect(&engine, &SenderEngine::telemetry, [](const TelemetrySnapshot &s) {
+        out() << s.toLine() << "\n";
+        out().flush();
+    });
+    QObject::connect(&engine, &SenderEngine::logMessage, [](const QString &level, const QString &text) {
+        err() << "[" << level << "] " << text << "\n";
+    });
+    QObject::connect(&engine, &SenderEngine::errorOccurred, [&exitCode](const QString &message) {
+        err() << "pacelab: " << message << "\n";
+        exitCode = 1;
+        QCoreApplication::quit();
+    });
+
+    audioio::FrameProducer producer(makeSource(opts), engine.queue(),
+                                    audioio::FrameProducer::Policy::BackPressure);
+    QObject::connect(&producer, &audioio::FrameProducer::finished,
+                     [&exitCode](const QString &reason, bool error) {
+                         if (error) {
+                             err() << "pacelab: source failed: " << reason << "\n";
+                             exitCode = 1;
+                             QCoreApplication::quit();
+                         }
+                     });
+
+    QString peer;
+    if (emulator) {
+        peer = QStringLiteral("built-in emulator at %1").arg(emulator->serverUrl().toString());
+        engine.connectTo(emulator->serverUrl());
+    } else if (opts.listen) {
+        peer = QStringLiteral("Twilio (listening on %1:%2)").arg(opts.listenAddress.toString()).arg(opts.listenPort);
+        engine.listen(opts.listenAddress, opts.listenPort);
+    } else {
+        peer = opts.target.toString();
+        engine.connectTo(opts.target);
+    }
+    out() << "pacelab " << PACELAB_VERSION << ": " << opts.source << " -> " << peer << " for "
+          << opts.durationSec << " s\n";
+    out().flush();
+    producer.start();
+
+    std::signal(SIGINT, onSigint);
+    std::signal(SIGTERM, onSigint);
+    QTimer::singleShot(qRound64(opts.durationSec * 1000), QCoreApplication::instance(), &QCoreApplication::quit);
+    QCoreApplication::exec();
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+
+    producer.stop();
+    const SenderTotals totals = engine.totals();
+    QJsonObject summary{
+        {QStringLiteral("framesSent"), qint64(totals.framesSent)},
+        {QStringLiteral("lateResets"), qint64(totals.lateResets)},
+        {QStringLiteral("latenessP50Us"), totals.latenessP50Us},
+        {QStringLiteral("latenessP99Us"), totals.latenessP99Us},
+        {QStringLiteral("latenessMaxUs"), totals.latenessMaxUs},
+        {QStringLiteral("finalDriftUs"), totals.finalDriftUs},
+        {QStringLiteral("offThreadWrites"), qint64(totals.offThreadWrites)},
+        {QStringLiteral("dropsTotal"), qint64(engine.queue()->totalDrops())},
+    };
+    out() << QStringLiteral("[TX] summary: frames=%1 drops=%2 late_resets=%3 lateness p50=%4us p99=%5us max=%6us drift=%7us\n")
+                 .arg(totals.framesSent).arg(engine.queue()->totalDrops()).arg(totals.lateResets)
+                 .arg(totals.latenessP50Us).arg(totals.latenessP99Us).arg(totals.latenessMaxUs)
+                 .arg(totals.finalDriftUs);
+    if (emulator) {
+        out() << emulator->summaryText() << "\n";
+        summary.insert(QStringLiteral("emulator"), emulator->summaryJson());
+    }
+    out().flush();
+    if (!opts.summaryJson.isEmpty()) {
+        QFile f(opts.summaryJson);
+        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)
+            || f.write(QJsonDocument(summary).toJson()) < 0) {
+            err() << "pacelab: cannot write " << opts.summaryJson << ": " << f.errorString() << "\n";
+            return 1;
+        }
+    }
+    return exitCode;
 }
 
 } // namespace pacelab::app

@@ -1,21 +1,39 @@
 #pragma once
 
 #include <QCommandLineParser>
+#include <QHostAddress>
 #include <QString>
+#include <QUrl>
 
 namespace pacelab::app {
 
-// Options of the plain `pacelab --headless` run: the engine against the built-in emulator (or
-// a given peer), printing the per-second [TX]/[RX] telemetry.
+// Options of the plain `pacelab --headless` run: PaceLab's sender fed by one source, facing the
+// built-in emulator (default), a WebSocket URL, or Twilio itself (listen), printing the
+// per-second [TX] (and, with the emulator, [RX]) telemetry and a summary.
 struct HeadlessOptions
 {
     double durationSec = 10.0;
-    QString source = QStringLiteral("tone");
+    QString source = QStringLiteral("tone"); // tone | silence | noise | file | tts
+    double toneHz = 440.0;
+    double levelDbfs = -12.0;
+    QString file;
+    QString text;
+    QUrl target;            // connect to this peer instead of the emulator
+    QHostAddress listenAddress; // or listen for Twilio
+    quint16 listenPort = 0;
+    bool listen = false;
+    QString telemetryJsonl;
+    QString summaryJson;
 
     static void addTo(QCommandLineParser &parser);
     bool read(const QCommandLineParser &parser, QString *error);
 };
 
 int runHeadless(const HeadlessOptions &opts);
+
+// "HOST:PORT" (IPv4, [IPv6] or a name that resolves to loopback) -> address and port.
+bool parseHostPort(const QString &text, QHostAddress *address, quint16 *port, QString *error);
+// A ws:// or wss:// URL with a host, or a specific message.
+bool parseWebSocketUrl(const QString &text, QUrl *url, QString *error);
 
 } // namespace pacelab::app

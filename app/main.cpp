@@ -39,12 +39,38 @@ int main(int argc, char *argv[])
         }
     }
 
-    // Decide GUI vs headless before creating the application object: a headless run must not
-    // need a display.
-    bool headless = false;
-    for (int i = 1; i < argc; ++i)
-        if (qstrcmp(argv[i], "--headless") == 0)
-            headless = true;
+    // Options are parsed before any application object exists, so --help, --version and bad
+    // usage work without a display; only a GUI run creates a QApplication.
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments << QString::fromLocal8Bit(argv[i]);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("PaceLab: pacing diagnostics for the outbound audio of Twilio Media Streams bots.")
+        + commandList());
+    const QCommandLineOption helpOption = parser.addHelpOption();
+    const QCommandLineOption versionOption = parser.addVersionOption();
+    HeadlessOptions::addTo(parser);
+    if (!parser.parse(arguments)) {
+        QTextStream(stderr) << "pacelab: " << parser.errorText() << "\nTry 'pacelab --help'.\n";
+        return ExitUsage;
+    }
+    if (parser.isSet(helpOption)) {
+        QCoreApplication core(argc, argv); // helpText() names the executable through it
+        QTextStream(stdout) << parser.helpText();
+        return ExitOk;
+    }
+    if (parser.isSet(versionOption)) {
+        QTextStream(stdout) << "pacelab " << PACELAB_VERSION << "\n";
+        return ExitOk;
+    }
+    if (!parser.positionalArguments().isEmpty()) {
+        QTextStream(stderr) << "pacelab: unknown command '" << parser.positionalArguments().first()
+                            << "'.\nTry 'pacelab --help'.\n";
+        return ExitUsage;
+    }
+    const bool headless = parser.isSet(QStringLiteral("headless"));
 
     std::unique_ptr<QCoreApplication> app;
     if (headless)
@@ -54,31 +80,6 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationName(QStringLiteral("pacelab"));
     QCoreApplication::setOrganizationName(QStringLiteral("PaceLab"));
     QCoreApplication::setApplicationVersion(QStringLiteral(PACELAB_VERSION));
-
-    QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("PaceLab: pacing diagnostics for the outbound audio of Twilio Media Streams bots.")
-        + commandList());
-    parser.addHelpOption();
-    parser.addVersionOption();
-    HeadlessOptions::addTo(parser);
-    if (!parser.parse(QCoreApplication::arguments())) {
-        QTextStream(stderr) << "pacelab: " << parser.errorText() << "\nTry 'pacelab --help'.\n";
-        return ExitUsage;
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        QTextStream(stdout) << parser.helpText();
-        return ExitOk;
-    }
-    if (parser.isSet(QStringLiteral("version"))) {
-        QTextStream(stdout) << "pacelab " << PACELAB_VERSION << "\n";
-        return ExitOk;
-    }
-    if (!parser.positionalArguments().isEmpty()) {
-        QTextStream(stderr) << "pacelab: unknown command '" << parser.positionalArguments().first()
-                            << "'.\nTry 'pacelab --help'.\n";
-        return ExitUsage;
-    }
 
     HeadlessOptions opts;
     QString error;
