@@ -42,6 +42,7 @@ struct Figures
     quint64 frames = 0;
     double cpuPercent = 0;
     double recvDriftMs = 0;
+    qint64 recvJitterP99Us = 0; // p99 of |arrival interval - 20 ms| at the receiver
 };
 
 double cpuSeconds()
@@ -85,6 +86,14 @@ public:
             return 0;
         const auto ideal = arrivals.front() + std::chrono::microseconds(intervalUs * qint64(arrivals.size() - 1));
         return std::chrono::duration<double, std::milli>(arrivals.back() - ideal).count();
+    }
+    qint64 jitterP99Us(qint64 intervalUs) const
+    {
+        std::vector<qint64> dev;
+        for (size_t i = 1; i < arrivals.size(); ++i)
+            dev.push_back(std::llabs(std::chrono::duration_cast<std::chrono::microseconds>(arrivals[i] - arrivals[i - 1]).count()
+                                     - intervalUs));
+        return pct(dev, 0.99);
     }
     QWebSocketServer server{QStringLiteral("bench-peer"), QWebSocketServer::NonSecureMode};
     std::vector<Clock::time_point> arrivals;
@@ -143,6 +152,7 @@ Figures runOurs(int frames, qint64 intervalUs, int rtPriority, int leadUs, int s
     f.frames = t.framesSent;
     f.cpuPercent = 100.0 * cpu / (double(wall.elapsed()) / 1000.0);
     f.recvDriftMs = peer.driftMs(intervalUs);
+    f.recvJitterP99Us = peer.jitterP99Us(intervalUs);
     return f;
 }
 
@@ -206,6 +216,7 @@ Figures runBaseline(int frames, qint64 intervalUs, int rtPriority)
     f.driftUs = lateness.empty() ? 0 : lateness.back();
     f.cpuPercent = 100.0 * cpu / (double(wall.elapsed()) / 1000.0);
     f.recvDriftMs = peer.driftMs(intervalUs);
+    f.recvJitterP99Us = peer.jitterP99Us(intervalUs);
     return f;
 }
 
@@ -224,9 +235,10 @@ int usage(const QString &error)
 
 void printRow(const char *name, const Figures &f)
 {
-    std::printf("%-16s %7llu %8lld %8lld %9lld %+11.3f %+12.3f %8llu %6.1f%%\n", name,
+    std::printf("%-16s %7llu %8lld %8lld %9lld %+11.3f %+12.3f %12lld %7llu %6.1f%%\n", name,
                 (unsigned long long)f.frames, (long long)f.p50, (long long)f.p99, (long long)f.max,
-                double(f.driftUs) / 1000.0, f.recvDriftMs, (unsigned long long)f.lateResets, f.cpuPercent);
+                double(f.driftUs) / 1000.0, f.recvDriftMs, (long long)f.recvJitterP99Us,
+                (unsigned long long)f.lateResets, f.cpuPercent);
 }
 
 int runPacing(const QStringList &args)
@@ -282,8 +294,8 @@ int runPacing(const QStringList &args)
         ours = runOurs(frames, intervalUs, rt, lead, spin);
     if (only != QLatin1String("ours"))
         base = runBaseline(frames, intervalUs, rt);
-    std::printf("%-16s %7s %8s %8s %9s %11s %12s %8s %7s\n", "sender", "frames", "p50(us)", "p99(us)",
-                "max(us)", "drift(ms)", "rx-drift(ms)", "resets", "cpu");
+    std::printf("%-16s %7s %8s %8s %9s %11s %12s %12s %7s %7s\n", "sender", "frames", "p50(us)", "p99(us)",
+                "max(us)", "drift(ms)", "rx-drift(ms)", "rx-jit99(us)", "resets", "cpu");
     if (only != QLatin1String("baseline"))
         printRow("PacedSender", ours);
     if (only != QLatin1String("ours"))
@@ -296,7 +308,8 @@ int runPacing(const QStringList &args)
                     std::llabs(ours.driftUs) < 1000 ? "met" : "MISSED");
     }
     std::printf("(lateness = hand-off to the socket vs the absolute grid; drift = last frame vs its grid "
-                "slot; rx-drift = same at the receiver; cpu = whole process during the run)\n");
+                "slot; rx-drift = same at the receiver; rx-jit99 = p99 of |arrival interval - 20 ms| at the "
+                "receiver, which shows jitter apart from drift; cpu = whole process during the run)\n");
     return 0;
 }
 
