@@ -960,27 +960,25 @@ QString TwilioEmulator::summaryText() const
 {
     const ArrivalStats s = stats();
     QStringList l;
-    double meanFps = 0;
-    int full = 0;
-    for (int i = 0; i < s.fpsPerSecond.size(); ++i) {
-        if (s.fpsPerSecond[i] > 0) {
-            meanFps += s.fpsPerSecond[i];
-            ++full;
-        }
-    }
-    meanFps = full ? meanFps / full : 0.0;
+    // frames per second of arrival span (partial first/last seconds would understate it)
+    const double spanSec = (s.lastArrivalUs - s.firstArrivalUs) / 1e6;
+    const double meanFps = s.frames > 1 && spanSec > 0 ? (s.frames - 1) / spanSec : 0.0;
     l << QStringLiteral("Stream %1: %2 s, %3 messages, %4 media frames (%5 s of audio)")
              .arg(m_streamSid.isEmpty() ? QStringLiteral("-") : m_streamSid, ms(sessionSeconds(), 1))
              .arg(m_messagesReceived)
              .arg(s.frames)
              .arg(ms(s.audioMs / 1000.0, 2));
-    l << QStringLiteral("Pace: %1 fps on average while sending; delta min/mean/max/p99 %2/%3/%4/%5 ms (max at frame %6)")
-             .arg(ms(meanFps, 1), ms(s.deltaMinMs), ms(s.deltaMeanMs), ms(s.deltaMaxMs), ms(s.deltaP99Ms))
-             .arg(s.deltaMaxFrame);
-    l << QStringLiteral("Jitter %1 ms (max %2); skew now %3 ms, worst %4 ms (+ ahead, - late); drift %5")
-             .arg(ms(s.jitterMs, 2), ms(s.jitterMaxMs, 2), ms(s.skewMs), ms(s.skewMaxMs),
-                  s.driftValid ? QStringLiteral("%1 ppm (%2 ms)").arg(ms(s.driftPpm, 0), ms(s.driftMs))
-                               : QStringLiteral("n/a (too few frames)"));
+    if (s.frames == 0) {
+        l << QStringLiteral("No media received: nothing to judge for pace or jitter");
+    } else {
+        l << QStringLiteral("Pace: %1 fps over the arrival span; delta min/mean/max/p99 %2/%3/%4/%5 ms (max at frame %6)")
+                 .arg(ms(meanFps, 1), ms(s.deltaMinMs), ms(s.deltaMeanMs), ms(s.deltaMaxMs), ms(s.deltaP99Ms))
+                 .arg(s.deltaMaxFrame);
+        l << QStringLiteral("Jitter %1 ms (max %2); skew now %3 ms, worst %4 ms (+ ahead, - late); drift %5")
+                 .arg(ms(s.jitterMs, 2), ms(s.jitterMaxMs, 2), ms(s.skewMs), ms(s.skewMaxMs),
+                      s.driftValid ? QStringLiteral("%1 ppm (%2 ms)").arg(ms(s.driftPpm, 0), ms(s.driftMs))
+                                   : QStringLiteral("n/a (too few frames)"));
+    }
     l << QStringLiteral("Buffer: now %1 s, max %2 s; underruns %3 (%4 ms total); pauses %5; bursts %6")
              .arg(ms(m_playout.bufferedSec(), 2), ms(m_playout.maxBufferedUs() / 1e6, 2))
              .arg(m_playout.underrunCount())
