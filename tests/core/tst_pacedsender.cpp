@@ -125,6 +125,7 @@ private Q_SLOTS:
     void pingMeasuresRtt();
     void slowReaderKeepsMemoryBounded();
     void peerCloseIsAClearError();
+    void reconnectsWithBackoff();
     void badUrls_data();
     void badUrls();
     void listenModeServesTwilio();
@@ -335,6 +336,30 @@ void TestPacedSender::peerCloseIsAClearError()
              qPrintable(msg));
     // Producers are not left hanging.
     QVERIFY(!engine.enqueueFrame(silenceFrame(0), true));
+}
+
+void TestPacedSender::reconnectsWithBackoff()
+{
+    TestPeer peer;
+    SenderConfig cfg = fastConfig();
+    cfg.reconnect = true;
+    cfg.reconnectInitialMs = 100;
+    SenderEngine engine(cfg);
+    QSignalSpy states(&engine, &SenderEngine::stateChanged);
+    engine.connectTo(peer.url(), kSid);
+    QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Connected, 10000);
+    QTRY_COMPARE(peer.connections, 1);
+    peer.socket->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("proxy restart"));
+    QTRY_COMPARE_WITH_TIMEOUT(peer.connections, 2, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Connected, 10000);
+    bool sawReconnect = false;
+    for (const auto &args : states)
+        sawReconnect |= args.at(1).toString().contains(QLatin1String("reconnecting"));
+    QVERIFY(sawReconnect);
+    // The queue survived the drop: audio flows on the new connection.
+    for (int i = 0; i < 3; ++i)
+        QVERIFY(engine.enqueueFrame(silenceFrame(i), false));
+    QTRY_COMPARE_WITH_TIMEOUT(peer.mediaCount(), 3, 10000);
 }
 
 void TestPacedSender::badUrls_data()
