@@ -1,14 +1,81 @@
 #pragma once
 
+#include "SessionController.h"
+
 #include <QMainWindow>
+
+class QAction;
+class QLabel;
+class QSplitter;
+class QTabWidget;
 
 namespace pacelab::ui {
 
+class ChartsPanel;
+class ChecklistPanel;
+class ConnectionPanel;
+class LogPane;
+class MonitorPanel;
+class SourcesPanel;
+
+// The window an engineer keeps open while tuning a bot. It only wires: the session (engine +
+// emulator), sources (producer threads), charts, checklist, monitor and log are their own parts.
+// The built-in emulator session starts at launch so the charts move at once.
+//
+// Hidden demo mode for docs/screenshot.png (env): PACELAB_DEMO=1 starts a tone, a short burst
+// and part of the checklist; PACELAB_DEMO_SHOT=file.png grabs the window after
+// PACELAB_DEMO_SECONDS (default 26) and quits.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
     explicit MainWindow(QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    // For tests and the demo.
+    SessionController *session() const { return m_session; }
+    ChartsPanel *charts() const { return m_charts; }
+    SourcesPanel *sources() const { return m_sources; }
+    ConnectionPanel *connectionPanel() const { return m_connection; }
+    ChecklistPanel *checklist() const { return m_checklist; }
+    MonitorPanel *monitor() const { return m_monitor; }
+    LogPane *logPane() const { return m_log; }
+    QTabWidget *leftTabs() const { return m_leftTabs; }
+
+    void connectSession();
+    void disconnectSession();
+    void toggleConnection();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void buildUi();
+    void buildActions();
+    void updateModeAvailability(SessionController::Mode mode);
+    void onStatus(SessionController::Status status, const QString &text);
+    void exportChartsPng();
+    void exportChartsCsv();
+    void runChecklist();
+    void saveSettings();
+    void loadSettings();
+    void startDemo();
+
+    SessionController *m_session = nullptr;
+    ConnectionPanel *m_connection = nullptr;
+    SourcesPanel *m_sources = nullptr;
+    MonitorPanel *m_monitor = nullptr;
+    ChartsPanel *m_charts = nullptr;
+    ChecklistPanel *m_checklist = nullptr;
+    LogPane *m_log = nullptr;
+    QTabWidget *m_leftTabs = nullptr;
+    QTabWidget *m_bottomTabs = nullptr;
+    QSplitter *m_mainSplit = nullptr;
+    QSplitter *m_rightSplit = nullptr;
+    QSplitter *m_bottomSplit = nullptr;
+    QAction *m_connectAction = nullptr;
+    QAction *m_pauseAction = nullptr;
+    QLabel *m_statusLabel = nullptr;
 };
 
 } // namespace pacelab::ui

@@ -1,0 +1,230 @@
+#include "ChartsPanel.h"
+#include "ChecklistPanel.h"
+#include "ConnectionPanel.h"
+#include "LogPane.h"
+#include "MainWindow.h"
+#include "MonitorPanel.h"
+#include "SessionController.h"
+#include "SourcesPanel.h"
+#include "TimeSeriesPlot.h"
+#include "audioio/AudioDevices.h"
+
+#include <QApplication>
+#include <QComboBox>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace pacelab;
+using namespace pacelab::ui;
+using Mode = SessionController::Mode;
+using Status = SessionController::Status;
+
+class TestMainWindow final : public QObject
+{
+    Q_OBJECT
+private:
+    static void setMode(MainWindow &w, Mode m)
+    {
+        auto *combo = w.connectionPanel()->findChild<QComboBox *>(QStringLiteral("mode"));
+        QVERIFY(combo);
+        combo->setCurrentIndex(combo->findData(int(m)));
+        QCOMPARE(w.connectionPanel()->mode(), m);
+    }
+    static QPushButton *connectButton(MainWindow &w)
+    {
+        return w.connectionPanel()->findChild<QPushButton *>(QStringLiteral("connect"));
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        // Settings go to a test location, never the user's.
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("PaceLabTest"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
+        QSettings().clear();
+    }
+
+    void launchStartsEmbeddedEmulator()
+    {
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QCOMPARE(w.connectionPanel()->mode(), Mode::Emulator);
+        QTRY_COMPARE_WITH_TIMEOUT(w.session()->status(), Status::Live, 10000);
+        QVERIFY(w.session()->hasEmulator());
+        QVERIFY(w.connectionPanel()->statusText().contains(QStringLiteral("built-in emulator")));
+        // Telemetry arrives once per second from both sides and lands in the charts.
+        QTRY_VERIFY_WITH_TIMEOUT(w.charts()->pointCount() > 10, 10000);
+        QVERIFY(w.charts()->statusLine().startsWith(QStringLiteral("[TX] fps=")));
+        const QString csv = w.charts()->csv();
+        QVERIFY(csv.startsWith(QStringLiteral("chart,series,time_s,value\n")));
+        QVERIFY(csv.contains(QStringLiteral("\"Frames per second\",\"sent\",")));
+    }
+
+    void noAudioDeviceDisablesMicAndMonitor()
+    {
+        MainWindow w;
+        if (!audioio::inputDevices().isEmpty())
+            QSKIP("this machine has an audio input device");
+        QVERIFY(!w.sources()->micControlsEnabled());
+        QCOMPARE(w.sources()->micUnavailableReason(), QStringLiteral("No audio input device found"));
+        if (audioio::outputDevices().isEmpty()) {
+            QVERIFY(!w.monitor()->isAvailable());
+            QCOMPARE(w.monitor()->unavailableReason(), QStringLiteral("No audio output device found"));
+        }
+    }
+
+    void sourcesReachTheEmulator()
+    {
+        MainWindow w;
+        w.show();
+        QTRY_COMPARE_WITH_TIMEOUT(w.session()->status(), Status::Live, 10000);
+        QSignalSpy rx(w.session(), &SessionController::rxSecond);
+        w.sources()->setTone(1000, -10);
+        QVERIFY(w.sources()->startSource(QStringLiteral("tone")));
+        QVERIFY(w.sources()->startSource(QStringLiteral("noise"))); // several sources, one queue
+        QVERIFY(w.sources()->isRunning(QStringLiteral("tone")));
+        QCOMPARE(w.sources()->runningCount(), 2);
+        // Within a generous window some second must show ~50 frames arriving at the emulator.
+        bool sawFifty = false;
+        for (int i = 0; i < 20 && !sawFifty; ++i) {
+            rx.wait(1500);
+            for (const auto &args : std::as_const(rx))
+                sawFifty = sawFifty || args.at(0).value<PerSecondRx>().fps >= 45;
+        }
+        QVERIFY2(sawFifty, "no second with >= 45 fps reached the emulator");
+        w.sources()->stopAll();
+        QCOMPARE(w.sources()->runningCount(), 0);
+    }
+
+    void badInputShowsPlainErrors()
+    {
+        MainWindow w;
+        w.show();
+        QTRY_COMPARE_WITH_TIMEOUT(w.session()->status(), Status::Live, 10000);
+        // Disconnect by clicking, then switch mode.
+        QTest::mouseClick(connectButton(w), Qt::LeftButton);
+        QTRY_COMPARE(w.session()->status(), Status::Idle);
+        QVERIFY(!w.session()->isActive());
+        setMode(w, Mode::ConnectUrl);
+
+        auto *url = w.connectionPanel()->findChild<QLineEdit *>(QStringLiteral("url"));
+        QVERIFY(url);
+        url->setText(QStringLiteral("http://example.com/stream"));
+        QTest::mouseClick(connectButton(w), Qt::LeftButton);
+        QCOMPARE(w.session()->status(), Status::Failed);
+        QVERIFY(!w.session()->isActive());
+        QVERIFY2(w.connectionPanel()->statusText().contains(QStringLiteral("ws:// or wss://")),
+                 qPrintable(w.connectionPanel()->statusText()));
+        QVERIFY(w.logPane()->plainText().contains(QStringLiteral("ws:// or wss://")));
+
+        url->setText(QString());
+        QTest::mouseClick(connectButton(w), Qt::LeftButton);
+        QVERIFY(w.connectionPanel()->statusText().contains(QStringLiteral("Enter a WebSocket URL")));
+
+        url->setText(QStringLiteral("ws://"));
+        QTest::mouseClick(connectButton(w), Qt::LeftButton);
+        QCOMPARE(w.session()->status(), Status::Failed);
+
+        // A well-formed URL nobody listens on: the engine's failure arrives in plain words.
+        url->setText(QStringLiteral("ws://127.0.0.1:1/stream"));
+        QTest::mouseClick(connectButton(w), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(w.session()->status(), Status::Failed, 15000);
+        QVERIFY(!w.connectionPanel()->statusText().isEmpty());
+
+        // Bad custom parameters in test-a-bot mode.
+        QTest::mouseClick(connectButton(w), Qt::LeftButton); // disconnect if still active
+        if (w.session()->isActive())
+            QTest::mouseClick(connectButton(w), Qt::LeftButton);
+        QString error;
+        SessionController::Params p;
+        p.mode = Mode::TestBot;
+        p.botUrl = QStringLiteral("ws://127.0.0.1:5050/");
+        p.customParameters = QStringLiteral("novalue");
+        QVERIFY(SessionController::validate(p).contains(QStringLiteral("name=value")));
+        p.mode = Mode::ListenTwilio;
+        p.listenHost = QStringLiteral("not-an-ip");
+        QVERIFY(SessionController::validate(p).contains(QStringLiteral("not an IP address")));
+    }
+
+    void switchModes()
+    {
+        MainWindow w;
+        w.show();
+        QTRY_COMPARE_WITH_TIMEOUT(w.session()->status(), Status::Live, 10000);
+        w.disconnectSession();
+        for (Mode m : {Mode::ConnectUrl, Mode::ListenTwilio, Mode::TestBot, Mode::Emulator}) {
+            setMode(w, m);
+            QVERIFY(!w.session()->isActive());
+        }
+        // Listen mode: the TwiML snippet is ready to copy, and listening works on loopback.
+        setMode(w, Mode::ListenTwilio);
+        QVERIFY(w.connectionPanel()->twiml().contains(QStringLiteral("<Connect>")));
+        QVERIFY(w.connectionPanel()->twiml().contains(QStringLiteral("<Stream url=\"wss://")));
+        w.connectSession();
+        QTRY_VERIFY_WITH_TIMEOUT(w.connectionPanel()->statusText().contains(QStringLiteral("waiting for Twilio"))
+                                     || w.session()->status() == Status::Failed,
+                                 10000);
+        w.disconnectSession();
+        // Back to the emulator: it starts again and streams.
+        setMode(w, Mode::Emulator);
+        w.connectSession();
+        QTRY_COMPARE_WITH_TIMEOUT(w.session()->status(), Status::Live, 10000);
+        // The mode is remembered.
+        w.close();
+        QCOMPARE(QSettings().value(QStringLiteral("connection/mode")).toInt(), int(Mode::Emulator));
+    }
+
+    void pauseShortcutAndExport()
+    {
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.activateWindow();
+        QVERIFY(!w.charts()->isPaused());
+        QTest::keyClick(&w, Qt::Key_P, Qt::ControlModifier);
+        QVERIFY(w.charts()->isPaused());
+        QTest::keyClick(&w, Qt::Key_P, Qt::ControlModifier);
+        QVERIFY(!w.charts()->isPaused());
+
+        QTemporaryDir dir;
+        QString error;
+        QVERIFY(w.charts()->exportPng(dir.filePath(QStringLiteral("c.png")), &error));
+        QVERIFY(QFileInfo(dir.filePath(QStringLiteral("c.png"))).size() > 1000);
+        QVERIFY(!w.charts()->exportCsv(QStringLiteral("/nonexistent-dir/x.csv"), &error));
+        QVERIFY(error.contains(QStringLiteral("/nonexistent-dir/x.csv")));
+    }
+
+    void checklistRunsE1ByClicking()
+    {
+        MainWindow w;
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        auto *table = w.checklist()->findChild<QTableWidget *>();
+        QVERIFY(table);
+        w.checklist()->selectScenario(QStringLiteral("E1"));
+        QCOMPARE(table->item(table->currentRow(), 0)->data(Qt::UserRole).toString(), QStringLiteral("E1"));
+        auto *run = w.checklist()->findChild<QPushButton *>(QStringLiteral("runSelected"));
+        QVERIFY(run);
+        QTest::mouseClick(run, Qt::LeftButton);
+        QVERIFY(w.checklist()->isRunning());
+        QTRY_VERIFY_WITH_TIMEOUT(!w.checklist()->isRunning(), 45000);
+        QCOMPARE(w.checklist()->verdictText(QStringLiteral("E1")), QStringLiteral("PASS"));
+        QCOMPARE(w.checklist()->results().size(), 1);
+        QTemporaryDir dir;
+        QString error;
+        QVERIFY2(w.checklist()->exportReport(dir.filePath(QStringLiteral("r.xml")), QStringLiteral("junit"), &error),
+                 qPrintable(error));
+        QVERIFY(!w.checklist()->exportReport(dir.filePath(QStringLiteral("r.pdf")), QStringLiteral("pdf"), &error));
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"

@@ -1,0 +1,101 @@
+#pragma once
+
+#include "emulator/EmulatorTypes.h"
+#include "emulator/TwilioEmulator.h"
+#include "engine/SenderEngine.h"
+#include "engine/Telemetry.h"
+
+#include <QHostAddress>
+#include <QObject>
+#include <QPointer>
+#include <QUrl>
+#include <QVariantMap>
+#include <memory>
+
+class QThread;
+
+namespace pacelab::ui {
+
+// What the window connects: the sender engine (one for the app's life, so producers keep a
+// stable queue) and, in the modes that need it, the Twilio emulator on its own thread (arrival
+// times must not depend on how busy the UI is). Turns both sides' signals into plain-worded
+// state for the window.
+class SessionController : public QObject
+{
+    Q_OBJECT
+public:
+    enum class Mode { Emulator, ConnectUrl, ListenTwilio, TestBot };
+    Q_ENUM(Mode)
+    enum class Status { Idle, Busy, Live, Failed };
+    Q_ENUM(Status)
+
+    struct Params
+    {
+        Mode mode = Mode::Emulator;
+        QString url;          // ConnectUrl
+        QString listenHost = QStringLiteral("127.0.0.1");
+        int listenPort = 8080; // ListenTwilio
+        QString botUrl;       // TestBot
+        QString authToken;    // TestBot, optional
+        QString customParameters; // TestBot: "key=value; key2=value2"
+    };
+
+    explicit SessionController(QObject *parent = nullptr);
+    ~SessionController() override;
+
+    // Checks params without side effects; returns "" or a plain-words message.
+    static QString validate(const Params &p);
+    static bool parseWsUrl(const QString &text, QUrl *url, QString *error);
+    static bool parseCustomParameters(const QString &text, QVariantMap *out, QString *error);
+    static QString modeName(Mode m);
+    // The TwiML a Twilio number needs to stream to a listener at publicUrl.
+    static QString twimlSnippet(const QString &publicWssUrl);
+
+    bool start(const Params &p, QString *error);
+    void stop();
+    bool isActive() const { return m_active; }
+    Mode mode() const { return m_params.mode; }
+    Status status() const { return m_status; }
+    QString statusText() const { return m_statusText; }
+    QString endpoint() const { return m_endpoint; } // what we are connected to / listening on
+
+    SenderEngine *engine() const { return m_engine.get(); }
+    TxQueue *queue() const { return m_engine->queue(); }
+    bool hasEmulator() const { return m_emulator != nullptr; }
+    // Barge-in from the UI: empties the queue, sends clear.
+    void clearAudio();
+    // Monitor: mediaReceived is forwarded only while enabled (50 signals/s otherwise wasted).
+    void setForwardMedia(bool on);
+
+Q_SIGNALS:
+    void statusChanged(pacelab::ui::SessionController::Status status, const QString &text);
+    void txSecond(const pacelab::TelemetrySnapshot &snapshot);
+    void rxSecond(const pacelab::PerSecondRx &rx);
+    void violation(const pacelab::Violation &v);
+    void logLine(const QString &level, const QString &text);
+    void mediaReceived(const QByteArray &mulaw);
+    void sessionReset(); // a new session started: charts may restart their time
+
+private:
+    void setStatus(Status s, const QString &text);
+    void onEngineState(SenderEngine::State state, const QString &message);
+    bool startEmulator(const Params &p, QString *error);
+    void stopEmulator();
+
+    struct ThreadDeleter
+    {
+        void operator()(QThread *t) const;
+    };
+
+    Params m_params;
+    std::unique_ptr<SenderEngine> m_engine;
+    std::unique_ptr<QThread, ThreadDeleter> m_emuThread;
+    QPointer<TwilioEmulator> m_emulator;
+    bool m_active = false;
+    bool m_forwardMedia = false;
+    Status m_status = Status::Idle;
+    QString m_statusText;
+    QString m_endpoint;
+};
+
+} // namespace pacelab::ui

@@ -1,0 +1,107 @@
+#pragma once
+
+#include "audioio/FrameProducer.h"
+
+#include <QPointer>
+#include <QWidget>
+#include <functional>
+#include <map>
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QGridLayout;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QProgressBar;
+class QPushButton;
+class QSettings;
+class QSpinBox;
+
+namespace pacelab {
+class TxQueue;
+}
+namespace pacelab::audioio {
+class MicrophoneCapture;
+}
+
+namespace pacelab::ui {
+
+// The audio sources feeding the tx queue. Each runs its own FrameProducer thread (the UI thread
+// never pushes a frame), several at once, all into the one queue.
+class SourcesPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    explicit SourcesPanel(TxQueue *queue, QWidget *parent = nullptr);
+    ~SourcesPanel() override;
+
+    // Keys: "silence", "tone", "dtmf", "sweep", "noise", "file", "tts".
+    bool startSource(const QString &key);
+    void stopSource(const QString &key);
+    bool isRunning(const QString &key) const;
+    int runningCount() const;
+    void stopAll();
+    void setBurst(bool on);
+    bool burst() const;
+
+    // Test hooks / demo settings.
+    void setTone(double hz, double dbfs);
+    void setFilePath(const QString &path, bool loop);
+    void setTtsText(const QString &text);
+    QString micUnavailableReason() const { return m_micReason; }
+    bool micControlsEnabled() const;
+
+    void saveSettings(QSettings &s) const;
+    void loadSettings(const QSettings &s);
+
+Q_SIGNALS:
+    void logLine(const QString &level, const QString &text);
+    void clearRequested();
+
+private:
+    struct Row
+    {
+        QPushButton *button = nullptr;
+        QProgressBar *progress = nullptr;
+        QLabel *info = nullptr;
+        std::function<std::unique_ptr<audioio::PcmSource>(QString *error)> make;
+        QPointer<audioio::FrameProducer> producer;
+    };
+
+    void addRow(QGridLayout *grid, int row, const QString &key, const QString &label, QWidget *params,
+                bool withProgress, std::function<std::unique_ptr<audioio::PcmSource>(QString *)> make);
+    void onProducerFinished(const QString &key, const QString &reason, bool error);
+    void setRowRunning(const QString &key, bool running);
+    void toggleMic();
+    void initTtsVoices();
+    void updateSummary();
+
+    TxQueue *m_queue;
+    std::map<QString, Row> m_rows;
+
+    QDoubleSpinBox *m_toneHz = nullptr;
+    QDoubleSpinBox *m_toneDb = nullptr;
+    QLineEdit *m_dtmf = nullptr;
+    QDoubleSpinBox *m_sweepFrom = nullptr;
+    QDoubleSpinBox *m_sweepTo = nullptr;
+    QDoubleSpinBox *m_sweepSec = nullptr;
+    QDoubleSpinBox *m_noiseDb = nullptr;
+    QLineEdit *m_filePath = nullptr;
+    QCheckBox *m_fileLoop = nullptr;
+    QPlainTextEdit *m_ttsText = nullptr;
+    QComboBox *m_ttsVoice = nullptr;
+    QSpinBox *m_ttsRate = nullptr;
+    QCheckBox *m_burst = nullptr;
+    QLabel *m_summary = nullptr;
+
+    QComboBox *m_micDevice = nullptr;
+    QProgressBar *m_micLevel = nullptr;
+    QPushButton *m_micButton = nullptr;
+    QLabel *m_micInfo = nullptr;
+    QString m_micReason;
+    audioio::MicrophoneCapture *m_mic = nullptr;
+};
+
+} // namespace pacelab::ui
