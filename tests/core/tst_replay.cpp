@@ -205,6 +205,7 @@ private Q_SLOTS:
     void badFiles();
     void resendFrames();
     void liveSessionCapturedAndReplayed();
+    void doctorReadsCaptureTelemetry();
 
     // log doctor on logs made by the real engine
     void engineHealthy();
@@ -449,6 +450,35 @@ void TestReplay::liveSessionCapturedAndReplayed()
     QVERIFY2(qAbs(a.stats.deltaMaxMs - live.deltaMaxMs) < 5.0, qPrintable(QStringLiteral("%1 vs %2").arg(a.stats.deltaMaxMs).arg(live.deltaMaxMs)));
     QVERIFY(qAbs(a.stats.jitterMs - live.jitterMs) < 1.0);
     QCOMPARE(a.underruns, emu.playout().underrunCount());
+}
+
+void TestReplay::doctorReadsCaptureTelemetry()
+{
+    // A capture's tx-telemetry records are metric lines for the doctor; its messages and
+    // rx-second records are not.
+    QByteArray bytes;
+    QBuffer buf(&bytes);
+    buf.open(QIODevice::WriteOnly);
+    capture::CaptureWriter w;
+    w.open(&buf);
+    for (int i = 0; i < 12; ++i) {
+        TelemetrySnapshot s;
+        s.secondIndex = i;
+        s.framesSent = i < 4 ? 50 : 0;
+        s.queueDepth = i < 4 ? 3 : 120;
+        s.drops = i < 4 ? 0 : 50;
+        w.recordMessage(capture::Dir::Out, capture::MsgKind::Text, twilio::encodeMedia(kSid, QByteArray(160, 1)), i * 1'000'000);
+        w.recordTxTelemetry(s.toJson(), i * 1'000'000 + 1);
+        PerSecondRx rx;
+        rx.second = i;
+        rx.fps = 50;
+        w.recordRxSecond(rx.toJson(), i * 1'000'000 + 2);
+    }
+    w.close();
+    const doctor::Report r = doctor::LogDoctor::analyzeText(QString::fromUtf8(bytes));
+    QCOMPARE(r.metricLines, 12);
+    QCOMPARE(r.series.first().lineNo, 3);
+    QCOMPARE(r.diagnoses.first().kind, doctor::Kind::SenderStalled);
 }
 
 void TestReplay::engineHealthy()
