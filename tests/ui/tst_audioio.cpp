@@ -1,0 +1,259 @@
+// Lives under tests/ui/ because tests/core executables do not link pacelab_audioio (Qt
+// Multimedia); pacelab_ui does.
+#include "audio/WavFile.h"
+#include "audioio/AudioDevices.h"
+#include "audioio/FrameProducer.h"
+#include "audioio/MicrophoneCapture.h"
+#include "audioio/MonitorSink.h"
+#include "audioio/PcmSource.h"
+#include "engine/TxQueue.h"
+
+#include <QAudioFormat>
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace pacelab;
+using namespace pacelab::audioio;
+
+namespace {
+PcmBuffer ramp(int rate, int channels, qsizetype frames)
+{
+    PcmBuffer b;
+    b.sampleRate = rate;
+    b.channels = channels;
+    b.samples.resize(frames * channels);
+    for (qsizetype i = 0; i < b.samples.size(); ++i)
+        b.samples[i] = qint16(i % 1000);
+    return b;
+}
+
+int drain(TxQueue &q, bool *all160 = nullptr)
+{
+    int n = 0;
+    while (auto item = q.tryPop()) {
+        if (all160 && item->payload.size() != kFrameBytes)
+            *all160 = false;
+        ++n;
+    }
+    return n;
+}
+} // namespace
+
+class TestAudioIo final : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void sources()
+    {
+        ToneSource tone(1000, -6);
+        QVector<qint16> out;
+        QCOMPARE(tone.read(out, 800), qsizetype(800));
+        const auto peak = *std::max_element(out.begin(), out.end());
+        QVERIFY(peak > 15000 && peak < 17000); // -6 dBFS ~ 16400
+        QCOMPARE(tone.progress(), -1.0);
+
+        NoiseSource noise(-20);
+        out.clear();
+        noise.read(out, 8000);
+        const auto npeak = *std::max_element(out.begin(), out.end());
+        QVERIFY(npeak > 2000 && npeak <= 3277 + 1);
+
+        BufferSource once(QStringLiteral("ramp"), BufferSource::fromBuffer(ramp(8000, 2, 100)));
+        QString error;
+        QVERIFY(once.open(&error));
+        QCOMPARE(once.channels(), 2);
+        out.clear();
+        QCOMPARE(once.read(out, 60), qsizetype(60));
+        QCOMPARE(out.size(), 120); // interleaved stereo
+        QCOMPARE(once.read(out, 60), qsizetype(40));
+        QCOMPARE(once.read(out, 60), qsizetype(0));
+        QCOMPARE(once.progress(), 1.0);
+
+        BufferSource looped(QStringLiteral("ramp"), BufferSource::fromBuffer(ramp(8000, 1, 100)), true);
+        QVERIFY(looped.open(&error));
+        out.clear();
+        QCOMPARE(looped.read(out, 250), qsizetype(250));
+        QCOMPARE(looped.loops(), 2);
+    }
+
+    void sourceErrorsAreSpecific()
+    {
+        QString error;
+        BufferSource missing(QStringLiteral("x"), BufferSource::wavFile(QStringLiteral("/nonexistent/a.wav")));
+        QVERIFY(!missing.open(&error));
+        QVERIFY2(error.startsWith(QStringLiteral("a.wav: ")), qPrintable(error));
+
+        QTemporaryDir dir;
+        const QString junk = dir.filePath(QStringLiteral("junk.wav"));
+        QFile f(junk);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("this is not a RIFF file at all");
+        f.close();
+        BufferSource bad(QStringLiteral("junk"), BufferSource::wavFile(junk));
+        QVERIFY(!bad.open(&error));
+        QVERIFY(error.startsWith(QStringLiteral("junk.wav: ")));
+
+        BufferSource empty(QStringLiteral("empty"), BufferSource::fromBuffer(PcmBuffer{}));
+        QVERIFY(!empty.open(&error));
+        QVERIFY(error.contains(QStringLiteral("no audio")));
+    }
+
+    void finiteSourceBecomesExactFrames()
+    {
+        // 1 s at 44.1 kHz stereo -> resampled to 8 kHz -> 50 frames of 160 B.
+        PcmBuffer pcm = ramp(44100, 2, 44100);
+        QString error;
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("one.wav"));
+        QVERIFY(wav::writeFile(path, pcm, wav::Encoding::Pcm16, &error));
+        TxQueue q(200);
+        FrameProducer p(std::make_unique<BufferSource>(QStringLiteral("one.wav"), BufferSource::wavFile(path)), &q,
+                        FrameProducer::Policy::BackPressure);
+        QSignalSpy done(&p, &FrameProducer::finished);
+        p.start();
+        QVERIFY(done.wait(10000));
+        QCOMPARE(done.first().at(0).toString(), QStringLiteral("finished"));
+        QCOMPARE(done.first().at(1).toBool(), false);
+        bool all160 = true;
+        const int n = drain(q, &all160);
+        QVERIFY(all160);
+        QVERIFY2(n >= 49 && n <= 51, qPrintable(QString::number(n)));
+        QCOMPARE(p.framesPushed(), qint64(n));
+        QCOMPARE(p.framesLost(), qint64(0));
+    }
+
+    void backPressureNeverDrops()
+    {
+        TxQueue q(10);
+        FrameProducer p(std::make_unique<ToneSource>(440, -12), &q, FrameProducer::Policy::BackPressure);
+        p.start();
+        QTRY_COMPARE_WITH_TIMEOUT(q.size(), 10, 5000);
+        QTest::qWait(300);
+        QCOMPARE(q.size(), 10); // it waits at high water...
+        QCOMPARE(q.totalDrops(), quint64(0));
+        QCOMPARE(drain(q), 10);
+        QTRY_COMPARE_WITH_TIMEOUT(q.size(), 10, 5000); // ...and refills when room appears
+        QCOMPARE(q.totalDrops(), quint64(0));
+        QElapsedTimer t;
+        t.start();
+        p.stop(); // must not hang while blocked in pushBlocking
+        QVERIFY(t.elapsed() < 3000);
+        QVERIFY(!p.isRunning());
+    }
+
+    void burstOverflowsTheQueue()
+    {
+        TxQueue q(20);
+        FrameProducer p(std::make_unique<SilenceSource>(), &q, FrameProducer::Policy::BackPressure);
+        p.setPolicy(FrameProducer::Policy::Burst);
+        QCOMPARE(p.policy(), FrameProducer::Policy::Burst);
+        p.start();
+        QTRY_VERIFY_WITH_TIMEOUT(q.totalDrops() > 20, 5000);
+        p.stop();
+        QCOMPARE(q.size(), 20);
+    }
+
+    void dropOldestKeepsRealTime()
+    {
+        TxQueue q(1000);
+        FrameProducer p(std::make_unique<SilenceSource>(), &q, FrameProducer::Policy::DropOldest);
+        p.start();
+        QTest::qWait(2000);
+        p.stop();
+        const int n = drain(q);
+        // Real time is 100 frames in 2 s; a loaded machine may lag but never runs far ahead.
+        QVERIFY2(n >= 40 && n <= 130, qPrintable(QString::number(n)));
+    }
+
+    void severalProducersShareOneQueue()
+    {
+        TxQueue q(500);
+        PcmBuffer half = ramp(8000, 1, 4000); // 0.5 s = 25 frames each
+        FrameProducer a(std::make_unique<BufferSource>(QStringLiteral("a"), BufferSource::fromBuffer(half)), &q,
+                        FrameProducer::Policy::BackPressure);
+        FrameProducer b(std::make_unique<BufferSource>(QStringLiteral("b"), BufferSource::fromBuffer(half)), &q,
+                        FrameProducer::Policy::BackPressure);
+        QSignalSpy da(&a, &FrameProducer::finished), db(&b, &FrameProducer::finished);
+        a.start();
+        b.start();
+        QTRY_VERIFY_WITH_TIMEOUT(da.size() == 1 && db.size() == 1, 10000);
+        QCOMPARE(drain(q), 50);
+        QCOMPARE(a.framesPushed() + b.framesPushed(), qint64(50));
+    }
+
+    void failingSourceReportsError()
+    {
+        TxQueue q(10);
+        auto maker = [](PcmBuffer *, QString *error) {
+            *error = QStringLiteral("TTS: voice 'xx' not found");
+            return false;
+        };
+        FrameProducer p(std::make_unique<BufferSource>(QStringLiteral("tts"), maker), &q, FrameProducer::Policy::BackPressure);
+        QSignalSpy done(&p, &FrameProducer::finished);
+        p.start();
+        QVERIFY(done.wait(5000));
+        QCOMPARE(done.first().at(0).toString(), QStringLiteral("TTS: voice 'xx' not found"));
+        QCOMPARE(done.first().at(1).toBool(), true);
+
+        FrameProducer none(nullptr, &q, FrameProducer::Policy::BackPressure);
+        QSignalSpy noneDone(&none, &FrameProducer::finished);
+        none.start();
+        QCOMPARE(noneDone.size(), 1);
+    }
+
+    void closedQueueWaitsThenResumes()
+    {
+        TxQueue q(50);
+        q.close();
+        FrameProducer p(std::make_unique<SilenceSource>(), &q, FrameProducer::Policy::BackPressure);
+        p.start();
+        QTest::qWait(300);
+        QCOMPARE(q.size(), 0);
+        q.reopen();
+        QTRY_VERIFY_WITH_TIMEOUT(q.size() > 0, 3000);
+        p.stop();
+    }
+
+    void convertsDeviceFormats()
+    {
+        QVector<qint16> out;
+        QByteArray f32(8, 0);
+        const float vals[2] = {0.5f, -1.0f};
+        memcpy(f32.data(), vals, 8);
+        QVERIFY(convertToPcm16(f32, QAudioFormat::Float, &out));
+        QCOMPARE(out.size(), 2);
+        QCOMPARE(out[0], qint16(16384));
+        QCOMPARE(out[1], qint16(-32767));
+        QVERIFY(convertToPcm16(QByteArray("\x80\xff", 2), QAudioFormat::UInt8, &out));
+        QCOMPARE(out[0], qint16(0));
+        QCOMPARE(out[1], qint16(127 << 8));
+        QVERIFY(!convertToPcm16(QByteArray(4, 0), QAudioFormat::Unknown, &out));
+    }
+
+    void noDeviceIsAPlainError()
+    {
+        QString error;
+        MonitorSink sink;
+        QVERIFY(!sink.start(QAudioDevice(), &error));
+        QCOMPARE(error, QStringLiteral("No audio output device found"));
+        sink.play(QByteArray(160, char(0xFF))); // harmless when not started
+        QCOMPARE(sink.bytesPlayed(), qint64(0));
+
+        TxQueue q;
+        MicrophoneCapture mic(&q);
+        QVERIFY(!mic.start(QAudioDevice(), &error));
+        QCOMPARE(error, QStringLiteral("No audio input device found"));
+        QVERIFY(!mic.isActive());
+
+        if (inputDevices().isEmpty())
+            QCOMPARE(noInputReason(), QStringLiteral("No audio input device found"));
+        else
+            QVERIFY(noInputReason().isEmpty());
+        QCOMPARE(describe(QAudioDevice()), QStringLiteral("(no device)"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAudioIo)
+#include "tst_audioio.moc"
