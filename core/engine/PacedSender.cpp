@@ -305,10 +305,13 @@ void PacedSender::attachSocket(QWebSocket *s)
             pumpSendQueue();
     });
     connect(s, QOverload<QAbstractSocket::SocketError>::of(&QWebSocket::error), this,
-            [this, s](QAbstractSocket::SocketError) {
+            [this, s](QAbstractSocket::SocketError error) {
                 if (s != m_socket)
                     return;
-                m_lastSocketError = s->errorString();
+                if (error == QAbstractSocket::SslHandshakeFailedError)
+                    m_lastSocketError = QStringLiteral("TLS handshake failed: ") + s->errorString();
+                else if (m_lastSocketError.isEmpty() || !m_lastSocketError.startsWith(QLatin1String("TLS")))
+                    m_lastSocketError = s->errorString();
                 // A failed connect never reaches "disconnected": handle it here.
                 if (s->state() == QAbstractSocket::UnconnectedState && !m_connectedOnce)
                     onDisconnected();

@@ -6,6 +6,10 @@
 #include "twilio/TwilioMessages.h"
 
 #include <QJsonDocument>
+#include <QProcess>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslKey>
 #include <QJsonObject>
 #include <QSignalSpy>
 #include <QWebSocket>
@@ -126,6 +130,7 @@ private Q_SLOTS:
     void slowReaderKeepsMemoryBounded();
     void peerCloseIsAClearError();
     void reconnectsWithBackoff();
+    void wssVerifiesCertificates();
     void badUrls_data();
     void badUrls();
     void listenModeServesTwilio();
@@ -360,6 +365,67 @@ void TestPacedSender::reconnectsWithBackoff()
     for (int i = 0; i < 3; ++i)
         QVERIFY(engine.enqueueFrame(silenceFrame(i), false));
     QTRY_COMPARE_WITH_TIMEOUT(peer.mediaCount(), 3, 10000);
+}
+
+void TestPacedSender::wssVerifiesCertificates()
+{
+    // A throw-away CA-less self-signed certificate for 127.0.0.1, made with the openssl CLI.
+    QTemporaryDir dir;
+    const QString cert = dir.filePath(QStringLiteral("cert.pem"));
+    const QString key = dir.filePath(QStringLiteral("key.pem"));
+    QProcess openssl;
+    openssl.start(QStringLiteral("openssl"),
+                  {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-newkey"), QStringLiteral("rsa:2048"),
+                   QStringLiteral("-nodes"), QStringLiteral("-days"), QStringLiteral("2"), QStringLiteral("-subj"),
+                   QStringLiteral("/CN=127.0.0.1"), QStringLiteral("-addext"), QStringLiteral("subjectAltName=IP:127.0.0.1"),
+                   QStringLiteral("-keyout"), key, QStringLiteral("-out"), cert});
+    if (!openssl.waitForFinished(30000) || openssl.exitCode() != 0)
+        QSKIP("the openssl CLI is not available to make a test certificate");
+
+    QWebSocketServer server(QStringLiteral("tls-peer"), QWebSocketServer::SecureMode);
+    QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
+    QFile cf(cert), kf(key);
+    QVERIFY(cf.open(QIODevice::ReadOnly) && kf.open(QIODevice::ReadOnly));
+    tls.setLocalCertificate(QSslCertificate(&cf, QSsl::Pem));
+    tls.setPrivateKey(QSslKey(&kf, QSsl::Rsa, QSsl::Pem));
+    tls.setPeerVerifyMode(QSslSocket::VerifyNone);
+    server.setSslConfiguration(tls);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    int media = 0;
+    connect(&server, &QWebSocketServer::newConnection, this, [&] {
+        while (QWebSocket *s = server.nextPendingConnection())
+            connect(s, &QWebSocket::textMessageReceived, this, [&](const QString &) { ++media; });
+    });
+    const QUrl url(QStringLiteral("wss://127.0.0.1:%1/").arg(server.serverPort()));
+
+    {
+        // Not trusted by default: a clear TLS error.
+        SenderEngine engine(fastConfig());
+        QSignalSpy errors(&engine, &SenderEngine::errorOccurred);
+        engine.connectTo(url, kSid);
+        QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Error, 15000);
+        QVERIFY2(errors.first().at(0).toString().contains(QLatin1String("TLS")),
+                 qPrintable(errors.first().at(0).toString()));
+    }
+    {
+        // Trusted through caFile.
+        SenderConfig cfg = fastConfig();
+        cfg.caFile = cert;
+        SenderEngine engine(cfg);
+        engine.connectTo(url, kSid);
+        QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Connected, 15000);
+        engine.enqueueFrame(silenceFrame(1), false);
+        QTRY_COMPARE_WITH_TIMEOUT(media, 1, 10000);
+    }
+    {
+        SenderConfig cfg = fastConfig();
+        cfg.caFile = dir.filePath(QStringLiteral("missing.pem"));
+        SenderEngine engine(cfg);
+        QSignalSpy errors(&engine, &SenderEngine::errorOccurred);
+        engine.connectTo(url, kSid);
+        QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Error, 10000);
+        QVERIFY(errors.first().at(0).toString().contains(QLatin1String("cannot load a PEM CA certificate")));
+    }
 }
 
 void TestPacedSender::badUrls_data()
