@@ -13,6 +13,8 @@
 
 #include <QBuffer>
 #include <QElapsedTimer>
+#include <QJsonDocument>
+#include <QProcess>
 #include <QRandomGenerator>
 #include <QTemporaryDir>
 #include <QTest>
@@ -206,6 +208,7 @@ private Q_SLOTS:
     void resendFrames();
     void liveSessionCapturedAndReplayed();
     void doctorReadsCaptureTelemetry();
+    void commandLine();
 
     // log doctor on logs made by the real engine
     void engineHealthy();
@@ -479,6 +482,50 @@ void TestReplay::doctorReadsCaptureTelemetry()
     QCOMPARE(r.metricLines, 12);
     QCOMPARE(r.series.first().lineNo, 3);
     QCOMPARE(r.diagnoses.first().kind, doctor::Kind::SenderStalled);
+}
+
+void TestReplay::commandLine()
+{
+    const QString bin = QStringLiteral(PACELAB_BINARY);
+    if (!QFile::exists(bin))
+        QSKIP("pacelab binary not built");
+    QTemporaryDir dir;
+    const QList<Arrival> arrivals = syntheticArrivals();
+    QFile cap(dir.filePath(QStringLiteral("call.pacelab.jsonl")));
+    QVERIFY(cap.open(QIODevice::WriteOnly));
+    cap.write(captureOf(arrivals, arrivals.first().tUs));
+    cap.close();
+    auto run = [&](const QStringList &args) {
+        QProcess p;
+        p.start(bin, QStringList{QStringLiteral("replay")} + args);
+        p.waitForFinished(60000);
+        return qMakePair(p.exitCode(), QString::fromUtf8(p.readAllStandardOutput() + p.readAllStandardError()));
+    };
+    const QString json = dir.filePath(QStringLiteral("r.json"));
+    const QString wavOut = dir.filePath(QStringLiteral("out.wav"));
+    auto res = run({cap.fileName(), QStringLiteral("--json"), json, QStringLiteral("--export-out"), wavOut});
+    QCOMPARE(res.first, 1); // the synthetic call has bursts, a 320 B frame, an underrun
+    QVERIFY2(res.second.contains(QStringLiteral("problem: ")), qPrintable(res.second));
+    QFile jf(json);
+    QVERIFY(jf.open(QIODevice::ReadOnly));
+    const QJsonObject o = QJsonDocument::fromJson(jf.readAll()).object();
+    QCOMPARE(o.value(QStringLiteral("analysis")).toObject().value(QStringLiteral("arrival")).toObject().value(QStringLiteral("frames")).toInt(), 400);
+    QVERIFY(wav::readFile(wavOut).ok);
+    QCOMPARE(run({dir.filePath(QStringLiteral("missing"))}).first, 2);
+    QCOMPARE(run({cap.fileName(), QStringLiteral("--send"), QStringLiteral("http://x")}).first, 2);
+    QCOMPARE(run({cap.fileName(), QStringLiteral("--analyze"), QStringLiteral("--send"), QStringLiteral("emulator")}).first, 2);
+    QCOMPARE(run({cap.fileName(), QStringLiteral("--as-caller"), QStringLiteral("ws://127.0.0.1:9/")}).first, 2); // no inbound audio
+    // Re-send a short call (2 s) through the paced sender to the built-in emulator.
+    QList<Arrival> shortCall;
+    for (int i = 0; i < 100; ++i)
+        shortCall.append({1'000'000 + i * 15000, Arrival::Media, 160, {}});
+    QFile small(dir.filePath(QStringLiteral("short.pacelab.jsonl")));
+    QVERIFY(small.open(QIODevice::WriteOnly));
+    small.write(captureOf(shortCall, 1'000'000));
+    small.close();
+    res = run({small.fileName(), QStringLiteral("--send"), QStringLiteral("emulator"), QStringLiteral("--quiet")});
+    QCOMPARE(res.first, 0);
+    QVERIFY2(res.second.contains(QStringLiteral("original    PaceLab")), qPrintable(res.second));
 }
 
 void TestReplay::engineHealthy()
