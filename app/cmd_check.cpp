@@ -154,8 +154,10 @@ int runCheck(const QStringList &args)
     if (!parser.parse(argv))
         return usage(parser.errorText());
     if (parser.isSet(QStringLiteral("help"))) {
-        out() << parser.helpText().replace(QStringLiteral("Usage: ") + QFileInfo(args.value(0)).fileName(),
-                                           QStringLiteral("Usage: pacelab check"));
+        QString help = parser.helpText();
+        const qsizetype eol = help.indexOf(QLatin1Char('\n'));
+        help.replace(0, eol, QStringLiteral("Usage: pacelab check [options]"));
+        out() << help;
         return app::ExitOk;
     }
     if (!parser.positionalArguments().isEmpty())

@@ -133,6 +133,8 @@ private:
                                                          : emu->startBargeIn(m_callerSpeech, 2000);
         if (!ok)
             detail(QStringLiteral("the emulator refused the barge-in probe (stream not running?)"));
+        else
+            m_bargeAtMs = wallMs();
     }
 
     void judge()
@@ -204,9 +206,11 @@ private:
             if (!br.botWasTalking)
                 return finishError(QStringLiteral("the bot was not talking when the caller barged in at %1 s: nothing to interrupt")
                                        .arg(std::min(2.5, dur().botSec / 3)));
+            const double sinceMs = m_bargeAtMs > 0 ? double(wallMs() - m_bargeAtMs) : 0.0;
             check(QStringLiteral("clear after caller speech"), br.clearReceived && br.clearLatencyMs <= th().bargeInClearMs,
                   br.clearReceived ? fmtMs(br.clearLatencyMs, 0)
-                                   : QStringLiteral("no clear: the caller heard %1 of stale speech").arg(fmtMs(br.staleAudioHeardMs, 0)),
+                  : br.finished    ? QStringLiteral("no clear: the caller heard %1 of stale speech").arg(fmtMs(br.staleAudioHeardMs, 0))
+                                   : QStringLiteral("no clear in the %1 s since the caller spoke").arg(sinceMs / 1000.0, 0, 'f', 1),
                   QStringLiteral("≤ %1").arg(fmtMs(th().bargeInClearMs, 0)));
             if (br.audioStopped)
                 note(QStringLiteral("caller speech to silence"), fmtMs(br.audioStoppedLatencyMs, 0));
@@ -238,6 +242,7 @@ private:
 
     ReferenceBot *m_bot = nullptr;
     PcmBuffer m_callerSpeech;
+    qint64 m_bargeAtMs = 0;
     bool m_sessionAsked = false;
     bool m_session = false;
     bool m_judged = false;

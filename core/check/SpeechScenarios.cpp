@@ -283,8 +283,10 @@ private:
                 check(QStringLiteral("barge-in"), false, QStringLiteral("the caller never barged in"), QStringLiteral("a barge-in"));
             } else if (clears.isEmpty()) {
                 check(QStringLiteral("silence after clear"), false,
-                      QStringLiteral("no clear: the caller heard %1 of stale speech after barging in")
-                          .arg(fmtMs(br.staleAudioHeardMs, 0)),
+                      br.finished ? QStringLiteral("no clear: the caller heard %1 of stale speech after barging in")
+                                        .arg(fmtMs(br.staleAudioHeardMs, 0))
+                                  : QStringLiteral("no clear in the %1 s since the caller barged in")
+                                        .arg((wallMs() - m_bargeAtMs) / 1000.0, 0, 'f', 1),
                       limit);
             } else {
                 const ClearEvent &c = clears.first();

@@ -31,7 +31,7 @@ inline CheckConfig shortConfig()
     d.s6PingIntervalMs = 700;
     d.e2MinSpeechSec = 8.0;
     d.e3Sec = 9.0;
-    d.botSec = 4.0;
+    d.botSec = 3.5;
     // The test machine is shared and noisy: keep the fps/lateness limits of the checklist but
     // give lateness some room; the broken twins fail by far more than this.
     c.thresholds.latenessP99MaxMs = 25.0;
