@@ -31,6 +31,10 @@ private Q_SLOTS:
             if (r.ok() && r.message.event == twilio::Event::Mark)
                 echoesAtSender << r.message.markName;
         });
+        connect(&engine, &SenderEngine::stateChanged, this, [](SenderEngine::State st, const QString &msg) {
+            if (st == SenderEngine::Error)
+                qWarning().noquote() << "engine error:" << msg;
+        });
         engine.connectTo(emu.serverUrl());
         QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Connected, 10000);
         QCOMPARE(engine.streamSid(), emu.streamSid());
