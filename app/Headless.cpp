@@ -5,6 +5,7 @@
 #include "audioio/PcmSource.h"
 #include "emulator/TwilioEmulator.h"
 #include "engine/SenderEngine.h"
+#include "replay/Capture.h"
 #include "tts/EspeakTts.h"
 
 #include <QCoreApplication>
@@ -143,6 +144,7 @@ void HeadlessOptions::addTo(QCommandLineParser &parser)
     parser.addOption({QStringLiteral("listen"), QStringLiteral("Listen for a Twilio stream on HOST:PORT instead of using the emulator."), QStringLiteral("host:port")});
     parser.addOption({QStringLiteral("telemetry-jsonl"), QStringLiteral("Append one JSON object per telemetry second to this file."), QStringLiteral("file")});
     parser.addOption({QStringLiteral("json"), QStringLiteral("Write the run summary as JSON to this file."), QStringLiteral("file")});
+    parser.addOption({QStringLiteral("capture"), QStringLiteral("Record every WebSocket message and telemetry second of the run to this capture file (JSON Lines; replay it with 'pacelab replay')."), QStringLiteral("file")});
 }
 
 bool HeadlessOptions::read(const QCommandLineParser &parser, QString *error)
@@ -208,6 +210,7 @@ bool HeadlessOptions::read(const QCommandLineParser &parser, QString *error)
     }
     telemetryJsonl = parser.value(QStringLiteral("telemetry-jsonl"));
     summaryJson = parser.value(QStringLiteral("json"));
+    capturePath = parser.value(QStringLiteral("capture"));
     return true;
 }
 
@@ -215,6 +218,25 @@ int runHeadless(const HeadlessOptions &opts)
 {
     SenderConfig cfg;
     cfg.telemetryJsonlPath = opts.telemetryJsonl;
+
+    // The sender side of the session is recorded from the sender thread itself (the tap runs
+    // right after each socket write), so the capture has the real send times.
+    std::shared_ptr<capture::CaptureWriter> captureWriter;
+    if (!opts.capturePath.isEmpty()) {
+        captureWriter = std::make_shared<capture::CaptureWriter>();
+        const QJsonObject header{{QStringLiteral("source"), opts.source},
+                                 {QStringLiteral("tool"), QStringLiteral("pacelab --headless")}};
+        if (!captureWriter->open(opts.capturePath, header)) {
+            err() << "pacelab: cannot write the capture " << opts.capturePath << ": "
+                  << captureWriter->errorString() << "\n";
+            return 2;
+        }
+        cfg.messageTap = [captureWriter](qint64 tUs, bool outbound, bool binary, const QByteArray &data) {
+            captureWriter->recordMessage(outbound ? capture::Dir::Out : capture::Dir::In,
+                                         binary ? capture::MsgKind::Binary : capture::MsgKind::Text,
+                                         data, tUs);
+        };
+    }
     if (const QString problem = cfg.validate(); !problem.isEmpty()) {
         err() << "pacelab: " << problem << "\n";
         return 2;
@@ -227,7 +249,9 @@ int runHeadless(const HeadlessOptions &opts)
             err() << "pacelab: cannot start the built-in emulator: " << emulator->errorString() << "\n";
             return 1;
         }
-        QObject::connect(emulator.get(), &TwilioEmulator::secondTick, [](const PerSecondRx &rx) {
+        QObject::connect(emulator.get(), &TwilioEmulator::secondTick, [captureWriter](const PerSecondRx &rx) {
+            if (captureWriter)
+                captureWriter->recordRxSecond(rx.toJson());
             out() << rx.toLine() << "\n";
             out().flush();
         });
@@ -238,9 +262,11 @@ int runHeadless(const HeadlessOptions &opts)
 
     SenderEngine engine(cfg);
     int exitCode = 0;
-    QObject::connect(&engine, &SenderEngine::telemetry, [](const TelemetrySnapshot &s) {
+    QObject::connect(&engine, &SenderEngine::telemetry, [captureWriter](const TelemetrySnapshot &s) {
         out() << s.toLine() << "\n";
         out().flush();
+        if (captureWriter)
+            captureWriter->recordTxTelemetry(s.toJson());
     });
     QObject::connect(&engine, &SenderEngine::logMessage, [](const QString &level, const QString &text) {
         err() << "[" << level << "] " << text << "\n";
@@ -306,6 +332,11 @@ int runHeadless(const HeadlessOptions &opts)
         summary.insert(QStringLiteral("emulator"), emulator->summaryJson());
     }
     out().flush();
+    if (captureWriter) {
+        engine.stop();
+        captureWriter->flush();
+        out() << "capture: " << captureWriter->recordsWritten() << " records in " << opts.capturePath << "\n";
+    }
     if (!opts.summaryJson.isEmpty()) {
         QFile f(opts.summaryJson);
         if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)

@@ -24,6 +24,7 @@ struct HeadlessOptions
     bool listen = false;
     QString telemetryJsonl;
     QString summaryJson;
+    QString capturePath; // record the session (docs/capture-format.md)
 
     static void addTo(QCommandLineParser &parser);
     bool read(const QCommandLineParser &parser, QString *error);

@@ -423,6 +423,8 @@ void PacedSender::scheduleReconnect()
 void PacedSender::onTextMessage(const QString &text)
 {
     const QByteArray json = text.toUtf8();
+    if (m_cfg.messageTap)
+        m_cfg.messageTap(steadyNowNs() / 1000, false, false, json);
     Q_EMIT peerMessage(json);
     const twilio::ParseResult r = twilio::parseFromTwilio(json);
     if (!r.ok()) {
@@ -719,6 +721,8 @@ bool PacedSender::writeText(const QByteArray &json)
     if (!m_socket)
         return false;
     m_socket->sendTextMessage(QString::fromUtf8(json));
+    if (m_cfg.messageTap)
+        m_cfg.messageTap(steadyNowNs() / 1000, true, false, json);
     return true;
 }
 

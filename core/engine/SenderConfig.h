@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <functional>
 #include <QList>
 #include <QPair>
 #include <QString>
@@ -64,6 +65,11 @@ struct SenderConfig
 
     QString caFile; // PEM CA certificate(s) trusted for wss:// in addition to the system ones
     QList<QPair<QByteArray, QByteArray>> extraHeaders; // added to the upgrade request
+
+    // Called on the sender thread for every WebSocket message written (outbound = true, right
+    // after the write) or received, with the steady-clock time in µs: the capture recorder's
+    // hook. Keep it cheap: it runs on the 20 ms path.
+    std::function<void(qint64 tUs, bool outbound, bool binary, const QByteArray &data)> messageTap;
 
     // Checks the numbers; returns an empty string when valid, else a specific message.
     QString validate() const;

@@ -1,0 +1,118 @@
+// The plain `pacelab` entry points: --version/--help without a display, the headless run
+// against the built-in emulator (with a capture replayed afterwards), and bad usage.
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QProcessEnvironment>
+#include <QTemporaryDir>
+#include <QtTest>
+
+class TestCliHeadless final : public QObject
+{
+    Q_OBJECT
+
+    struct Run
+    {
+        int exitCode = -1;
+        QString out;
+        QString err;
+    };
+
+    static Run run(const QStringList &args, int timeoutMs = 60000)
+    {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("DISPLAY"));
+        env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+        env.remove(QStringLiteral("QT_QPA_PLATFORM")); // must not need any platform at all
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(PACELAB_BINARY), args);
+        if (!p.waitForFinished(timeoutMs)) {
+            p.kill();
+            p.waitForFinished();
+        }
+        return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
+                QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+    }
+
+private Q_SLOTS:
+    void versionWithoutDisplay()
+    {
+        const Run r = run({QStringLiteral("--version")});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.startsWith(QStringLiteral("pacelab 0.")), qPrintable(r.out));
+    }
+
+    void helpListsCommandsWithoutDisplay()
+    {
+        const Run r = run({QStringLiteral("--help")});
+        QCOMPARE(r.exitCode, 0);
+        for (const char *word : {"--headless", "check", "emulate", "replay", "doctor"})
+            QVERIFY2(r.out.contains(QLatin1String(word)), word);
+    }
+
+    void badUsage_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("unknown option") << QStringList{QStringLiteral("--frobnicate")} << QStringLiteral("Unknown option");
+        QTest::newRow("unknown command") << QStringList{QStringLiteral("frobnicate")} << QStringLiteral("unknown command");
+        QTest::newRow("bad duration") << QStringList{QStringLiteral("--headless"), QStringLiteral("--duration"), QStringLiteral("soon")} << QStringLiteral("--duration");
+        QTest::newRow("bad source") << QStringList{QStringLiteral("--headless"), QStringLiteral("--source"), QStringLiteral("kazoo")} << QStringLiteral("--source must be one of");
+        QTest::newRow("file missing") << QStringList{QStringLiteral("--headless"), QStringLiteral("--source"), QStringLiteral("file")} << QStringLiteral("needs --file");
+        QTest::newRow("file unreadable") << QStringList{QStringLiteral("--headless"), QStringLiteral("--source"), QStringLiteral("file"), QStringLiteral("--file"), QStringLiteral("/nonexistent/x.wav")} << QStringLiteral("/nonexistent/x.wav");
+        QTest::newRow("http url") << QStringList{QStringLiteral("--headless"), QStringLiteral("--target"), QStringLiteral("http://127.0.0.1:9/")} << QStringLiteral("ws:// or wss://");
+        QTest::newRow("listen garbage") << QStringList{QStringLiteral("--headless"), QStringLiteral("--listen"), QStringLiteral("nowhere")} << QStringLiteral("HOST:PORT");
+        QTest::newRow("target and listen") << QStringList{QStringLiteral("--headless"), QStringLiteral("--target"), QStringLiteral("ws://127.0.0.1:9/"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")} << QStringLiteral("exclude each other");
+        QTest::newRow("tts without text") << QStringList{QStringLiteral("--headless"), QStringLiteral("--source"), QStringLiteral("tts")} << QStringLiteral("--text");
+    }
+
+    void badUsage()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, message);
+        const Run r = run(args);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(message), qPrintable(r.err));
+    }
+
+    void unreachableTargetIsAnError()
+    {
+        // Port 9 (discard) on loopback has no listener here: a clear error, exit 1, no hang.
+        const Run r = run({QStringLiteral("--headless"), QStringLiteral("--duration"), QStringLiteral("20"),
+                           QStringLiteral("--target"), QStringLiteral("ws://127.0.0.1:9/")});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(!r.err.isEmpty(), "no error text");
+    }
+
+    void headlessRunAgainstEmulatorThenReplay()
+    {
+        QTemporaryDir dir;
+        const QString summary = dir.filePath(QStringLiteral("summary.json"));
+        const QString cap = dir.filePath(QStringLiteral("session.jsonl"));
+        const Run r = run({QStringLiteral("--headless"), QStringLiteral("--duration"), QStringLiteral("3"),
+                           QStringLiteral("--json"), summary, QStringLiteral("--capture"), cap});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains(QStringLiteral("[TX] fps=")), qPrintable(r.out));
+        QVERIFY2(r.out.contains(QStringLiteral("[RX] fps=")), qPrintable(r.out));
+
+        QFile f(summary);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+        // ~3 s at 50 fps; generous bounds: the machine is shared.
+        const qint64 frames = o.value(QStringLiteral("framesSent")).toInteger();
+        QVERIFY2(frames >= 100 && frames <= 160, qPrintable(QString::number(frames)));
+        QCOMPARE(o.value(QStringLiteral("offThreadWrites")).toInteger(), 0);
+        QCOMPARE(o.value(QStringLiteral("dropsTotal")).toInteger(), 0);
+        const QJsonObject emu = o.value(QStringLiteral("emulator")).toObject();
+        QVERIFY2(!emu.isEmpty(), "no emulator summary");
+
+        // The capture replays into the same analytics.
+        const Run a = run({QStringLiteral("replay"), cap, QStringLiteral("--analyze")});
+        QVERIFY2(a.exitCode == 0, qPrintable(a.out + a.err));
+        QVERIFY2(a.out.contains(QStringLiteral("media frames")), qPrintable(a.out));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliHeadless)
+#include "tst_cli_headless.moc"
