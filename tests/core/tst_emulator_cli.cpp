@@ -1,0 +1,102 @@
+// `pacelab emulate` end to end: usage errors exit 2 with a clear message; --bot against a paced
+// test bot prints [RX] lines and a summary, writes JSON and a recording, and exits 0.
+#include "EmulatorTestBots.h"
+#include "audio/WavFile.h"
+
+#include <QJsonDocument>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using testbots::FakeBot;
+
+class TestEmulatorCli final : public QObject
+{
+    Q_OBJECT
+private:
+    static QString binary() { return QStringLiteral(PACELAB_BINARY); }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(QFile::exists(binary()), qPrintable(QStringLiteral("build the pacelab executable first: ") + binary()));
+    }
+
+    void usageErrors_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("neither") << QStringList{} << "exactly one of --listen";
+        QTest::newRow("both") << QStringList{"--listen", "127.0.0.1:0", "--bot", "ws://127.0.0.1:1/"} << "exactly one of";
+        QTest::newRow("http url") << QStringList{"--bot", "http://127.0.0.1/"} << "ws:// or wss://";
+        QTest::newRow("bad listen") << QStringList{"--listen", "nohost"} << "HOST:PORT";
+        QTest::newRow("bad port") << QStringList{"--listen", "127.0.0.1:70000"} << "0..65535";
+        QTest::newRow("missing wav") << QStringList{"--bot", "ws://127.0.0.1:1/", "--caller", "/no/such.wav"} << "/no/such.wav";
+        QTest::newRow("bad duration") << QStringList{"--bot", "ws://127.0.0.1:1/", "--duration", "abc"} << "--duration";
+        QTest::newRow("bad param") << QStringList{"--bot", "ws://127.0.0.1:1/", "--param", "=x"} << "--param";
+        QTest::newRow("json dir") << QStringList{"--bot", "ws://127.0.0.1:1/", "--json", "/no/dir/s.json"} << "does not exist";
+        QTest::newRow("record fmt") << QStringList{"--bot", "ws://127.0.0.1:1/", "--record-format", "mp3"} << "mulaw or pcm16";
+        QTest::newRow("barge alone") << QStringList{"--bot", "ws://127.0.0.1:1/", "--barge-in-ms", "300"} << "--barge-in-at";
+        QTest::newRow("unknown opt") << QStringList{"--bot", "ws://127.0.0.1:1/", "--frobnicate"} << "frobnicate";
+    }
+    void usageErrors()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, message);
+        QProcess p;
+        p.start(binary(), QStringList{"emulate"} + args);
+        QVERIFY(p.waitForFinished(20000));
+        QCOMPARE(p.exitCode(), 2);
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QVERIFY2(err.contains(message), qPrintable(err));
+    }
+
+    void unreachableBotExits1()
+    {
+        QTcpServer s;
+        QVERIFY(s.listen(QHostAddress::LocalHost, 0));
+        const quint16 port = s.serverPort();
+        s.close();
+        QProcess p;
+        p.start(binary(), {"emulate", "--bot", QStringLiteral("ws://127.0.0.1:%1/").arg(port)});
+        QVERIFY(p.waitForFinished(20000));
+        QCOMPARE(p.exitCode(), 1);
+        QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains(QStringLiteral("cannot connect")));
+    }
+
+    void botRunWithJsonAndRecording()
+    {
+        QTemporaryDir dir;
+        FakeBot bot;
+        QVERIFY(bot.listen());
+        bot.onStart = [](FakeBot &b) { b.startPacing(150, 20000, 160, 50); };
+        const QString json = dir.filePath(QStringLiteral("s.json"));
+        const QString wavPath = dir.filePath(QStringLiteral("r.wav"));
+        QProcess p;
+        QSignalSpy finished(&p, &QProcess::finished);
+        p.start(binary(), {"emulate", "--bot", bot.url().toString(), "--duration", "4", "--param", "who=test",
+                           "--json", json, "--record", wavPath, "--record-format", "pcm16", "--tone", "300"});
+        // the bot lives in this process: keep its event loop running while the CLI works
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 30000);
+        const QString out = QString::fromUtf8(p.readAllStandardOutput());
+        QCOMPARE(p.exitCode(), 0);
+        QVERIFY2(out.contains(QStringLiteral("[RX] fps=")), qPrintable(out));
+        QVERIFY2(out.contains(QStringLiteral("Violations: 0")), qPrintable(out));
+        QCOMPARE(bot.start.customParameters.value(QStringLiteral("who")).toString(), QStringLiteral("test"));
+        QVERIFY(bot.stopSeen);
+        QFile f(json);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
+        QCOMPARE(o.value("arrival").toObject().value("frames").toInt(), 150);
+        QCOMPARE(o.value("violations").toObject().value("total").toInt(), 0);
+        QCOMPARE(o.value("marks").toObject().value("echoed").toInt(), 3);
+        const pacelab::wav::ReadResult r = pacelab::wav::readFile(wavPath);
+        QVERIFY2(r.ok, qPrintable(r.error));
+        QCOMPARE(r.info.encoding, pacelab::wav::Encoding::Pcm16);
+        QCOMPARE(r.pcm.frames(), 150 * 160);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEmulatorCli)
+#include "tst_emulator_cli.moc"
