@@ -81,6 +81,8 @@ ChartsPanel::ChartsPanel(QWidget *parent)
         l->setFont(mono);
         l->setTextInteractionFlags(Qt::TextSelectableByMouse);
         l->setMinimumWidth(100);
+        // A new text must not re-lay out the panel (and the charts) every second.
+        l->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
     }
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);

@@ -62,7 +62,7 @@ ChartsTimeSeriesPlot::ChartsTimeSeriesPlot(QWidget *parent)
     m_chart->setBackgroundRoundness(0);
 
     m_axisX = new QValueAxis;
-    m_axisX->setTitleText(tr("time (s)"));
+    m_axisX->setTitleText(tr("seconds ago"));
     m_axisX->setLabelFormat(QStringLiteral("%.0f"));
     m_axisX->setTickCount(7);
     m_axisX->setLabelsFont(small);
@@ -77,6 +77,7 @@ ChartsTimeSeriesPlot::ChartsTimeSeriesPlot(QWidget *parent)
     m_view = new QChartView(m_chart, this);
     m_view->setRenderHint(QPainter::Antialiasing, true);
     m_view->setMinimumSize(220, 150);
+    m_view->setOptimizationFlags(QGraphicsView::DontSavePainterState | QGraphicsView::DontAdjustForAntialiasing);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_view);
@@ -139,6 +140,7 @@ void ChartsTimeSeriesPlot::setLimitLine(double value, const QString &label, cons
     m_chart->addSeries(line);
     line->attachAxis(m_axisX);
     line->attachAxis(m_axisY);
+    line->replace(QList<QPointF>{QPointF(-m_window, value), QPointF(0.0, value)});
     m_limits.push_back(Limit{value, line});
     m_dirty = true;
     updateAxes(0.0);
@@ -148,6 +150,7 @@ void ChartsTimeSeriesPlot::setWindowSeconds(double seconds)
 {
     m_window = std::max(1.0, seconds);
     m_dirty = true;
+    updateAxes(0.0);
 }
 
 void ChartsTimeSeriesPlot::setBaseRange(double minValue, double maxValue)
@@ -214,26 +217,68 @@ void ChartsTimeSeriesPlot::refresh()
     for (const auto &s : m_series)
         if (!s.buffer.isEmpty())
             endT = std::max(endT, s.buffer.last().x());
-    const double fromT = std::max(0.0, endT - m_window);
-    for (auto &s : m_series)
-        s.line->replace(s.buffer.points(fromT - 1.0));
+    // The x axis is fixed (-window..0 s, "seconds ago"): moving its range would re-layout the
+    // axis labels on every redraw, which is most of what Qt Charts spends. The points shift
+    // instead, which costs a subtraction each.
+    const double fromT = endT - m_window - 1.0;
+    // More points than pixel columns only cost stroking time: keep each column's min and max
+    // (spikes stay visible).
+    const int columns = std::max(50, int(m_chart->plotArea().width()) / 2);
+    for (auto &s : m_series) {
+        QList<QPointF> pts = s.buffer.points(fromT);
+        if (pts.size() > columns) {
+            QList<QPointF> reduced;
+            reduced.reserve(2 * columns + 2);
+            const double span = m_window + 1.0;
+            int bucket = -1;
+            QPointF lo, hi;
+            auto flush = [&] {
+                if (bucket < 0)
+                    return;
+                if (lo.x() <= hi.x()) {
+                    reduced << lo;
+                    if (hi != lo)
+                        reduced << hi;
+                } else {
+                    reduced << hi << lo;
+                }
+            };
+            for (const QPointF &p : std::as_const(pts)) {
+                const int b = int((p.x() - fromT) / span * columns);
+                if (b != bucket) {
+                    flush();
+                    bucket = b;
+                    lo = hi = p;
+                } else {
+                    if (p.y() < lo.y())
+                        lo = p;
+                    if (p.y() > hi.y())
+                        hi = p;
+                }
+            }
+            flush();
+            pts = std::move(reduced);
+        }
+        for (QPointF &p : pts)
+            p.setX(p.x() - endT);
+        s.line->replace(pts);
+    }
     updateAxes(endT);
     updatePlaceholder();
 }
 
 void ChartsTimeSeriesPlot::updateAxes(double endT)
 {
-    // The first window is shown whole (0..60 s) so the axis never reads 0..1; then it scrolls.
-    const double hi = std::max(m_window, endT);
-    const double lo = hi - m_window;
-    m_axisX->setRange(lo, hi);
-    for (const auto &l : m_limits)
-        l.line->replace(QList<QPointF>{QPointF(lo, l.value), QPointF(hi, l.value)});
+    if (m_axisX->min() != -m_window || m_axisX->max() != 0.0) {
+        m_axisX->setRange(-m_window, 0.0);
+        for (const auto &l : m_limits)
+            l.line->replace(QList<QPointF>{QPointF(-m_window, l.value), QPointF(0.0, l.value)});
+    }
 
     double minV = m_baseMin, maxV = m_baseMax;
     for (const auto &s : m_series) {
         double a, b;
-        if (s.buffer.valueRange(lo - 1.0, &a, &b)) {
+        if (s.buffer.valueRange(endT - m_window, &a, &b)) {
             minV = std::min(minV, a);
             maxV = std::max(maxV, b);
         }
@@ -242,17 +287,25 @@ void ChartsTimeSeriesPlot::updateAxes(double endT)
         minV = std::min(minV, l.value);
         maxV = std::max(maxV, l.value);
     }
-    // Headroom above the highest value or limit so a line sitting on it stays visible.
+    // Headroom above the highest value or limit so a line sitting on it stays visible. Only
+    // touched when it changes (each change re-lays out the labels).
+    double lo, hi;
+    int ticks;
     if (minV >= 0) {
         const NiceTop nice = niceTop(maxV * 1.12);
-        m_axisY->setRange(0.0, nice.top);
-        m_axisY->setTickCount(nice.ticks);
-        m_axisY->setLabelFormat(labelFormatFor(nice.top / (nice.ticks - 1)));
+        lo = 0.0;
+        hi = nice.top;
+        ticks = nice.ticks;
     } else {
         const double pad = 0.1 * std::max(1e-9, maxV - minV);
-        m_axisY->setRange(minV - pad, maxV + pad);
-        m_axisY->setTickCount(5);
-        m_axisY->applyNiceNumbers();
+        lo = minV - pad;
+        hi = maxV + pad;
+        ticks = 5;
+    }
+    if (m_axisY->min() != lo || m_axisY->max() != hi) {
+        m_axisY->setRange(lo, hi);
+        m_axisY->setTickCount(ticks);
+        m_axisY->setLabelFormat(labelFormatFor((hi - lo) / (ticks - 1)));
     }
 }
 
