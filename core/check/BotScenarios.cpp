@@ -32,7 +32,7 @@ protected:
         BotOptions bo;
         bo.sender = senderConfig();
         if (bo.sender.queueCapacity > 0)
-            bo.sender.highWater = std::min(5, bo.sender.queueCapacity);
+            bo.sender.highWater = std::min(8, bo.sender.queueCapacity);
         bo.neverClears = cfg().broken.botNeverClears;
         bo.ignoreBackPressure = cfg().broken.ignoreBackPressure;
         bo.frameBytes = cfg().broken.frameBytes;

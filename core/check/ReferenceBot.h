@@ -19,7 +19,7 @@ namespace pacelab::check {
 
 struct BotOptions
 {
-    SenderConfig sender;          // highWater low (a few frames): conversational latency
+    SenderConfig sender;          // highWater low (8 frames): conversational latency
     bool neverClears = false;     // broken twin: ignores barge-in
     bool ignoreBackPressure = false; // broken twin: drop-oldest pushes at synthesis speed
     int frameBytes = 160;         // broken twin: 320 = two frames glued together

@@ -545,6 +545,7 @@ th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #e6ebf0;vertical-a
 th{font-weight:600;color:#59636e;font-size:12px;text-transform:uppercase;letter-spacing:.03em}
 td.num{white-space:nowrap;text-align:right;font-variant-numeric:tabular-nums}
 td.id a{font-weight:600;color:#0969da;text-decoration:none}
+td.title{white-space:nowrap}
 .badge{display:inline-block;font-size:12px;font-weight:700;padding:2px 8px;border-radius:12px;color:#fff;letter-spacing:.03em}
 .badge.pass{background:#1a7f37}.badge.fail{background:#cf222e}.badge.error{background:#bc4c00}.badge.skipped{background:#6e7781}
 .dur{color:#59636e;font-size:13px;font-weight:400}
@@ -604,7 +605,7 @@ QByteArray reportHtml(const QList<ScenarioResult> &results, const ReportMeta &me
     h += QStringLiteral("<div class=\"card\"><table><thead><tr><th>Scenario</th><th>Title</th><th>Verdict</th>"
                         "<th>Time</th><th>Reason</th></tr></thead><tbody>");
     for (const ScenarioResult &r : results) {
-        h += QStringLiteral("<tr><td class=\"id\"><a href=\"#%1\">%1</a></td><td>%2</td><td>%3</td><td class=\"num\">%4 s</td><td>%5</td></tr>")
+        h += QStringLiteral("<tr><td class=\"id\"><a href=\"#%1\">%1</a></td><td class=\"title\">%2</td><td>%3</td><td class=\"num\">%4 s</td><td>%5</td></tr>")
                  .arg(esc(r.id), esc(r.title), badge(r.verdict), fmt(r.durationSec, 1), esc(r.reason));
     }
     h += QStringLiteral("</tbody></table></div>");

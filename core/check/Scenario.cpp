@@ -368,10 +368,10 @@ void Scenario::openSender(const SenderConfig &sc, std::function<void()> onStream
 void Scenario::waitDrained(double timeoutSec, std::function<void()> then, bool judgeAnyway)
 {
     auto drainedAt = std::make_shared<qint64>(-1);
-    const int secondsBefore = int(m_tx.size());
+    auto txAtDrain = std::make_shared<qsizetype>(0);
     pollUntil(
         25, timeoutSec,
-        [this, drainedAt, secondsBefore, then] {
+        [this, drainedAt, txAtDrain, then] {
             if (!m_eng)
                 return true;
             const bool empty = m_eng->queue()->size() == 0 && m_eng->lastTelemetry().sendQueueDepth == 0;
@@ -382,11 +382,13 @@ void Scenario::waitDrained(double timeoutSec, std::function<void()> then, bool j
             }
             if (*drainedAt < 0) {
                 *drainedAt = now;
+                *txAtDrain = m_tx.size();
                 markAudioEnd();
             }
-            // The socket's last bytes reach the peer within a few ms on loopback; wait for the
-            // telemetry second that contains the last frame to be reported too.
-            if (now - *drainedAt < 300 || (m_tx.size() <= secondsBefore && now - *drainedAt < 1300))
+            // The last bytes reach the peer within a few ms on loopback. The engine publishes
+            // its totals with each telemetry second: wait for one reported after the drain so
+            // the totals include the last frame (at most ~1 s).
+            if (now - *drainedAt < 300 || (m_tx.size() <= *txAtDrain && now - *drainedAt < 1300))
                 return false;
             then();
             return true;

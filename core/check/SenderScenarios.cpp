@@ -25,13 +25,19 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // Pushes `count` tagged frames at real time (50 fps) in uneven chunks, like a streaming source:
-// the chunk pattern averages 5 frames per 100 ms. Frame numbers start at `first`.
+// after a 200 ms lead the chunk pattern averages 5 frames per 100 ms. Frame numbers start at
+// `first`.
 void streamRealTime(SenderEngine *eng, const std::atomic<bool> &stop, quint32 first, int count, int bytes,
                     bool blocking)
 {
     static const int pattern[] = {5, 3, 8, 4, 6, 5, 2, 7};
     auto next = Clock::now();
     int sent = 0;
+    // A 200 ms lead first, as a streaming source keeps: the uneven chunks then never leave the
+    // sender without a frame (which the peer would hear as an underrun).
+    for (; sent < std::min(10, count) && !stop; ++sent)
+        if (!eng->enqueueFrame(taggedFrame(first + quint32(sent), bytes), blocking))
+            return;
     for (int k = 0; sent < count && !stop; ++k) {
         const int chunk = std::min(pattern[k % 8], count - sent);
         for (int i = 0; i < chunk; ++i)

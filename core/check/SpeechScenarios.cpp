@@ -170,9 +170,10 @@ protected:
             return finishError(QStringLiteral("no text-to-speech engine was provided (E3 needs espeak-ng)"));
         BotOptions bo;
         bo.sender = senderConfig();
-        // Conversational latency: the bot keeps only ~100 ms queued ahead of the clock.
+        // Conversational latency: the bot keeps only 8 frames (160 ms) queued ahead of the clock,
+        // enough to cover espeak's start-up on each sentence.
         if (bo.sender.queueCapacity > 0)
-            bo.sender.highWater = std::min(5, bo.sender.queueCapacity);
+            bo.sender.highWater = std::min(8, bo.sender.queueCapacity);
         bo.neverClears = cfg().broken.botNeverClears;
         bo.ignoreBackPressure = cfg().broken.ignoreBackPressure;
         bo.frameBytes = cfg().broken.frameBytes;

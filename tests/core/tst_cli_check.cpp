@@ -1,11 +1,18 @@
 // `pacelab check` as CI runs it: exit codes, reports (JUnit parsed back), bad options.
+#include "emulator/TwilioEmulator.h"
+
+#include <QEventLoop>
 #include <QFile>
+#include <QTcpServer>
+#include <QTimer>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QXmlStreamReader>
+
+#include <functional>
 
 namespace {
 
@@ -16,7 +23,7 @@ struct Run
     QString err;
 };
 
-Run pacelab(const QStringList &args, int timeoutMs = 60000)
+Run runPacelab(const QStringList &args, int timeoutMs = 60000)
 {
     QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -34,6 +41,40 @@ Run pacelab(const QStringList &args, int timeoutMs = 60000)
     r.out = QString::fromUtf8(p.readAllStandardOutput());
     r.err = QString::fromUtf8(p.readAllStandardError());
     return r;
+}
+
+// Same, but keeps this process's event loop running (an emulator in the test talks to it).
+Run runPacelabAsync(const QStringList &args, int timeoutMs, const std::function<void()> &whileRunning = {})
+{
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    p.setProcessEnvironment(env);
+    QEventLoop loop;
+    QObject::connect(&p, &QProcess::finished, &loop, &QEventLoop::quit);
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+    p.start(QStringLiteral(PACELAB_BINARY), QStringList{QStringLiteral("check")} + args);
+    if (whileRunning)
+        QTimer::singleShot(1500, &loop, whileRunning);
+    loop.exec();
+    Run r;
+    if (p.state() != QProcess::NotRunning) {
+        p.kill();
+        p.waitForFinished();
+        r.err = QStringLiteral("timed out");
+        return r;
+    }
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+
+quint16 freePort()
+{
+    QTcpServer s;
+    s.listen(QHostAddress::LocalHost, 0);
+    return s.serverPort();
 }
 
 struct JUnitSummary
@@ -114,7 +155,7 @@ private Q_SLOTS:
     {
         QFETCH(QStringList, args);
         QFETCH(QString, message);
-        const Run r = pacelab(args, 20000);
+        const Run r = runPacelab(args, 20000);
         QVERIFY2(r.exitCode == 2, show(r));
         QVERIFY2(r.err.contains(message), show(r));
         QVERIFY2(r.out.isEmpty(), show(r)); // nothing ran
@@ -122,11 +163,11 @@ private Q_SLOTS:
 
     void helpAndList()
     {
-        const Run help = pacelab({QStringLiteral("--help")});
+        const Run help = runPacelab({QStringLiteral("--help")});
         QVERIFY2(help.exitCode == 0, show(help));
         QVERIFY(help.out.contains(QLatin1String("--junit")));
         QVERIFY(help.out.contains(QLatin1String("pacelab check")));
-        const Run list = pacelab({QStringLiteral("--list")});
+        const Run list = runPacelab({QStringLiteral("--list")});
         QVERIFY2(list.exitCode == 0, show(list));
         for (const char *id : {"S1", "S6", "E3", "B5"})
             QVERIFY2(list.out.contains(QLatin1String(id)), show(list));
@@ -138,7 +179,7 @@ private Q_SLOTS:
         const QString junit = dir.filePath(QStringLiteral("r.xml"));
         const QString json = dir.filePath(QStringLiteral("r.json"));
         const QString html = dir.filePath(QStringLiteral("r.html"));
-        const Run r = pacelab({QStringLiteral("--scenario"), QStringLiteral("e1"), QStringLiteral("--junit"), junit,
+        const Run r = runPacelab({QStringLiteral("--scenario"), QStringLiteral("e1"), QStringLiteral("--junit"), junit,
                                QStringLiteral("--json"), json, QStringLiteral("--html"), html});
         QVERIFY2(r.exitCode == 0, show(r));
         // Not a terminal: plain lines, no carriage returns.
@@ -158,11 +199,40 @@ private Q_SLOTS:
         QVERIFY(hf.readAll().contains("<svg"));
     }
 
+    // --target: PaceLab's sender streams to a peer it is given (here an emulator in this test).
+    void targetMode()
+    {
+        pacelab::TwilioEmulator emu;
+        QVERIFY(emu.listen(QHostAddress::LocalHost, 0));
+        const Run r = runPacelabAsync({QStringLiteral("--target"), emu.serverUrl().toString(), QStringLiteral("--scenario"),
+                                    QStringLiteral("S5"), QStringLiteral("--scale"), QStringLiteral("0.5")}, 60000);
+        QVERIFY2(r.exitCode == 0, show(r));
+        QVERIFY2(r.out.contains(QLatin1String("frames of 160 B sent")), show(r));
+        QVERIFY(emu.stats().frames > 0);
+        QCOMPARE(emu.stats().nonStandardFrames, 0);
+    }
+
+    // --listen: PaceLab's sender waits like a bot; "Twilio" (an emulator here) calls it.
+    void listenMode()
+    {
+        const quint16 port = freePort();
+        pacelab::TwilioEmulator emu;
+        const Run r = runPacelabAsync({QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port),
+                                    QStringLiteral("--scenario"), QStringLiteral("E1")},
+                                   60000, [&] {
+                                       pacelab::EmulatorOptions o;
+                                       emu.connectToBot(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port)), o);
+                                   });
+        QVERIFY2(r.exitCode == 0, show(r));
+        QVERIFY2(r.out.contains(QLatin1String("E1  silence")), show(r));
+        QCOMPARE(emu.stats().frames, qint64(250));
+    }
+
     void failingRunExitsOne()
     {
         QTemporaryDir dir;
         const QString junit = dir.filePath(QStringLiteral("r.xml"));
-        const Run r = pacelab({QStringLiteral("--scenario"), QStringLiteral("S4"), QStringLiteral("--break"),
+        const Run r = runPacelab({QStringLiteral("--scenario"), QStringLiteral("S4"), QStringLiteral("--break"),
                                QStringLiteral("unbounded-queue"), QStringLiteral("--scale"), QStringLiteral("0.5"),
                                QStringLiteral("--junit"), junit, QStringLiteral("--quiet")});
         QVERIFY2(r.exitCode == 1, show(r));
