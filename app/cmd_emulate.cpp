@@ -4,6 +4,7 @@
 #include "Commands.h"
 
 #include "emulator/TwilioEmulator.h"
+#include "replay/Capture.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -113,9 +114,10 @@ static int runEmulate(const QStringList &args)
     const QCommandLineOption bargeMsOpt(QStringLiteral("barge-in-ms"), QStringLiteral("Length of the barge-in speech (default 800 ms)."), QStringLiteral("MS"));
     const QCommandLineOption bargeFileOpt(QStringLiteral("barge-in-file"), QStringLiteral("Barge-in speech from a WAV file instead of a tone."), QStringLiteral("FILE.wav"));
     const QCommandLineOption jitterOpt(QStringLiteral("jitter-buffer-ms"), QStringLiteral("Modelled Twilio jitter buffer (default 40 ms)."), QStringLiteral("MS"));
+    const QCommandLineOption captureOpt(QStringLiteral("capture"), QStringLiteral("Record every WebSocket message and [RX] second to this capture file (replay it with 'pacelab replay')."), QStringLiteral("FILE"));
     const QCommandLineOption quietOpt(QStringLiteral("quiet"), QStringLiteral("No per-second lines, only the summary."));
     for (const auto &o : {listenOpt, botOpt, callerOpt, toneOpt, durationOpt, onceOpt, tokenOpt, headerOpt, caOpt, paramOpt,
-                          streamSidOpt, recordOpt, recordFmtOpt, jsonOpt, bargeAtOpt, bargeMsOpt, bargeFileOpt, jitterOpt, quietOpt})
+                          streamSidOpt, recordOpt, recordFmtOpt, jsonOpt, bargeAtOpt, bargeMsOpt, bargeFileOpt, jitterOpt, quietOpt, captureOpt})
         parser.addOption(o);
 
     QStringList argv{args.value(0, QStringLiteral("pacelab")) + QStringLiteral(" emulate")};
@@ -236,6 +238,18 @@ static int runEmulate(const QStringList &args)
 
     // ---- run ----
     TwilioEmulator emu;
+    capture::CaptureWriter captureWriter;
+    if (parser.isSet(captureOpt)) {
+        if (!captureWriter.open(parser.value(captureOpt),
+                                QJsonObject{{QStringLiteral("tool"), QStringLiteral("pacelab emulate")},
+                                            {QStringLiteral("peer"), listenMode ? QStringLiteral("listen") : botUrl.toDisplayString()}}))
+            return usage(QStringLiteral("--capture: %1").arg(captureWriter.errorString()));
+        // What the bot sent is its outbound path ("out"); the emulator's messages are "in".
+        emu.setMessageTap([&captureWriter](qint64 tUs, bool fromBot, bool binary, const QByteArray &data) {
+            captureWriter.recordMessage(fromBot ? capture::Dir::Out : capture::Dir::In,
+                                        binary ? capture::MsgKind::Binary : capture::MsgKind::Text, data, tUs);
+        });
+    }
     QJsonArray sessions;
     int totalViolations = 0;
     bool failed = false;
@@ -245,6 +259,8 @@ static int runEmulate(const QStringList &args)
     bargeTimer.setSingleShot(true);
 
     QObject::connect(&emu, &TwilioEmulator::secondTick, &emu, [&](const PerSecondRx &rx) {
+        if (captureWriter.isOpen())
+            captureWriter.recordRxSecond(rx.toJson());
         if (!quiet)
             out << rx.toLine() << Qt::endl;
     });

@@ -418,8 +418,11 @@ void TwilioEmulator::beginSession()
 
 void TwilioEmulator::sendText(const QByteArray &json)
 {
-    if (m_socket && m_socket->state() == QAbstractSocket::ConnectedState)
+    if (m_socket && m_socket->state() == QAbstractSocket::ConnectedState) {
         m_socket->sendTextMessage(QString::fromUtf8(json));
+        if (m_tap)
+            m_tap(nowUs(), false, false, json);
+    }
 }
 
 QByteArray TwilioEmulator::nextCallerFrame(qint64 frameUs)
@@ -581,6 +584,8 @@ void TwilioEmulator::onTextMessage(const QString &text)
     m_messagesReceived++;
     advanceTo(t);
     const QByteArray utf8 = text.toUtf8();
+    if (m_tap)
+        m_tap(t, true, false, utf8);
     const twilio::ParseResult r = twilio::parseFromBot(utf8, m_options.checkStreamSid ? m_streamSid : QString());
     if (!r.ok()) {
         const int code = r.twilioCode != twilio::NoError ? r.twilioCode : int(twilio::InvalidMessage);
@@ -652,6 +657,8 @@ void TwilioEmulator::onBinaryMessage(const QByteArray &data)
     const qint64 t = nowUs();
     m_messagesReceived++;
     advanceTo(t);
+    if (m_tap)
+        m_tap(t, true, true, data);
     const twilio::ParseResult r = twilio::binaryFrameFromBot(data.size());
     addViolation(r.twilioCode, r.detail, t);
 }

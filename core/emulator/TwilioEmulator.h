@@ -18,6 +18,7 @@
 #include <QStringList>
 #include <QUrl>
 #include <QVariantMap>
+#include <functional>
 #include <memory>
 
 class QWebSocket;
@@ -116,6 +117,11 @@ public:
     ~TwilioEmulator() override;
 
     void setOptions(const EmulatorOptions &options); // takes effect at the next session
+    // Called for every WebSocket message of a session: fromBot = true for what the bot sent
+    // (with the arrival time the analytics use), false for what the emulator sent. The capture
+    // recorder's hook (docs/capture-format.md).
+    using MessageTap = std::function<void(qint64 tUs, bool fromBot, bool binary, const QByteArray &data)>;
+    void setMessageTap(MessageTap tap) { m_tap = std::move(tap); }
     const EmulatorOptions &options() const { return m_options; }
 
     // Embedded default: PaceLab's sender (or any client) connects to us. Returns false with
@@ -198,6 +204,7 @@ private:
     void log(const QString &level, const QString &text);
 
     EmulatorOptions m_options;
+    MessageTap m_tap;
     Mode m_mode = Mode::Idle;
     QString m_error;
     QWebSocketServer *m_server = nullptr;

@@ -4,6 +4,7 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QProcessEnvironment>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -111,6 +112,37 @@ private Q_SLOTS:
         const Run a = run({QStringLiteral("replay"), cap, QStringLiteral("--analyze")});
         QVERIFY2(a.exitCode == 0, qPrintable(a.out + a.err));
         QVERIFY2(a.out.contains(QStringLiteral("media frames")), qPrintable(a.out));
+    }
+
+    void headlessSenderToEmulatorProcessWithCapture()
+    {
+        // Two processes, as a user would run them: `pacelab emulate --listen` judges
+        // `pacelab --headless --target`, and records what it saw to a capture.
+        quint16 port = 0;
+        {
+            QTcpServer probe;
+            QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+            port = probe.serverPort();
+        }
+        QTemporaryDir dir;
+        const QString cap = dir.filePath(QStringLiteral("emulator.jsonl"));
+        QProcess emu;
+        emu.start(QStringLiteral(PACELAB_BINARY),
+                  {QStringLiteral("emulate"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(port),
+                   QStringLiteral("--once"), QStringLiteral("--capture"), cap, QStringLiteral("--duration"), QStringLiteral("30")});
+        QVERIFY(emu.waitForStarted());
+        QByteArray emuOut;
+        QTRY_VERIFY_WITH_TIMEOUT((emuOut += emu.readAllStandardOutput() + emu.readAllStandardError()).contains("listening"), 15000);
+
+        const Run r = run({QStringLiteral("--headless"), QStringLiteral("--duration"), QStringLiteral("3"),
+                           QStringLiteral("--target"), QStringLiteral("ws://127.0.0.1:%1/").arg(port)});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY(emu.waitForFinished(20000));
+        QCOMPARE(emu.exitCode(), 0); // no violations
+
+        const Run a = run({QStringLiteral("replay"), cap, QStringLiteral("--analyze")});
+        QVERIFY2(a.exitCode == 0, qPrintable(a.out + a.err));
+        QVERIFY2(a.out.contains(QStringLiteral("violations 0")), qPrintable(a.out));
     }
 };
 
