@@ -89,10 +89,10 @@ ChecklistPanel::ChecklistPanel(QWidget *parent)
     h->setSectionResizeMode(ColProgress, QHeaderView::Fixed);
     h->setSectionResizeMode(ColResult, QHeaderView::Fixed);
     h->setSectionResizeMode(ColNumbers, QHeaderView::Stretch);
-    m_table->setColumnWidth(ColName, 150);
-    m_table->setColumnWidth(ColWhat, 170);
-    m_table->setColumnWidth(ColProgress, 86);
-    m_table->setColumnWidth(ColResult, 76);
+    m_table->setColumnWidth(ColName, 138);
+    m_table->setColumnWidth(ColWhat, 140);
+    m_table->setColumnWidth(ColProgress, 80);
+    m_table->setColumnWidth(ColResult, 74);
     connect(m_table, &QTableWidget::currentCellChanged, this, [this](int row) { showDetails(row); });
     connect(m_table, &QTableWidget::cellDoubleClicked, this, [this](int row) {
         const QString id = m_table->item(row, ColName)->data(Qt::UserRole).toString();
