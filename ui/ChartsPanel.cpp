@@ -75,6 +75,7 @@ ChartsPanel::ChartsPanel(QWidget *parent)
         grid->addWidget(m_plots[i], i / 3, i % 3);
 
     QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    mono.setPointSizeF(std::max(7.5, mono.pointSizeF() - 1.0));
     m_txLine = new QLabel(tr("[TX] waiting for the first second of telemetry…"), this);
     m_rxLine = new QLabel(tr("[RX] waiting for the emulator…"), this);
     for (QLabel *l : {m_txLine, m_rxLine}) {
@@ -83,6 +84,7 @@ ChartsPanel::ChartsPanel(QWidget *parent)
         l->setMinimumWidth(100);
         // A new text must not re-lay out the panel (and the charts) every second.
         l->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+        l->setToolTip(tr("The latest second of telemetry (the same line `pacelab --headless` prints)"));
     }
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);

@@ -59,8 +59,11 @@ ChecklistPanel::ChecklistPanel(QWidget *parent)
     connect(m_runner, &check::ScenarioRunner::progress, this, &ChecklistPanel::onProgress);
     connect(m_runner, &check::ScenarioRunner::scenarioFinished, this, &ChecklistPanel::onFinished);
     connect(m_runner, &check::ScenarioRunner::allFinished, this, &ChecklistPanel::onAllFinished);
+    // A scenario's own info chatter (connects, stream ids) would drown the live session's log;
+    // its warnings and errors are worth seeing, and each result gets its own line anyway.
     connect(m_runner, &check::ScenarioRunner::logMessage, this, [this](const QString &level, const QString &text) {
-        Q_EMIT logLine(level, tr("Checklist: %1").arg(text));
+        if (level != QLatin1String("info"))
+            Q_EMIT logLine(level, tr("Checklist: %1").arg(text));
     });
 
     m_set->addItem(tr("Pre-deploy (S1–S6, E1–E3)"), QStringLiteral("checklist"));
@@ -89,10 +92,10 @@ ChecklistPanel::ChecklistPanel(QWidget *parent)
     h->setSectionResizeMode(ColProgress, QHeaderView::Fixed);
     h->setSectionResizeMode(ColResult, QHeaderView::Fixed);
     h->setSectionResizeMode(ColNumbers, QHeaderView::Stretch);
-    m_table->setColumnWidth(ColName, 138);
-    m_table->setColumnWidth(ColWhat, 140);
-    m_table->setColumnWidth(ColProgress, 80);
-    m_table->setColumnWidth(ColResult, 74);
+    m_table->setColumnWidth(ColName, 132);
+    m_table->setColumnWidth(ColWhat, 130);
+    m_table->setColumnWidth(ColProgress, 76);
+    m_table->setColumnWidth(ColResult, 80);
     connect(m_table, &QTableWidget::currentCellChanged, this, [this](int row) { showDetails(row); });
     connect(m_table, &QTableWidget::cellDoubleClicked, this, [this](int row) {
         const QString id = m_table->item(row, ColName)->data(Qt::UserRole).toString();
@@ -303,7 +306,7 @@ void ChecklistPanel::onStarted(const QString &id)
     if (r < 0)
         return;
     m_table->item(r, ColResult)->setIcon(verdictIcon(QStringLiteral("RUNNING")));
-    m_table->item(r, ColResult)->setText(tr("running"));
+    m_table->item(r, ColResult)->setText(tr("run…"));
     m_table->scrollToItem(m_table->item(r, ColName));
 }
 

@@ -128,9 +128,9 @@ void MainWindow::buildUi()
     m_bottomSplit = new QSplitter(Qt::Horizontal);
     m_bottomSplit->addWidget(m_checklist);
     m_bottomSplit->addWidget(m_bottomTabs);
-    m_bottomSplit->setStretchFactor(0, 3);
-    m_bottomSplit->setStretchFactor(1, 2);
-    m_bottomSplit->setSizes({560, 380});
+    m_bottomSplit->setStretchFactor(0, 2);
+    m_bottomSplit->setStretchFactor(1, 1);
+    m_bottomSplit->setSizes({640, 300});
 
     m_rightSplit = new QSplitter(Qt::Vertical);
     m_rightSplit->addWidget(m_charts);

@@ -307,9 +307,7 @@ void SessionController::onEngineState(SenderEngine::State state, const QString &
 {
     if (m_params.mode == Mode::TestBot)
         return;
-    Q_EMIT logLine(state == SenderEngine::Error ? QStringLiteral("error") : QStringLiteral("info"),
-                   tr("Sender: %1%2").arg(SenderEngine::stateName(state),
-                                          message.isEmpty() ? QString() : QStringLiteral(" — ") + message));
+    // No log line here: the engine's logMessage already narrates each transition.
     if (!m_active) {
         if (state == SenderEngine::Error)
             setStatus(Status::Failed, message);
