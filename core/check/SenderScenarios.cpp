@@ -165,12 +165,11 @@ private:
                 std::this_thread::sleep_for(std::chrono::milliseconds(100));
         });
         // Marks from this (the main) thread, every 500 ms while producing.
+        // The main thread never takes m_orderMutex: producers hold it while blocked on the full
+        // queue, and an unfair mutex would stall this thread (and the emulator living on it).
         pollUntil(500, dur().s1Sec + 30, [this] {
-            {
-                std::lock_guard lock(m_orderMutex);
-                if (m_next >= m_total)
-                    return true;
-            }
+            if (m_next.load() >= m_total)
+                return true;
             const QString name = QStringLiteral("s1-%1").arg(m_marks.size() + 1);
             m_marks << name;
             engine()->mark(name);
@@ -180,8 +179,7 @@ private:
             after(1.0, [this] { startSecondSender(); });
         // Production ends when the shared counter is used up; then drain and judge.
         pollUntil(50, dur().s1Sec + 30, [this] {
-            std::lock_guard lock(m_orderMutex);
-            if (m_next < m_total)
+            if (m_next.load() < m_total)
                 return false;
             post([this] { waitDrained(10, [this] { judge(); }, true); });
             return true;
@@ -242,7 +240,7 @@ private:
 
     int m_total = 0;
     std::mutex m_orderMutex;
-    int m_next = 0;
+    std::atomic<int> m_next{0}; // written under m_orderMutex, read anywhere
     QStringList m_marks;
     ArrivalLog m_log;
     std::unique_ptr<SenderEngine> m_second;
