@@ -110,8 +110,7 @@ void ChartsPanel::setReceiverAvailable(bool available, const QString &why)
     const QString text = available ? tr("waiting for data…") : why;
     m_buffered->setPlaceholderText(text);
     m_underruns->setPlaceholderText(text);
-    if (!available)
-        m_rxLine->setText(QStringLiteral("[RX] ") + why);
+    m_rxLine->setText(available ? tr("[RX] waiting for the emulator…") : QStringLiteral("[RX] ") + why);
 }
 
 void ChartsPanel::setSenderAvailable(bool available, const QString &why)
@@ -120,8 +119,14 @@ void ChartsPanel::setSenderAvailable(bool available, const QString &why)
     m_queue->setPlaceholderText(text);
     m_drops->setPlaceholderText(text);
     m_lateness->setPlaceholderText(text);
-    if (!available)
-        m_txLine->setText(QStringLiteral("[TX] ") + why);
+    m_txLine->setText(available ? tr("[TX] waiting for the first second of telemetry…") : QStringLiteral("[TX] ") + why);
+}
+
+void ChartsPanel::clear()
+{
+    for (TimeSeriesPlot *p : m_plots)
+        p->clear();
+    m_clock.restart();
 }
 
 void ChartsPanel::addTx(const TelemetrySnapshot &s)

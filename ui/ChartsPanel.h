@@ -32,6 +32,8 @@ public:
     void addRxAt(double t, const pacelab::PerSecondRx &rx);
 
     void setPaused(bool paused);
+    // A new session: the charts show one session, from its start.
+    void clear();
     bool isPaused() const { return m_paused; }
     bool exportPng(const QString &path, QString *error);
     bool exportCsv(const QString &path, QString *error) const;

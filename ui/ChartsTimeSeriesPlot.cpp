@@ -84,6 +84,7 @@ ChartsTimeSeriesPlot::ChartsTimeSeriesPlot(QWidget *parent)
 
     m_placeholder = new QLabel(this);
     m_placeholder->setAlignment(Qt::AlignCenter);
+    m_placeholder->setWordWrap(true);
     m_placeholder->setAttribute(Qt::WA_TransparentForMouseEvents);
     m_placeholder->setStyleSheet(QStringLiteral(
         "QLabel { color: #555; background: rgba(255,255,255,215); border: 1px solid #bbb;"
@@ -316,6 +317,10 @@ void ChartsTimeSeriesPlot::updatePlaceholder()
         any = any || !s.buffer.isEmpty();
     m_placeholder->setVisible(!any && !m_placeholderText.isEmpty());
     if (m_placeholder->isVisible()) {
+        // Wrapped to most of the chart's width so a long reason is never clipped.
+        const int maxW = std::max(120, width() * 3 / 4);
+        m_placeholder->setMaximumWidth(maxW);
+        m_placeholder->setMinimumWidth(std::min(maxW, m_placeholder->fontMetrics().horizontalAdvance(m_placeholderText) + 24));
         m_placeholder->adjustSize();
         const QRect r = rect();
         m_placeholder->move(r.center().x() - m_placeholder->width() / 2,

@@ -123,6 +123,7 @@ ConnectionPanel::ConnectionPanel(QWidget *parent)
     layout->addWidget(m_pages);
     layout->addWidget(m_connect);
     layout->addWidget(m_status);
+    layout->addStretch(1); // keep the controls together at the top
 
     connect(m_mode, &QComboBox::currentIndexChanged, this, [this](int i) {
         m_pages->setCurrentIndex(i);

@@ -47,6 +47,7 @@ MainWindow::MainWindow(QWidget *parent)
     loadSettings();
 
     connect(m_session, &SessionController::statusChanged, this, &MainWindow::onStatus);
+    connect(m_session, &SessionController::sessionReset, m_charts, &ChartsPanel::clear);
     connect(m_session, &SessionController::txSecond, m_charts, &ChartsPanel::addTx);
     connect(m_session, &SessionController::rxSecond, m_charts, &ChartsPanel::addRx);
     connect(m_session, &SessionController::logLine, m_log, &LogPane::append);

@@ -7,6 +7,7 @@
 #include "SessionController.h"
 #include "SourcesPanel.h"
 #include "TimeSeriesPlot.h"
+#include "audio/WavFile.h"
 #include "audioio/AudioDevices.h"
 
 #include <QApplication>
@@ -105,6 +106,47 @@ private Q_SLOTS:
         QCOMPARE(w.sources()->runningCount(), 0);
     }
 
+    void ttsAndFileSources()
+    {
+        MainWindow w;
+        w.show();
+        QTRY_COMPARE_WITH_TIMEOUT(w.session()->status(), Status::Live, 10000);
+        // TTS: synthesized on the producer thread, then paced out through the queue.
+        w.sources()->setTtsText(QStringLiteral("Hello from PaceLab."));
+        QVERIFY(w.sources()->startSource(QStringLiteral("tts")));
+        QTRY_VERIFY_WITH_TIMEOUT(!w.sources()->isRunning(QStringLiteral("tts")), 20000);
+        QVERIFY2(w.logPane()->plainText().contains(QStringLiteral("Source TTS finished")),
+                 qPrintable(w.logPane()->plainText()));
+
+        // A WAV file at 16 kHz stereo.
+        QTemporaryDir dir;
+        PcmBuffer pcm;
+        pcm.sampleRate = 16000;
+        pcm.channels = 2;
+        pcm.samples.fill(1000, 16000 * 2 / 2); // 0.5 s
+        QString error;
+        const QString path = dir.filePath(QStringLiteral("half.wav"));
+        QVERIFY(wav::writeFile(path, pcm, wav::Encoding::Pcm16, &error));
+        w.sources()->setFilePath(path, false);
+        QVERIFY(w.sources()->startSource(QStringLiteral("file")));
+        QTRY_VERIFY_WITH_TIMEOUT(!w.sources()->isRunning(QStringLiteral("file")), 10000);
+        QVERIFY(w.logPane()->plainText().contains(QStringLiteral("Source half.wav finished: 25 frames queued")));
+
+        // Errors: a missing file is refused up front; a broken one fails with the reader's reason.
+        w.sources()->setFilePath(dir.filePath(QStringLiteral("missing.wav")), false);
+        QVERIFY(!w.sources()->startSource(QStringLiteral("file")));
+        QVERIFY(w.logPane()->plainText().contains(QStringLiteral("does not exist")));
+        const QString junk = dir.filePath(QStringLiteral("junk.wav"));
+        QFile f(junk);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("RIFF????WAVEjunk");
+        f.close();
+        w.sources()->setFilePath(junk, false);
+        QVERIFY(w.sources()->startSource(QStringLiteral("file")));
+        QTRY_VERIFY_WITH_TIMEOUT(!w.sources()->isRunning(QStringLiteral("file")), 5000);
+        QVERIFY(w.logPane()->plainText().contains(QStringLiteral("Source junk.wav failed: junk.wav: ")));
+    }
+
     void badInputShowsPlainErrors()
     {
         MainWindow w;
@@ -153,6 +195,19 @@ private Q_SLOTS:
         p.mode = Mode::ListenTwilio;
         p.listenHost = QStringLiteral("not-an-ip");
         QVERIFY(SessionController::validate(p).contains(QStringLiteral("not an IP address")));
+
+        // Test a bot that is not there: the emulator's failure reaches the status in words.
+        setMode(w, Mode::TestBot);
+        w.connectionPanel()->setBotUrl(QStringLiteral("ws://127.0.0.1:1/media"));
+        w.connectSession();
+        QTRY_COMPARE_WITH_TIMEOUT(w.session()->status(), Status::Failed, 15000);
+        QVERIFY(!w.connectionPanel()->statusText().isEmpty());
+        if (qEnvironmentVariableIsSet("PACELAB_TEST_SHOTS"))
+            w.grab().save(qEnvironmentVariable("PACELAB_TEST_SHOTS") + QStringLiteral("/testbot.png"));
+        w.disconnectSession();
+        setMode(w, Mode::ListenTwilio);
+        if (qEnvironmentVariableIsSet("PACELAB_TEST_SHOTS"))
+            w.grab().save(qEnvironmentVariable("PACELAB_TEST_SHOTS") + QStringLiteral("/listen.png"));
     }
 
     void switchModes()
