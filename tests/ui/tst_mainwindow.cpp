@@ -249,6 +249,12 @@ private Q_SLOTS:
         QVERIFY(w.charts()->isPaused());
         QTest::keyClick(&w, Qt::Key_P, Qt::ControlModifier);
         QVERIFY(!w.charts()->isPaused());
+        // Ctrl+K toggles the connection (the emulator session started at launch).
+        QTRY_VERIFY_WITH_TIMEOUT(w.session()->isActive(), 5000);
+        QTest::keyClick(&w, Qt::Key_K, Qt::ControlModifier);
+        QVERIFY(!w.session()->isActive());
+        QTest::keyClick(&w, Qt::Key_K, Qt::ControlModifier);
+        QVERIFY(w.session()->isActive());
 
         QTemporaryDir dir;
         QString error;
