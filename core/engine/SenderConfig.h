@@ -19,9 +19,11 @@ struct SenderConfig
 
     // tx queue (producers -> clock). 0 = unbounded (broken-twin scenarios only).
     int queueCapacity = 120;
-    // Blocking producers wait at/above this. Equal to capacity by default, so a TTS producer is
-    // slowed only when the queue is really full; set lower (e.g. 60) to keep latency short.
-    int highWater = 120;
+    // Blocking producers (TTS, files, tones) wait at/above this many frames. 10 frames = 200 ms
+    // ahead of the wire: enough to ride out a producer hiccup, short enough that the checklist's
+    // "q mostly < 10" holds and little stale speech sits locally. The capacity (120) stays the
+    // hard bound that real-time (drop-oldest) producers meet. 0 with an unbounded queue.
+    int highWater = 10;
     // send queue (clock -> socket writer), in frames. Together with the tx queue this is the
     // checklist's ~4.8 s ceiling (120 + 120 frames). 0 = unbounded.
     int sendQueueCapacity = 120;
