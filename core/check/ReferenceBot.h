@@ -23,7 +23,7 @@ struct BotOptions
     bool neverClears = false;     // broken twin: ignores barge-in
     bool ignoreBackPressure = false; // broken twin: drop-oldest pushes at synthesis speed
     int frameBytes = 160;         // broken twin: 320 = two frames glued together
-    double speechDbfs = -35.0;    // caller speech detector: level of a 20 ms frame ...
+    double speechDbfs = -40.0;    // caller speech detector: level of a 20 ms frame ...
     int speechFrames = 2;         // ... in this many frames in a row
     int quietMsToEndTurn = 600;   // the caller's turn ends after this much quiet
     QStringList greeting;         // said on connect, one mark after each sentence
