@@ -3,6 +3,9 @@
 #include "CheckUtil.h"
 
 #include "audio/Framer.h"
+
+#include <algorithm>
+#include <vector>
 #include "twilio/TwilioMessages.h"
 
 #include <QDateTime>
@@ -114,20 +117,34 @@ void ReferenceBot::speak(const QStringList &sentences)
         };
         if (!framer.isValid())
             error = framer.errorString();
-        for (qsizetype i = 0; i < sentences.size() && error.isEmpty(); ++i) {
+        // The whole turn is synthesized first (espeak runs hundreds of times faster than real
+        // time, so this takes milliseconds), then streamed through the back-pressured queue: a
+        // synthesis stall between sentences on a loaded machine must not starve the 20 ms clock
+        // while only a few frames are queued ahead.
+        std::vector<std::vector<qint16>> pcm(size_t(sentences.size()));
+        for (qsizetype i = 0; i < sentences.size() && error.isEmpty() && !m_abort; ++i) {
             QString why;
-            const bool ok = synth->synthesizeStreaming(sentences[i], [&](const qint16 *s, int n) {
-                for (const QByteArray &f : framer.push(s, n))
-                    if (!pushFrame(f))
-                        return false;
-                return true;
-            }, &why);
+            std::vector<qint16> &dst = pcm[size_t(i)];
+            if (!synth->synthesizeStreaming(sentences[i], [&](const qint16 *s, int n) {
+                    dst.insert(dst.end(), s, s + n);
+                    return !m_abort;
+                }, &why) && !m_abort)
+                error = why;
+        }
+        const qsizetype chunk = std::max(1, synth->sampleRate() / 50); // 20 ms of input
+        for (qsizetype i = 0; i < sentences.size() && error.isEmpty(); ++i) {
+            const std::vector<qint16> &src = pcm[size_t(i)];
+            bool ok = true;
+            for (size_t at = 0; ok && at < src.size(); at += size_t(chunk)) {
+                const qsizetype n = qsizetype(std::min(src.size() - at, size_t(chunk)));
+                for (const QByteArray &f : framer.push(src.data() + at, n))
+                    if (!pushFrame(f)) {
+                        ok = false;
+                        break;
+                    }
+            }
             if (m_abort || eng->queue()->isClosed()) {
                 aborted = true;
-                break;
-            }
-            if (!ok) {
-                error = why;
                 break;
             }
             if (opt.marks) {
@@ -136,6 +153,8 @@ void ReferenceBot::speak(const QStringList &sentences)
                 QMetaObject::invokeMethod(this, [this, name] { m_marks << name; }, Qt::QueuedConnection);
             }
         }
+        if (m_abort)
+            aborted = true;
         if (!aborted && error.isEmpty()) {
             for (const QByteArray &f : framer.flush().frames)
                 if (!pushFrame(f))

@@ -310,36 +310,78 @@ struct CaptureReader::Private
             stopped = true;
     }
 
-    // One line, capped; nullopt at the end. Overlong lines are reported and skipped.
+    // One line, capped; nullopt at the end. Overlong lines are reported and skipped. Reads the
+    // device in 64 KiB blocks and splits lines itself: memory stays at one block plus one line
+    // whatever the file holds (QIODevice::readLine(max) would allocate max bytes per call).
+    QByteArray buf;
+    qsizetype pos = 0;
+    bool atEnd = false;
+
+    bool fill()
+    {
+        if (atEnd || !dev)
+            return false;
+        if (pos > 0) {
+            buf.remove(0, pos);
+            pos = 0;
+        }
+        for (;;) {
+            const QByteArray more = dev->read(64 * 1024);
+            if (!more.isEmpty()) {
+                buf += more;
+                return true;
+            }
+            // End of data; a pipe or socket may still deliver more.
+            if (!dev->isSequential() || !dev->waitForReadyRead(30000)) {
+                atEnd = true;
+                return false;
+            }
+        }
+    }
+
     std::optional<QByteArray> readLine()
     {
+        bool skipping = false; // inside an overlong line: drop bytes up to its newline
         for (;;) {
-            if (!dev)
-                return std::nullopt;
-            // readLine(n) returns at most n - 1 bytes.
-            QByteArray line = dev->readLine(qint64(opt.maxLineBytes) + 2);
-            if (line.isEmpty()) {
-                // End of data; a pipe or socket may still deliver more.
-                if (!dev->isSequential() || !dev->waitForReadyRead(30000))
-                    return std::nullopt;
-                continue;
-            }
-            bytesRead += line.size();
-            ++lineNo;
-            if (line.size() > opt.maxLineBytes && !line.endsWith('\n')) {
-                // Skip the rest of this line.
-                for (;;) {
-                    QByteArray rest = dev->readLine(64 * 1024);
-                    bytesRead += rest.size();
-                    if (rest.isEmpty() || rest.endsWith('\n'))
-                        break;
+            const qsizetype nl = buf.indexOf('\n', pos);
+            if (nl < 0) {
+                if (buf.size() - pos > opt.maxLineBytes) {
+                    // Too long already: forget what we have, keep looking for its end.
+                    bytesRead += buf.size() - pos;
+                    buf.clear();
+                    pos = 0;
+                    skipping = true;
                 }
+                if (fill())
+                    continue;
+                // End of data: a last line without a newline still counts.
+                if (buf.size() == pos && !skipping)
+                    return std::nullopt;
+                QByteArray line = buf.mid(pos);
+                bytesRead += line.size();
+                buf.clear();
+                pos = 0;
+                ++lineNo;
+                if (skipping || line.size() > opt.maxLineBytes) {
+                    addError(lineNo, QStringLiteral("longer than %1 bytes, skipped").arg(opt.maxLineBytes));
+                    return std::nullopt;
+                }
+                while (line.endsWith('\r'))
+                    line.chop(1);
+                return line;
+            }
+            QByteArray line = buf.mid(pos, nl - pos);
+            bytesRead += nl + 1 - pos;
+            pos = nl + 1;
+            ++lineNo;
+            if (skipping || line.size() > opt.maxLineBytes) {
                 addError(lineNo, QStringLiteral("longer than %1 bytes, skipped").arg(opt.maxLineBytes));
                 if (stopped)
                     return std::nullopt;
+                skipping = false;
                 continue;
             }
-            while (line.endsWith('\n') || line.endsWith('\r'))
+            while (line.endsWith('\r'))
                 line.chop(1);
             return line;
         }

@@ -507,7 +507,7 @@ void TestPacedSender::stopDrainsOrDiscards()
             engine.enqueueFrame(silenceFrame(i), false);
         engine.stop();
         QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Idle, 10000);
-        QCOMPARE(peer.mediaCount(), 30);
+        QTRY_COMPARE(peer.mediaCount(), 30); // the last frames may still be in flight to the peer
         QTRY_VERIFY(!peer.socket || peer.socket->state() != QAbstractSocket::ConnectedState);
     }
     {
