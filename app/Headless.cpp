@@ -1,5 +1,7 @@
 #include "Headless.h"
 
+#include "CliUtil.h"
+
 #include "audio/WavFile.h"
 #include "audioio/FrameProducer.h"
 #include "audioio/PcmSource.h"
@@ -84,53 +86,6 @@ std::unique_ptr<audioio::PcmSource> makeSource(const HeadlessOptions &o)
 
 } // namespace
 
-bool parseHostPort(const QString &text, QHostAddress *address, quint16 *port, QString *error)
-{
-    const int colon = text.lastIndexOf(QLatin1Char(':'));
-    if (colon <= 0) {
-        *error = QStringLiteral("'%1' is not HOST:PORT (for example 127.0.0.1:8080).").arg(text);
-        return false;
-    }
-    QString host = text.left(colon);
-    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
-        host = host.mid(1, host.size() - 2);
-    bool ok = false;
-    const uint p = text.mid(colon + 1).toUInt(&ok);
-    if (!ok || p > 65535) {
-        *error = QStringLiteral("'%1': port must be a number from 0 to 65535.").arg(text);
-        return false;
-    }
-    QHostAddress a;
-    if (host == QLatin1String("localhost"))
-        a = QHostAddress::LocalHost;
-    else if (!a.setAddress(host)) {
-        *error = QStringLiteral("'%1': '%2' is not an IP address.").arg(text, host);
-        return false;
-    }
-    *address = a;
-    *port = quint16(p);
-    return true;
-}
-
-bool parseWebSocketUrl(const QString &text, QUrl *url, QString *error)
-{
-    const QUrl u(text, QUrl::StrictMode);
-    if (!u.isValid() || text.trimmed().isEmpty()) {
-        *error = QStringLiteral("'%1' is not a valid URL.").arg(text);
-        return false;
-    }
-    if (u.scheme() != QLatin1String("ws") && u.scheme() != QLatin1String("wss")) {
-        *error = QStringLiteral("'%1': the scheme must be ws:// or wss://.").arg(text);
-        return false;
-    }
-    if (u.host().isEmpty()) {
-        *error = QStringLiteral("'%1' has no host.").arg(text);
-        return false;
-    }
-    *url = u;
-    return true;
-}
-
 void HeadlessOptions::addTo(QCommandLineParser &parser)
 {
     parser.addOption({QStringLiteral("headless"), QStringLiteral("Run without a window: stream a source through the paced sender to the built-in emulator (or --target / --listen) and print telemetry.")});
@@ -201,11 +156,11 @@ bool HeadlessOptions::read(const QCommandLineParser &parser, QString *error)
         return false;
     }
     if (parser.isSet(QStringLiteral("target"))
-        && !parseWebSocketUrl(parser.value(QStringLiteral("target")), &target, error))
+        && !parseWebSocketUrl(QStringLiteral("target"), parser.value(QStringLiteral("target")), &target, error))
         return false;
     if (parser.isSet(QStringLiteral("listen"))) {
         listen = true;
-        if (!parseHostPort(parser.value(QStringLiteral("listen")), &listenAddress, &listenPort, error))
+        if (!parseHostPort(QStringLiteral("listen"), parser.value(QStringLiteral("listen")), 0, &listenAddress, &listenPort, error))
             return false;
     }
     telemetryJsonl = parser.value(QStringLiteral("telemetry-jsonl"));

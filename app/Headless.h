@@ -32,9 +32,4 @@ struct HeadlessOptions
 
 int runHeadless(const HeadlessOptions &opts);
 
-// "HOST:PORT" (IPv4, [IPv6] or a name that resolves to loopback) -> address and port.
-bool parseHostPort(const QString &text, QHostAddress *address, quint16 *port, QString *error);
-// A ws:// or wss:// URL with a host, or a specific message.
-bool parseWebSocketUrl(const QString &text, QUrl *url, QString *error);
-
 } // namespace pacelab::app

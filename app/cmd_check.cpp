@@ -2,6 +2,7 @@
 // built-in emulator (default), a given peer, a real Twilio stream (--listen) or, with --bot, the
 // test-your-bot set against an external bot. Exit 0 only if every scenario passed, 1 if any
 // failed, 2 for bad usage.
+#include "CliUtil.h"
 #include "Commands.h"
 
 #include "check/Reports.h"
@@ -44,61 +45,6 @@ int usage(const QString &message)
     err() << "pacelab check: " << message << "\nTry 'pacelab check --help'.\n";
     err().flush();
     return app::ExitUsage;
-}
-
-// ws:// or wss:// with a host; anything else is refused with the reason.
-bool parseWsUrl(const QString &text, const QString &option, QUrl *url, QString *error)
-{
-    const QUrl u(text, QUrl::StrictMode);
-    if (text.trimmed().isEmpty() || !u.isValid()) {
-        *error = QStringLiteral("--%1: malformed URL '%2'%3").arg(option, text,
-                  u.errorString().isEmpty() ? QString() : QStringLiteral(" (%1)").arg(u.errorString()));
-        return false;
-    }
-    const QString scheme = u.scheme().toLower();
-    if (scheme != QLatin1String("ws") && scheme != QLatin1String("wss")) {
-        *error = QStringLiteral("--%1: URL '%2' must start with ws:// or wss://").arg(option, text);
-        return false;
-    }
-    if (u.host().isEmpty()) {
-        *error = QStringLiteral("--%1: URL '%2' has no host").arg(option, text);
-        return false;
-    }
-    if (u.port() == 0) {
-        *error = QStringLiteral("--%1: URL '%2' has port 0").arg(option, text);
-        return false;
-    }
-    *url = u;
-    return true;
-}
-
-// HOST:PORT, [IPv6]:PORT; port 1..65535.
-bool parseHostPort(const QString &text, QHostAddress *addr, quint16 *port, QString *error)
-{
-    const qsizetype colon = text.lastIndexOf(QLatin1Char(':'));
-    if (colon <= 0 || colon == text.size() - 1) {
-        *error = QStringLiteral("--listen wants HOST:PORT (e.g. 0.0.0.0:8080), got '%1'").arg(text);
-        return false;
-    }
-    QString host = text.left(colon);
-    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
-        host = host.mid(1, host.size() - 2);
-    if (host == QLatin1String("localhost"))
-        host = QStringLiteral("127.0.0.1");
-    bool ok = false;
-    const int p = text.mid(colon + 1).toInt(&ok);
-    if (!ok || p < 1 || p > 65535) {
-        *error = QStringLiteral("--listen: port must be 1..65535, got '%1'").arg(text.mid(colon + 1));
-        return false;
-    }
-    QHostAddress a;
-    if (!a.setAddress(host)) {
-        *error = QStringLiteral("--listen: '%1' is not an IP address (use e.g. 0.0.0.0 or 127.0.0.1)").arg(host);
-        return false;
-    }
-    *addr = a;
-    *port = quint16(p);
-    return true;
 }
 
 void scaleDurations(Durations &d, double f)
@@ -180,15 +126,15 @@ int runCheck(const QStringList &args)
         return usage(QStringLiteral("conflicting targets: %1 (choose one)").arg(targets.join(QStringLiteral(" and "))));
     if (parser.isSet(QStringLiteral("target"))) {
         cfg.mode = TargetMode::Target;
-        if (!parseWsUrl(parser.value(QStringLiteral("target")), QStringLiteral("target"), &cfg.targetUrl, &error))
+        if (!app::parseWebSocketUrl(QStringLiteral("target"), parser.value(QStringLiteral("target")), &cfg.targetUrl, &error))
             return usage(error);
     } else if (parser.isSet(QStringLiteral("listen"))) {
         cfg.mode = TargetMode::Listen;
-        if (!parseHostPort(parser.value(QStringLiteral("listen")), &cfg.listenAddress, &cfg.listenPort, &error))
+        if (!app::parseHostPort(QStringLiteral("listen"), parser.value(QStringLiteral("listen")), 1, &cfg.listenAddress, &cfg.listenPort, &error))
             return usage(error);
     } else if (parser.isSet(QStringLiteral("bot"))) {
         cfg.mode = TargetMode::Bot;
-        if (!parseWsUrl(parser.value(QStringLiteral("bot")), QStringLiteral("bot"), &cfg.botUrl, &error))
+        if (!app::parseWebSocketUrl(QStringLiteral("bot"), parser.value(QStringLiteral("bot")), &cfg.botUrl, &error))
             return usage(error);
     }
     if (parser.isSet(QStringLiteral("ca-file"))) {

@@ -1,6 +1,7 @@
 // `pacelab emulate`: the Twilio emulator, headless. --listen waits for a sender (PaceLab's own or
 // any client); --bot connects to a bot's WebSocket exactly as Twilio would. Prints one [RX] line
 // per second, violations as they happen, and a summary (optionally as JSON).
+#include "CliUtil.h"
 #include "Commands.h"
 
 #include "emulator/TwilioEmulator.h"
@@ -40,32 +41,6 @@ bool writableTarget(const QString &path, QString *error)
         *error = QStringLiteral("directory '%1' does not exist").arg(fi.absolutePath());
         return false;
     }
-    return true;
-}
-
-bool parseHostPort(const QString &text, QHostAddress *addr, quint16 *port, QString *error)
-{
-    const int colon = text.lastIndexOf(QLatin1Char(':'));
-    if (colon <= 0) {
-        *error = QStringLiteral("--listen wants HOST:PORT (e.g. 127.0.0.1:8080), got '%1'").arg(text);
-        return false;
-    }
-    QString host = text.left(colon);
-    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
-        host = host.mid(1, host.size() - 2);
-    if (host == QLatin1String("localhost"))
-        host = QStringLiteral("127.0.0.1");
-    if (!addr->setAddress(host)) {
-        *error = QStringLiteral("--listen: '%1' is not an IP address").arg(host);
-        return false;
-    }
-    bool ok = false;
-    const uint p = text.mid(colon + 1).toUInt(&ok);
-    if (!ok || p > 65535) {
-        *error = QStringLiteral("--listen: port '%1' is not a number 0..65535").arg(text.mid(colon + 1));
-        return false;
-    }
-    *port = quint16(p);
     return true;
 }
 
@@ -144,16 +119,14 @@ static int runEmulate(const QStringList &args)
     quint16 listenPort = 0;
     QUrl botUrl;
     if (listenMode) {
-        if (!parseHostPort(parser.value(listenOpt), &listenAddr, &listenPort, &error))
+        if (!app::parseHostPort(QStringLiteral("listen"), parser.value(listenOpt), 0, &listenAddr, &listenPort, &error))
             return usage(error);
         for (const auto &o : {tokenOpt, headerOpt, caOpt})
             if (parser.isSet(o))
                 return usage(QStringLiteral("--%1 applies to --bot only").arg(o.names().first()));
     } else {
-        botUrl = QUrl(parser.value(botOpt), QUrl::StrictMode);
-        const QString scheme = botUrl.scheme().toLower();
-        if (!botUrl.isValid() || (scheme != QLatin1String("ws") && scheme != QLatin1String("wss")) || botUrl.host().isEmpty())
-            return usage(QStringLiteral("--bot wants a ws:// or wss:// URL with a host, got '%1'").arg(parser.value(botOpt)));
+        if (!app::parseWebSocketUrl(QStringLiteral("bot"), parser.value(botOpt), &botUrl, &error))
+            return usage(error);
         if (parser.isSet(onceOpt))
             return usage(QStringLiteral("--once applies to --listen only"));
     }

@@ -1,6 +1,7 @@
 // `pacelab replay FILE [--analyze|--send URL|--as-caller URL] [--json FILE]`: a recorded call
 // (PaceLab capture, Twilio-style dump or WAV) analysed, re-sent through the paced sender, or
 // played as the caller to a bot.
+#include "CliUtil.h"
 #include "Commands.h"
 
 #include "emulator/TwilioEmulator.h"
@@ -61,16 +62,6 @@ double meanFps(const ArrivalStats &s)
     return n ? sum / n : 0.0;
 }
 
-bool validWsUrl(const QString &text, QUrl *url, QString *error)
-{
-    *url = QUrl(text, QUrl::StrictMode);
-    if (!url->isValid() || (url->scheme() != QLatin1String("ws") && url->scheme() != QLatin1String("wss")) || url->host().isEmpty()) {
-        *error = QStringLiteral("'%1' is not a ws:// or wss:// URL").arg(text);
-        return false;
-    }
-    return true;
-}
-
 } // namespace
 
 static int runReplay(const QStringList &args)
@@ -124,12 +115,12 @@ static int runReplay(const QStringList &args)
     QUrl url;
     QString urlError;
     const bool toEmulator = parser.value(sendOpt) == QLatin1String("emulator");
-    if (parser.isSet(sendOpt) && !toEmulator && !validWsUrl(parser.value(sendOpt), &url, &urlError)) {
-        err << "pacelab replay: --send: " << urlError << " (or 'emulator').\n";
+    if (parser.isSet(sendOpt) && !toEmulator && !app::parseWebSocketUrl(QStringLiteral("send"), parser.value(sendOpt), &url, &urlError)) {
+        err << "pacelab replay: " << urlError << " (or --send emulator).\n";
         return app::ExitUsage;
     }
-    if (parser.isSet(callerOpt) && !validWsUrl(parser.value(callerOpt), &url, &urlError)) {
-        err << "pacelab replay: --as-caller: " << urlError << ".\n";
+    if (parser.isSet(callerOpt) && !app::parseWebSocketUrl(QStringLiteral("as-caller"), parser.value(callerOpt), &url, &urlError)) {
+        err << "pacelab replay: " << urlError << ".\n";
         return app::ExitUsage;
     }
     const bool progress = !parser.isSet(quietOpt);

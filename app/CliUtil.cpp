@@ -1,0 +1,59 @@
+#include "CliUtil.h"
+
+namespace pacelab::app {
+
+bool parseHostPort(const QString &option, const QString &text, int minPort, QHostAddress *address,
+                   quint16 *port, QString *error)
+{
+    const qsizetype colon = text.lastIndexOf(QLatin1Char(':'));
+    if (colon <= 0 || colon == text.size() - 1) {
+        *error = QStringLiteral("--%1 wants HOST:PORT (e.g. 127.0.0.1:8080), got '%2'").arg(option, text);
+        return false;
+    }
+    QString host = text.left(colon);
+    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+        host = host.mid(1, host.size() - 2);
+    if (host == QLatin1String("localhost"))
+        host = QStringLiteral("127.0.0.1");
+    bool ok = false;
+    const int p = text.mid(colon + 1).toInt(&ok);
+    if (!ok || p < minPort || p > 65535) {
+        *error = QStringLiteral("--%1: port must be %2..65535, got '%3'").arg(option).arg(minPort).arg(text.mid(colon + 1));
+        return false;
+    }
+    QHostAddress a;
+    if (!a.setAddress(host)) {
+        *error = QStringLiteral("--%1: '%2' is not an IP address (use e.g. 0.0.0.0 or 127.0.0.1)").arg(option, host);
+        return false;
+    }
+    *address = a;
+    *port = quint16(p);
+    return true;
+}
+
+bool parseWebSocketUrl(const QString &option, const QString &text, QUrl *url, QString *error)
+{
+    const QUrl u(text, QUrl::StrictMode);
+    if (text.trimmed().isEmpty() || !u.isValid()) {
+        *error = QStringLiteral("--%1: malformed URL '%2'%3").arg(option, text,
+                  u.errorString().isEmpty() ? QString() : QStringLiteral(" (%1)").arg(u.errorString()));
+        return false;
+    }
+    const QString scheme = u.scheme().toLower();
+    if (scheme != QLatin1String("ws") && scheme != QLatin1String("wss")) {
+        *error = QStringLiteral("--%1: URL '%2' must start with ws:// or wss://").arg(option, text);
+        return false;
+    }
+    if (u.host().isEmpty()) {
+        *error = QStringLiteral("--%1: URL '%2' has no host").arg(option, text);
+        return false;
+    }
+    if (u.port() == 0) {
+        *error = QStringLiteral("--%1: URL '%2' has port 0").arg(option, text);
+        return false;
+    }
+    *url = u;
+    return true;
+}
+
+} // namespace pacelab::app
