@@ -3,6 +3,7 @@
 #include "ChartsPanel.h"
 #include "ChecklistPanel.h"
 #include "ConnectionPanel.h"
+#include "DoctorTab.h"
 #include "LogPane.h"
 #include "MonitorPanel.h"
 #include "SourcesPanel.h"
@@ -147,7 +148,17 @@ void MainWindow::buildUi()
     m_mainSplit->setStretchFactor(1, 1);
     m_mainSplit->setSizes({380, 900});
     m_mainSplit->setContentsMargins(4, 0, 4, 0);
-    setCentralWidget(m_mainSplit);
+
+    // Offline tools get whole pages: they need the width the live layout uses.
+    m_doctor = new DoctorTab;
+    m_pages = new QTabWidget;
+    m_pages->setObjectName(QStringLiteral("pages"));
+    m_pages->setDocumentMode(true);
+    m_pages->addTab(m_mainSplit, tr("Live session"));
+    m_pages->addTab(m_doctor, tr("Log doctor"));
+    if (qEnvironmentVariable("PACELAB_PAGE") == QLatin1String("doctor"))
+        m_pages->setCurrentWidget(m_doctor);
+    setCentralWidget(m_pages);
 
     m_statusLabel = new QLabel;
     statusBar()->addWidget(m_statusLabel, 1);

@@ -14,6 +14,7 @@ namespace pacelab::ui {
 class ChartsPanel;
 class ChecklistPanel;
 class ConnectionPanel;
+class DoctorTab;
 class LogPane;
 class MonitorPanel;
 class SourcesPanel;
@@ -24,7 +25,7 @@ class SourcesPanel;
 //
 // Hidden demo mode for docs/screenshot.png (env): PACELAB_DEMO=1 starts a tone, a short burst
 // and part of the checklist; PACELAB_DEMO_SHOT=file.png grabs the window after
-// PACELAB_DEMO_SECONDS (default 26) and quits.
+// PACELAB_DEMO_SECONDS (default 26) and quits. PACELAB_PAGE=doctor opens on the Log doctor page.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
@@ -41,6 +42,8 @@ public:
     MonitorPanel *monitor() const { return m_monitor; }
     LogPane *logPane() const { return m_log; }
     QTabWidget *leftTabs() const { return m_leftTabs; }
+    QTabWidget *pages() const { return m_pages; }
+    DoctorTab *doctorTab() const { return m_doctor; }
 
     void connectSession();
     void disconnectSession();
@@ -69,6 +72,8 @@ private:
     ChecklistPanel *m_checklist = nullptr;
     LogPane *m_log = nullptr;
     QTabWidget *m_leftTabs = nullptr;
+    QTabWidget *m_pages = nullptr;
+    DoctorTab *m_doctor = nullptr;
     QTabWidget *m_bottomTabs = nullptr;
     QSplitter *m_mainSplit = nullptr;
     QSplitter *m_rightSplit = nullptr;
