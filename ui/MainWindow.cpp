@@ -6,6 +6,7 @@
 #include "DoctorTab.h"
 #include "LogPane.h"
 #include "MonitorPanel.h"
+#include "ReplayTab.h"
 #include "SourcesPanel.h"
 
 #include <QAction>
@@ -156,8 +157,13 @@ void MainWindow::buildUi()
     m_pages->setDocumentMode(true);
     m_pages->addTab(m_mainSplit, tr("Live session"));
     m_pages->addTab(m_doctor, tr("Log doctor"));
-    if (qEnvironmentVariable("PACELAB_PAGE") == QLatin1String("doctor"))
+    m_replay = new ReplayTab;
+    m_pages->addTab(m_replay, tr("Replay"));
+    const QString page = qEnvironmentVariable("PACELAB_PAGE");
+    if (page == QLatin1String("doctor"))
         m_pages->setCurrentWidget(m_doctor);
+    else if (page == QLatin1String("replay"))
+        m_pages->setCurrentWidget(m_replay);
     setCentralWidget(m_pages);
 
     m_statusLabel = new QLabel;

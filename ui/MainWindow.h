@@ -17,6 +17,7 @@ class ConnectionPanel;
 class DoctorTab;
 class LogPane;
 class MonitorPanel;
+class ReplayTab;
 class SourcesPanel;
 
 // The window an engineer keeps open while tuning a bot. It only wires: the session (engine +
@@ -25,7 +26,7 @@ class SourcesPanel;
 //
 // Hidden demo mode for docs/screenshot.png (env): PACELAB_DEMO=1 starts a tone, a short burst
 // and part of the checklist; PACELAB_DEMO_SHOT=file.png grabs the window after
-// PACELAB_DEMO_SECONDS (default 26) and quits. PACELAB_PAGE=doctor opens on the Log doctor page.
+// PACELAB_DEMO_SECONDS (default 26) and quits. PACELAB_PAGE=doctor|replay opens on that page.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
@@ -44,6 +45,7 @@ public:
     QTabWidget *leftTabs() const { return m_leftTabs; }
     QTabWidget *pages() const { return m_pages; }
     DoctorTab *doctorTab() const { return m_doctor; }
+    ReplayTab *replayTab() const { return m_replay; }
 
     void connectSession();
     void disconnectSession();
@@ -74,6 +76,7 @@ private:
     QTabWidget *m_leftTabs = nullptr;
     QTabWidget *m_pages = nullptr;
     DoctorTab *m_doctor = nullptr;
+    ReplayTab *m_replay = nullptr;
     QTabWidget *m_bottomTabs = nullptr;
     QSplitter *m_mainSplit = nullptr;
     QSplitter *m_rightSplit = nullptr;
