@@ -269,6 +269,7 @@ DoctorTab::~DoctorTab()
     if (m_thread) {
         m_job->cancel = true;
         m_thread->wait();
+        delete m_thread; // no parent; its queued finished() dies with this tab
     }
 }
 

@@ -127,8 +127,10 @@ ReplayTab::ReplayTab(QWidget *parent)
 ReplayTab::~ReplayTab()
 {
     // loadCall has no cancel hook; its memory and record limits keep the wait bounded.
-    if (m_thread)
+    if (m_thread) {
         m_thread->wait();
+        delete m_thread; // no parent; its queued finished() dies with this tab
+    }
 }
 
 void ReplayTab::chooseFile()
