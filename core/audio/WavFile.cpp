@@ -1,10 +1,11 @@
 #include "WavFile.h"
 
+#include "util/FileUtil.h"
+
 #include "G711.h"
 
 #include <QFile>
 #include <QFileInfo>
-#include <QSaveFile>
 #include <QtEndian>
 
 #include <algorithm>
@@ -121,22 +122,6 @@ QString checkBuffer(const PcmBuffer &pcm)
     if (qint64(pcm.samples.size()) * 4 > qint64(0xFFFFFF00))
         return QStringLiteral("cannot write WAV: %1 samples do not fit the 4 GiB RIFF size limit").arg(pcm.samples.size());
     return {};
-}
-
-bool writeBytes(const QString &path, const QByteArray &bytes, QString *error)
-{
-    QSaveFile f(path);
-    if (!f.open(QIODevice::WriteOnly)) {
-        if (error)
-            *error = QStringLiteral("cannot write '%1': %2").arg(path, f.errorString());
-        return false;
-    }
-    if (f.write(bytes) != bytes.size() || !f.commit()) {
-        if (error)
-            *error = QStringLiteral("cannot write '%1': %2").arg(path, f.errorString());
-        return false;
-    }
-    return true;
 }
 
 } // namespace
@@ -378,7 +363,7 @@ bool writeFile(const QString &path, const PcmBuffer &pcm, Encoding encoding, QSt
             *error = bad;
         return false;
     }
-    return writeBytes(path, toBytes(pcm, encoding), error);
+    return saveFileAtomically(path, toBytes(pcm, encoding), error);
 }
 
 bool writeMulawFile(const QString &path, const QByteArray &mulaw, int sampleRate, QString *error)
@@ -393,7 +378,7 @@ bool writeMulawFile(const QString &path, const QByteArray &mulaw, int sampleRate
             *error = QStringLiteral("cannot write WAV: %1 bytes do not fit the 4 GiB RIFF size limit").arg(mulaw.size());
         return false;
     }
-    return writeBytes(path, buildFile(kTagMulaw, 1, sampleRate, 8, mulaw, quint32(mulaw.size())), error);
+    return saveFileAtomically(path, buildFile(kTagMulaw, 1, sampleRate, 8, mulaw, quint32(mulaw.size())), error);
 }
 
 } // namespace pacelab::wav

@@ -1,12 +1,13 @@
 #include "Reports.h"
 
+#include "util/FileUtil.h"
+
 #include <QDir>
 #include <QFileInfo>
 #include <QHostInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QPointF>
-#include <QSaveFile>
 #include <QXmlStreamWriter>
 
 #include <algorithm>
@@ -91,22 +92,6 @@ QString criteriaText(const ScenarioResult &r)
         text += QLatin1Char('\n');
     }
     return text;
-}
-
-bool saveBytes(const QString &path, const QByteArray &bytes, QString *error)
-{
-    QSaveFile f(path);
-    if (!f.open(QIODevice::WriteOnly)) {
-        if (error)
-            *error = QStringLiteral("cannot write report '%1': %2").arg(path, f.errorString());
-        return false;
-    }
-    if (f.write(bytes) != bytes.size() || !f.commit()) {
-        if (error)
-            *error = QStringLiteral("cannot write report '%1': %2").arg(path, f.errorString());
-        return false;
-    }
-    return true;
 }
 
 } // namespace
@@ -228,7 +213,7 @@ QByteArray junitXml(const QList<ScenarioResult> &results, const ReportMeta &meta
 bool writeJUnit(const QList<ScenarioResult> &results, const QString &path, QString *error,
                 const ReportMeta &meta)
 {
-    return saveBytes(path, junitXml(results, meta), error);
+    return saveFileAtomically(path, junitXml(results, meta), error, QStringLiteral("report"));
 }
 
 // ---- JSON -----------------------------------------------------------------------------------
@@ -261,7 +246,7 @@ QJsonObject reportJson(const QList<ScenarioResult> &results, const ReportMeta &m
 bool writeJson(const QList<ScenarioResult> &results, const QString &path, QString *error,
                const ReportMeta &meta)
 {
-    return saveBytes(path, QJsonDocument(reportJson(results, meta)).toJson(QJsonDocument::Indented), error);
+    return saveFileAtomically(path, QJsonDocument(reportJson(results, meta)).toJson(QJsonDocument::Indented), error, QStringLiteral("report"));
 }
 
 // ---- HTML -----------------------------------------------------------------------------------
@@ -649,7 +634,7 @@ QByteArray reportHtml(const QList<ScenarioResult> &results, const ReportMeta &me
 bool writeHtml(const QList<ScenarioResult> &results, const QString &path, QString *error,
                const ReportMeta &meta)
 {
-    return saveBytes(path, reportHtml(results, meta), error);
+    return saveFileAtomically(path, reportHtml(results, meta), error, QStringLiteral("report"));
 }
 
 } // namespace pacelab::check
