@@ -382,8 +382,7 @@ void TwilioEmulator::beginSession()
     m_discardedFrames = 0;
     m_perSecond.clear();
     m_nextSecond = 0;
-    m_secBytesBase = 0;
-    m_secUnderrunsBase = m_secBurstsBase = m_secViolationsBase = m_secMarksBase = 0;
+    m_secondBuilder.reset();
     m_markOrder.clear();
     m_marksReceived = 0;
     m_marksEchoedByClear = 0;
@@ -528,25 +527,7 @@ void TwilioEmulator::advanceTo(qint64 now)
 void TwilioEmulator::emitSecond(int second, qint64 boundaryUs)
 {
     Q_UNUSED(boundaryUs);
-    const ArrivalStats st = m_analytics.stats();
-    PerSecondRx rx;
-    rx.second = second;
-    rx.fps = st.fpsPerSecond.value(second, 0);
-    rx.bytes = st.bytes - m_secBytesBase;
-    rx.bufferedSec = m_playout.bufferedSec();
-    rx.jitterMs = st.jitterMs;
-    rx.underrunsTotal = m_playout.underrunCount();
-    rx.underrunsInSecond = rx.underrunsTotal - m_secUnderrunsBase;
-    rx.burstsTotal = st.burstCount;
-    rx.burstsInSecond = rx.burstsTotal - m_secBurstsBase;
-    rx.violationsTotal = m_violationCount;
-    rx.violationsInSecond = m_violationCount - m_secViolationsBase;
-    rx.marksEchoedInSecond = m_playout.marksEchoed() - m_secMarksBase;
-    m_secBytesBase = st.bytes;
-    m_secUnderrunsBase = rx.underrunsTotal;
-    m_secBurstsBase = rx.burstsTotal;
-    m_secViolationsBase = m_violationCount;
-    m_secMarksBase = m_playout.marksEchoed();
+    const PerSecondRx rx = m_secondBuilder.next(second, m_analytics.stats(), m_playout, m_violationCount);
     if (m_perSecond.size() < kMaxSecondsListed)
         m_perSecond.append(rx);
     Q_EMIT secondTick(rx);

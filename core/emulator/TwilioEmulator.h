@@ -2,6 +2,7 @@
 
 #include "ArrivalAnalytics.h"
 #include "EmulatorTypes.h"
+#include "PerSecondRxBuilder.h"
 #include "PlayoutModel.h"
 #include "audio/AudioFormat.h"
 #include "audio/SignalGenerator.h"
@@ -245,8 +246,7 @@ private:
     QList<PerSecondRx> m_perSecond;
     int m_nextSecond = 0;
     // counters at the start of the current second
-    qint64 m_secBytesBase = 0;
-    int m_secUnderrunsBase = 0, m_secBurstsBase = 0, m_secViolationsBase = 0, m_secMarksBase = 0;
+    PerSecondRxBuilder m_secondBuilder; // counts of the current second
     QStringList m_markOrder;
     int m_marksReceived = 0;
     int m_marksEchoedByClear = 0;

@@ -1,5 +1,7 @@
 #include "Replay.h"
 
+#include "emulator/PerSecondRxBuilder.h"
+
 #include "audio/G711.h"
 #include "audio/Resampler.h"
 #include "twilio/TwilioMessages.h"
@@ -213,8 +215,7 @@ Analysis analyze(const LoadedCall &call, ArrivalAnalytics::Config analyticsConfi
     analytics.setOriginUs(origin);
     bool discarding = false;
     int nextSecond = 0;
-    qint64 secBytesBase = 0;
-    int secUnderrunsBase = 0, secBurstsBase = 0, secViolationsBase = 0, secMarksBase = 0;
+    PerSecondRxBuilder secondBuilder;
     auto addViolation = [&](int code, const QString &msg, qint64 t) {
         ++a.violationCount;
         a.violationsByCode[code]++;
@@ -232,28 +233,9 @@ Analysis analyze(const LoadedCall &call, ArrivalAnalytics::Config analyticsConfi
         while (t >= origin + qint64(nextSecond + 1) * 1'000'000) {
             const qint64 boundary = origin + qint64(nextSecond + 1) * 1'000'000;
             playout.advance(boundary);
-            const ArrivalStats &st = analytics.stats();
-            if (a.perSecond.size() < 3600) {
-                PerSecondRx rx;
-                rx.second = nextSecond;
-                rx.fps = st.fpsPerSecond.value(nextSecond, 0);
-                rx.bytes = st.bytes - secBytesBase;
-                rx.bufferedSec = playout.bufferedSec();
-                rx.jitterMs = st.jitterMs;
-                rx.underrunsTotal = playout.underrunCount();
-                rx.underrunsInSecond = rx.underrunsTotal - secUnderrunsBase;
-                rx.burstsTotal = st.burstCount;
-                rx.burstsInSecond = st.burstCount - secBurstsBase;
-                rx.violationsTotal = a.violationCount;
-                rx.violationsInSecond = a.violationCount - secViolationsBase;
-                rx.marksEchoedInSecond = playout.marksEchoed() - secMarksBase;
+            const PerSecondRx rx = secondBuilder.next(nextSecond, analytics.stats(), playout, a.violationCount);
+            if (a.perSecond.size() < 3600)
                 a.perSecond.append(rx);
-            }
-            secBytesBase = st.bytes;
-            secUnderrunsBase = playout.underrunCount();
-            secBurstsBase = st.burstCount;
-            secViolationsBase = a.violationCount;
-            secMarksBase = playout.marksEchoed();
             ++nextSecond;
         }
         playout.advance(t);
