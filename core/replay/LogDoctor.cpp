@@ -532,21 +532,31 @@ BlockResult BlockAnalyzer::run()
     return res;
 }
 
-void BlockAnalyzer::findStalls()
+// Calls fn(first, last) for every maximal run of `state` in `states`.
+template <typename States, typename State, typename Fn>
+static void forEachRun(const States &states, State state, Fn fn)
 {
-    const size_t n = s.size();
-    int runs = 0, seconds = 0, longest = 0;
-    double minFps = 1e9, maxQ = 0, drops = 0;
-    size_t firstA = 0, firstB = 0, worst = 0;
-    bool have = false;
+    const size_t n = states.size();
     for (size_t i = 0; i < n;) {
-        if (st[i] != St::Stall) {
+        if (states[i] != state) {
             ++i;
             continue;
         }
         size_t j = i;
-        while (j + 1 < n && st[j + 1] == St::Stall)
+        while (j + 1 < n && states[j + 1] == state)
             ++j;
+        fn(i, j);
+        i = j + 1;
+    }
+}
+
+void BlockAnalyzer::findStalls()
+{
+    int runs = 0, seconds = 0, longest = 0;
+    double minFps = 1e9, maxQ = 0, drops = 0;
+    size_t firstA = 0, firstB = 0, worst = 0;
+    bool have = false;
+    forEachRun(st, St::Stall, [&](size_t i, size_t j) {
         const int len = int(j - i + 1);
         size_t w = i;
         for (size_t k = i; k <= j; ++k)
@@ -574,8 +584,7 @@ void BlockAnalyzer::findStalls()
             longest = std::max(longest, len);
             minFps = std::min(minFps, s[w].fps);
         }
-        i = j + 1;
-    }
+    });
     if (!have)
         return;
     Diagnosis d;
@@ -715,21 +724,13 @@ void BlockAnalyzer::findDrift()
 
 void BlockAnalyzer::findBacklog()
 {
-    const size_t n = s.size();
     int problemRuns = 0, warnRuns = 0, seconds = 0;
     double dropsAll = 0, qMaxAll = 0;
     size_t bestA = 0, bestB = 0, bestWorst = 0;
     double bestScore = -1;
     bool problem = false;
     QString bestFigures;
-    for (size_t i = 0; i < n;) {
-        if (st[i] != St::Backlog) {
-            ++i;
-            continue;
-        }
-        size_t j = i;
-        while (j + 1 < n && st[j + 1] == St::Backlog)
-            ++j;
+    forEachRun(st, St::Backlog, [&](size_t i, size_t j) {
         const int len = int(j - i + 1);
         if (len >= kBacklogMinRun) {
             const double qStart = (i > 0 && hasQ(i - 1)) ? qOf(i - 1) : qOf(i);
@@ -780,8 +781,7 @@ void BlockAnalyzer::findBacklog()
                 }
             }
         }
-        i = j + 1;
-    }
+    });
     if (problemRuns + warnRuns == 0)
         return;
     Diagnosis d;
