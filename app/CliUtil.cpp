@@ -1,5 +1,9 @@
 #include "CliUtil.h"
 
+#include "util/FileUtil.h"
+
+#include <cmath>
+
 namespace pacelab::app {
 
 bool parseHostPort(const QString &option, const QString &text, int minPort, QHostAddress *address,
@@ -54,6 +58,28 @@ bool parseWebSocketUrl(const QString &option, const QString &text, QUrl *url, QS
     }
     *url = u;
     return true;
+}
+
+bool parseNumber(const QString &option, const QString &text, double min, double max, double *value,
+                 QString *error, const QString &what)
+{
+    bool ok = false;
+    const double v = text.trimmed().toDouble(&ok);
+    if (!ok || !std::isfinite(v) || v < min || v > max) {
+        *error = QStringLiteral("--%1 wants %2 from %3 to %4, got '%5'").arg(option, what).arg(min).arg(max).arg(text);
+        return false;
+    }
+    *value = v;
+    return true;
+}
+
+bool checkOutputOption(const QString &option, const QString &path, QString *error)
+{
+    QString why;
+    if (checkOutputPath(path, &why))
+        return true;
+    *error = QStringLiteral("--%1: %2").arg(option, why);
+    return false;
 }
 
 } // namespace pacelab::app

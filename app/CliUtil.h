@@ -14,4 +14,14 @@ bool parseHostPort(const QString &option, const QString &text, int minPort, QHos
 // A ws:// or wss:// URL with a host and a non-zero port, or a message naming the option.
 bool parseWebSocketUrl(const QString &option, const QString &text, QUrl *url, QString *error);
 
+// A finite number in [min, max]; `what` names it in the message ("seconds", "a factor"...).
+// NaN and infinities are refused: QString::toDouble accepts "nan" and "inf", and NaN passes
+// every range comparison.
+bool parseNumber(const QString &option, const QString &text, double min, double max, double *value,
+                 QString *error, const QString &what = QStringLiteral("a number"));
+
+// An output file given with --option: it can be created before the run starts (see
+// checkOutputPath), so a run never ends by failing to save what it measured.
+bool checkOutputOption(const QString &option, const QString &path, QString *error);
+
 } // namespace pacelab::app

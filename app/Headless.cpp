@@ -106,17 +106,7 @@ bool HeadlessOptions::read(const QCommandLineParser &parser, QString *error)
 {
     auto number = [&](const char *name, double min, double max, double *value) {
         const QString key = QString::fromLatin1(name);
-        if (!parser.isSet(key))
-            return true;
-        bool ok = false;
-        const double v = parser.value(key).toDouble(&ok);
-        if (!ok || v < min || v > max) {
-            *error = QStringLiteral("--%1 wants a number from %2 to %3, got '%4'.")
-                         .arg(key).arg(min).arg(max).arg(parser.value(key));
-            return false;
-        }
-        *value = v;
-        return true;
+        return !parser.isSet(key) || parseNumber(key, parser.value(key), min, max, value, error);
     };
     if (!number("duration", 0.1, 86400, &durationSec) || !number("tone-hz", 1, 3999, &toneHz)
         || !number("level", -120, 0, &levelDbfs))
@@ -166,6 +156,12 @@ bool HeadlessOptions::read(const QCommandLineParser &parser, QString *error)
     telemetryJsonl = parser.value(QStringLiteral("telemetry-jsonl"));
     summaryJson = parser.value(QStringLiteral("json"));
     capturePath = parser.value(QStringLiteral("capture"));
+    // Outputs are checked before anything runs: a run must not end by failing to save.
+    for (const auto &[option, path] : {std::pair{QStringLiteral("telemetry-jsonl"), telemetryJsonl},
+                                       std::pair{QStringLiteral("json"), summaryJson},
+                                       std::pair{QStringLiteral("capture"), capturePath}})
+        if (!path.isEmpty() && !checkOutputOption(option, path, error))
+            return false;
     return true;
 }
 

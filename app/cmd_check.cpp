@@ -146,10 +146,9 @@ int runCheck(const QStringList &args)
         && !BrokenTwins::parse(parser.value(QStringLiteral("break")), &cfg.broken, &error))
         return usage(error);
     if (parser.isSet(QStringLiteral("scale"))) {
-        bool ok = false;
-        const double f = parser.value(QStringLiteral("scale")).toDouble(&ok);
-        if (!ok || f < 0.1 || f > 10)
-            return usage(QStringLiteral("--scale wants a factor between 0.1 and 10, got '%1'").arg(parser.value(QStringLiteral("scale"))));
+        double f = 1;
+        if (!app::parseNumber(QStringLiteral("scale"), parser.value(QStringLiteral("scale")), 0.1, 10, &f, &error, QStringLiteral("a factor")))
+            return usage(error);
         scaleDurations(cfg.durations, f);
     }
 

@@ -7,6 +7,8 @@
 #include "emulator/TwilioEmulator.h"
 #include "replay/Capture.h"
 
+#include <algorithm>
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
@@ -28,32 +30,6 @@ std::atomic<int> g_signal{0};
 void onSignal(int sig)
 {
     g_signal.store(sig);
-}
-
-bool writableTarget(const QString &path, QString *error)
-{
-    const QFileInfo fi(path);
-    if (fi.isDir()) {
-        *error = QStringLiteral("'%1' is a directory, a file name is needed").arg(path);
-        return false;
-    }
-    if (!fi.absoluteDir().exists()) {
-        *error = QStringLiteral("directory '%1' does not exist").arg(fi.absolutePath());
-        return false;
-    }
-    return true;
-}
-
-bool parseSeconds(const QString &name, const QString &value, double min, double max, double *out, QString *error)
-{
-    bool ok = false;
-    const double v = value.toDouble(&ok);
-    if (!ok || v < min || v > max) {
-        *error = QStringLiteral("--%1 wants seconds between %2 and %3, got '%4'").arg(name).arg(min).arg(max).arg(value);
-        return false;
-    }
-    *out = v;
-    return true;
 }
 
 } // namespace
@@ -135,14 +111,13 @@ static int runEmulate(const QStringList &args)
     if (parser.isSet(callerOpt) && !CallerAudio::fromWavFile(parser.value(callerOpt), &opts.caller, &error))
         return usage(error);
     if (parser.isSet(toneOpt)) {
-        bool ok = false;
-        const double hz = parser.value(toneOpt).toDouble(&ok);
-        if (!ok || hz <= 0 || hz >= 4000)
-            return usage(QStringLiteral("--tone wants a frequency in Hz between 0 and 4000, got '%1'").arg(parser.value(toneOpt)));
+        double hz = 0;
+        if (!app::parseNumber(QStringLiteral("tone"), parser.value(toneOpt), 1, 3999, &hz, &error, QStringLiteral("a frequency in Hz")))
+            return usage(error);
         opts.caller = CallerAudio::tone(hz);
     }
     double duration = 0;
-    if (parser.isSet(durationOpt) && !parseSeconds(QStringLiteral("duration"), parser.value(durationOpt), 0.1, 86400, &duration, &error))
+    if (parser.isSet(durationOpt) && !app::parseNumber(QStringLiteral("duration"), parser.value(durationOpt), 0.1, 86400, &duration, &error, QStringLiteral("seconds")))
         return usage(error);
     opts.authToken = parser.value(tokenOpt);
     for (const QString &h : parser.values(headerOpt)) {
@@ -162,10 +137,17 @@ static int runEmulate(const QStringList &args)
             return usage(QStringLiteral("--param wants k=v with a non-empty key, got '%1'").arg(p));
         opts.customParameters.insert(p.left(eq), p.mid(eq + 1));
     }
-    opts.streamSid = parser.value(streamSidOpt);
+    if (parser.isSet(streamSidOpt)) {
+        // It is echoed in every message and compared byte for byte: printable ASCII, no spaces.
+        const QString sid = parser.value(streamSidOpt);
+        const bool printable = std::all_of(sid.cbegin(), sid.cend(), [](QChar c) { return c.unicode() > 0x20 && c.unicode() < 0x7f; });
+        if (sid.isEmpty() || sid.size() > 64 || !printable)
+            return usage(QStringLiteral("--stream-sid wants 1..64 printable ASCII characters without spaces (e.g. MZ0123...), got '%1'").arg(sid));
+        opts.streamSid = sid;
+    }
     if (parser.isSet(recordOpt)) {
-        if (!writableTarget(parser.value(recordOpt), &error))
-            return usage(QStringLiteral("--record: %1").arg(error));
+        if (!app::checkOutputOption(QStringLiteral("record"), parser.value(recordOpt), &error))
+            return usage(error);
         opts.recordPath = parser.value(recordOpt);
     }
     if (parser.isSet(recordFmtOpt)) {
@@ -178,10 +160,10 @@ static int runEmulate(const QStringList &args)
             return usage(QStringLiteral("--record-format wants mulaw or pcm16, got '%1'").arg(parser.value(recordFmtOpt)));
     }
     const QString jsonPath = parser.value(jsonOpt);
-    if (!jsonPath.isEmpty() && !writableTarget(jsonPath, &error))
-        return usage(QStringLiteral("--json: %1").arg(error));
+    if (!jsonPath.isEmpty() && !app::checkOutputOption(QStringLiteral("json"), jsonPath, &error))
+        return usage(error);
     double bargeAt = -1;
-    if (parser.isSet(bargeAtOpt) && !parseSeconds(QStringLiteral("barge-in-at"), parser.value(bargeAtOpt), 0.0, 86400, &bargeAt, &error))
+    if (parser.isSet(bargeAtOpt) && !app::parseNumber(QStringLiteral("barge-in-at"), parser.value(bargeAtOpt), 0.0, 86400, &bargeAt, &error, QStringLiteral("seconds")))
         return usage(error);
     int bargeMs = 800;
     if (parser.isSet(bargeMsOpt)) {
