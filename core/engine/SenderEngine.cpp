@@ -38,7 +38,9 @@ SenderEngine::SenderEngine(SenderConfig cfg, QObject *parent)
     connect(m_thread.get(), &QThread::finished, m_sender, &QObject::deleteLater);
 
     connect(m_sender, &PacedSender::telemetry, this, &SenderEngine::telemetry);
-    connect(m_sender, &PacedSender::stateChanged, this, &SenderEngine::stateChanged);
+    // The worker speaks EngineState (as int: it does not know this class); the values are ours.
+    connect(m_sender, &PacedSender::stateChanged, this,
+            [this](int state, const QString &message) { Q_EMIT stateChanged(State(state), message); });
     connect(m_sender, &PacedSender::logMessage, this, &SenderEngine::logMessage);
     connect(m_sender, &PacedSender::peerMessage, this, &SenderEngine::peerMessage);
     connect(m_sender, &PacedSender::markSent, this, &SenderEngine::markSent);
@@ -57,17 +59,23 @@ SenderEngine::~SenderEngine()
     m_thread.reset(); // quit + wait; the sender is deleted on its thread as it finishes
 }
 
+// connectTo/listen: the sender thread gets a request of plain values, built here into fresh
+// buffers and moved into the queued functor. Nothing it holds refers to the caller's stack or
+// shares data with the caller's objects, and nothing comes back through it: the outcome
+// arrives as stateChanged / errorOccurred signals.
 void SenderEngine::connectTo(const QUrl &url, const QString &streamSid)
 {
     m_shared->state.store(Connecting);
-    QMetaObject::invokeMethod(m_sender, [s = m_sender, url, streamSid] { s->connectTo(url, streamSid); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_sender, [s = m_sender, r = ConnectRequest::make(url, streamSid)] { s->connectTo(r); },
+        Qt::QueuedConnection);
 }
 
 void SenderEngine::listen(const QHostAddress &addr, quint16 port)
 {
-    QMetaObject::invokeMethod(m_sender, [s = m_sender, addr, port] { s->listen(addr, port); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_sender, [s = m_sender, r = ListenRequest::make(addr, port)] { s->listen(r); },
+        Qt::QueuedConnection);
 }
 
 void SenderEngine::stop()

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/EngineState.h"
 #include "engine/SenderConfig.h"
 #include "engine/Telemetry.h"
 #include "engine/TxQueue.h"
@@ -23,7 +24,14 @@ class SenderEngine final : public QObject
 {
     Q_OBJECT
 public:
-    enum State { Idle, Connecting, Listening, Connected, Closing, Error };
+    enum State {
+        Idle = int(EngineState::Idle),
+        Connecting = int(EngineState::Connecting),
+        Listening = int(EngineState::Listening),
+        Connected = int(EngineState::Connected),
+        Closing = int(EngineState::Closing),
+        Error = int(EngineState::Error),
+    };
     Q_ENUM(State)
 
     explicit SenderEngine(SenderConfig cfg = {}, QObject *parent = nullptr);
