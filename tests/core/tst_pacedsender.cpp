@@ -475,6 +475,12 @@ void TestPacedSender::listenPortInUseIsAClearError()
     QVERIFY2(msg.startsWith(QStringLiteral("cannot listen on 127.0.0.1:%1: ").arg(occupier.serverPort())),
              qPrintable(msg));
     QCOMPARE(engine.listeningPort(), quint16(0));
+
+    SenderEngine noAddress(fastConfig());
+    QSignalSpy noAddressErrors(&noAddress, &SenderEngine::errorOccurred);
+    noAddress.listen(QHostAddress(), 0);
+    QTRY_VERIFY_WITH_TIMEOUT(!noAddressErrors.isEmpty(), kHangMs);
+    QCOMPARE(noAddressErrors.first().at(0).toString(), QStringLiteral("cannot listen: no valid address given"));
 }
 
 void TestPacedSender::reconnectsWithBackoff()
