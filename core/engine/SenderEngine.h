@@ -15,6 +15,7 @@
 namespace pacelab {
 
 class PacedSender;
+class SenderCommands;
 struct EngineShared;
 
 // The thread-safe facade of the outbound path. Any thread (UI, producers, tests) calls it; the
@@ -87,6 +88,7 @@ private:
     std::shared_ptr<EngineShared> m_shared;
     std::unique_ptr<QThread, ThreadStopper> m_thread;
     PacedSender *m_sender = nullptr; // lives on m_thread, deleted when it finishes
+    std::unique_ptr<SenderCommands> m_commands; // our requests to m_sender (queued signals)
 };
 
 } // namespace pacelab
