@@ -1,3 +1,8 @@
+// The sender thread's worker. Long because it is the one place where transport (client and
+// server sockets, TLS, keep-alive, reconnect), the clock's waiting, the two queues, clear and
+// stop meet on one thread; the arithmetic is elsewhere and unit-tested on simulated time
+// (Pacer: deadlines, re-anchoring, lateness; TelemetryAccumulator: the per-second figures;
+// TxQueue: bounds, drops and the throttled warning).
 #include "engine/PacedSender.h"
 
 #include "audio/AudioFormat.h"
@@ -18,6 +23,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <thread>
 
 #ifdef Q_OS_LINUX
 #include <sys/prctl.h>
@@ -30,22 +36,7 @@
 
 namespace pacelab {
 
-using namespace std::chrono;
-
 namespace {
-
-constexpr int kHistogramUs = 50000; // whole-run lateness histogram: 1 µs buckets up to 50 ms
-constexpr int kMaxOverflowSamples = 100000;
-
-qint64 percentile(QVector<qint64> &v, double q)
-{
-    if (v.isEmpty())
-        return 0;
-    const qsizetype idx = std::clamp<qsizetype>(qsizetype(q * double(v.size()) + 0.999999) - 1, 0,
-                                                v.size() - 1);
-    std::nth_element(v.begin(), v.begin() + idx, v.end());
-    return v[idx];
-}
 
 QString closeText(QWebSocket *s)
 {
@@ -56,6 +47,47 @@ QString closeText(QWebSocket *s)
 }
 
 } // namespace
+
+ConnectRequest ConnectRequest::make(const QUrl &url, const QString &streamSid)
+{
+    ConnectRequest r;
+    r.urlValid = url.isValid();
+    if (r.urlValid)
+        r.url = url.toEncoded();
+    else
+        r.urlError = url.errorString();
+    r.streamSid = QString(streamSid.constData(), streamSid.size()); // a deep copy
+    return r;
+}
+
+ListenRequest ListenRequest::make(const QHostAddress &addr, quint16 port)
+{
+    ListenRequest r;
+    r.protocol = int(addr.protocol());
+    r.ipv4 = addr.toIPv4Address();
+    r.ipv6 = addr.toIPv6Address();
+    const QString scope = addr.scopeId();
+    r.scopeId = QString(scope.constData(), scope.size());
+    r.port = port;
+    return r;
+}
+
+QHostAddress ListenRequest::address() const
+{
+    switch (protocol) {
+    case QAbstractSocket::IPv4Protocol:
+        return QHostAddress(ipv4);
+    case QAbstractSocket::IPv6Protocol: {
+        QHostAddress a(ipv6);
+        a.setScopeId(scopeId);
+        return a;
+    }
+    case QAbstractSocket::AnyIPProtocol:
+        return QHostAddress(QHostAddress::Any);
+    default:
+        return QHostAddress();
+    }
+}
 
 PacedSender::PacedSender(SenderConfig cfg, TxQueue *queue, std::shared_ptr<EngineShared> shared)
     : m_cfg(std::move(cfg)), m_queue(queue), m_shared(std::move(shared))
@@ -105,16 +137,14 @@ void PacedSender::ensureThreadSetup()
     m_reconnectTimer = new QTimer(this);
     m_reconnectTimer->setSingleShot(true);
     connect(m_reconnectTimer, &QTimer::timeout, this, &PacedSender::openClient);
-
-    m_latenessHistogram.fill(0, kHistogramUs);
 }
 
-void PacedSender::setState(SenderEngine::State s, const QString &message)
+void PacedSender::setState(EngineState s, const QString &message)
 {
-    m_shared->state.store(s);
-    Q_EMIT stateChanged(s, message);
+    m_shared->state.store(int(s));
+    Q_EMIT stateChanged(int(s), message);
     if (!message.isEmpty())
-        Q_EMIT logMessage(s == SenderEngine::Error ? QStringLiteral("error") : QStringLiteral("info"),
+        Q_EMIT logMessage(s == EngineState::Error ? QStringLiteral("error") : QStringLiteral("info"),
                           message);
 }
 
@@ -127,7 +157,7 @@ void PacedSender::fail(const QString &message)
     if (m_jsonl.isOpen())
         m_jsonl.close();
     publishTotals();
-    setState(SenderEngine::Error, message);
+    setState(EngineState::Error, message);
     Q_EMIT errorOccurred(message);
 }
 
@@ -167,8 +197,7 @@ void PacedSender::startSession()
     m_reconnectAttempts = 0;
     m_queue->reopen();
     m_clearsHandled = m_shared->clearRequests.load();
-    m_secondIndex = 0;
-    m_lastDropsTotal = m_queue->totalDrops();
+    m_telemetry.startSession(m_queue->totalDrops());
     m_queue->takeMaxSize();
     m_telemetryTimer->start();
     if (!m_cfg.telemetryJsonlPath.isEmpty() && !m_jsonl.isOpen()) {
@@ -184,13 +213,17 @@ void PacedSender::startSession()
 
 // ---- transport ------------------------------------------------------------------------------
 
-void PacedSender::connectTo(const QUrl &url, const QString &streamSid)
+void PacedSender::connectTo(const ConnectRequest &request)
 {
     ensureThreadSetup();
     resetConnection();
     const QString cfgError = m_cfg.validate();
     if (!cfgError.isEmpty())
         return fail(QStringLiteral("invalid sender configuration: ") + cfgError);
+    if (!request.urlValid)
+        return fail(QStringLiteral("invalid URL: %1").arg(request.urlError));
+    const QUrl url = QUrl::fromEncoded(request.url);
+    const QString &streamSid = request.streamSid;
     const QString shown = url.toDisplayString();
     if (!url.isValid())
         return fail(QStringLiteral("invalid URL: %1").arg(url.errorString()));
@@ -238,13 +271,15 @@ void PacedSender::openClient()
     QNetworkRequest request(m_url);
     for (const auto &h : m_cfg.extraHeaders)
         request.setRawHeader(h.first, h.second);
-    setState(SenderEngine::Connecting,
+    setState(EngineState::Connecting,
              QStringLiteral("connecting to %1").arg(m_url.toDisplayString()));
     m_socket->open(request);
 }
 
-void PacedSender::listen(const QHostAddress &addr, quint16 port)
+void PacedSender::listen(const ListenRequest &request)
 {
+    const QHostAddress addr = request.address();
+    const quint16 port = request.port;
     ensureThreadSetup();
     resetConnection();
     const QString cfgError = m_cfg.validate();
@@ -262,7 +297,7 @@ void PacedSender::listen(const QHostAddress &addr, quint16 port)
     m_shared->listeningPort.store(m_server->serverPort());
     connect(m_server, &QWebSocketServer::newConnection, this, &PacedSender::onNewConnection);
     startSession();
-    setState(SenderEngine::Listening, QStringLiteral("listening on ws://%1:%2")
+    setState(EngineState::Listening, QStringLiteral("listening on ws://%1:%2")
                                           .arg(addr.toString())
                                           .arg(m_server->serverPort()));
 }
@@ -345,7 +380,7 @@ void PacedSender::onConnected()
         m_streamSid = m_fixedStreamSid;
         startStreaming();
     } else {
-        setState(m_clientMode ? SenderEngine::Connecting : SenderEngine::Listening,
+        setState(m_clientMode ? EngineState::Connecting : EngineState::Listening,
                  QStringLiteral("connected to %1; waiting for its start message (streamSid)").arg(peer));
     }
 }
@@ -403,7 +438,7 @@ void PacedSender::onDisconnected()
         // Listen mode: the call ended; its audio must not leak into the next stream.
         m_queue->clear(true);
         Q_EMIT logMessage(QStringLiteral("warning"), why);
-        setState(SenderEngine::Listening,
+        setState(EngineState::Listening,
                  QStringLiteral("peer disconnected (%1); waiting for a new connection").arg(why));
     }
 }
@@ -413,7 +448,7 @@ void PacedSender::scheduleReconnect()
     const qint64 delay = std::min<qint64>(qint64(m_cfg.reconnectInitialMs) << std::min(m_reconnectAttempts, 20),
                                           m_cfg.reconnectMaxMs);
     ++m_reconnectAttempts;
-    setState(SenderEngine::Connecting, QStringLiteral("reconnecting to %1 in %2 ms (attempt %3)")
+    setState(EngineState::Connecting, QStringLiteral("reconnecting to %1 in %2 ms (attempt %3)")
                                            .arg(m_url.toDisplayString())
                                            .arg(delay)
                                            .arg(m_reconnectAttempts));
@@ -491,10 +526,9 @@ void PacedSender::startStreaming()
     }
     m_streaming = true;
     m_clearsHandled = m_shared->clearRequests.load(); // a clear before the stream has nothing to clear
-    m_deadline = Clock::now();
-    m_gridAnchor = m_deadline;
-    m_gridSlots = 0;
-    setState(SenderEngine::Connected, QStringLiteral("streaming to streamSid %1").arg(m_streamSid));
+    m_pacer = Pacer(PacerParams::fromConfig(m_cfg));
+    m_pacer.start(steadyNowNs());
+    setState(EngineState::Connected, QStringLiteral("streaming to streamSid %1").arg(m_streamSid));
     m_clockTimer->start(0);
 }
 
@@ -507,30 +541,28 @@ void PacedSender::stopClock()
 
 void PacedSender::armTimer()
 {
-    const auto wakeAt = m_deadline - microseconds(m_cfg.wakeLeadUs);
-    const qint64 ms = duration_cast<milliseconds>(wakeAt - Clock::now()).count();
-    m_clockTimer->start(int(std::max<qint64>(0, ms)));
+    m_clockTimer->start(m_pacer.timerDelayMs(steadyNowNs()));
 }
 
-void PacedSender::preciseWaitUntil(Clock::time_point t)
+void PacedSender::preciseWait()
 {
     // The event loop brought us within wakeLeadUs; sleep on an absolute deadline for all but the
     // last spinUs (the kernel wakes a sleeper late by tens of µs, more in a VM), then spin.
-    const auto sleepUntil = t - microseconds(m_cfg.spinUs);
-    if (Clock::now() < sleepUntil) {
+    const qint64 sleepUntil = m_pacer.sleepUntilNs();
+    const qint64 deadline = m_pacer.deadlineNs();
+    if (steadyNowNs() < sleepUntil) {
 #ifdef Q_OS_UNIX
-        const auto ns = duration_cast<nanoseconds>(sleepUntil.time_since_epoch()).count();
         timespec ts;
-        ts.tv_sec = time_t(ns / 1000000000);
-        ts.tv_nsec = long(ns % 1000000000);
-        // steady_clock is CLOCK_MONOTONIC on Linux/glibc.
+        ts.tv_sec = time_t(sleepUntil / 1000000000);
+        ts.tv_nsec = long(sleepUntil % 1000000000);
+        // steady_clock (steadyNowNs) is CLOCK_MONOTONIC on Linux/glibc.
         while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
         }
 #else
-        std::this_thread::sleep_until(sleepUntil);
+        std::this_thread::sleep_until(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(sleepUntil)));
 #endif
     }
-    while (Clock::now() < t) {
+    while (steadyNowNs() < deadline) {
     }
 }
 
@@ -542,8 +574,8 @@ void PacedSender::onClockTimer()
         tickFixedSleep();
         return;
     }
-    const auto remaining = m_deadline - Clock::now();
-    if (remaining > microseconds(m_cfg.wakeLeadUs) + milliseconds(1)) {
+    const qint64 now = steadyNowNs();
+    if (m_pacer.wokeEarly(now)) {
         armTimer(); // the event loop woke us early
         return;
     }
@@ -553,8 +585,8 @@ void PacedSender::onClockTimer()
     const bool work = !m_prepared.empty() || !m_sendQueue.empty()
                       || m_shared->clearRequests.load() != m_clearsHandled;
     // An idle slot needs no precision: do not burn the wait on it.
-    if (work && remaining > nanoseconds(0))
-        preciseWaitUntil(m_deadline);
+    if (work && m_pacer.remainingNs(now) > 0)
+        preciseWait();
     tickAbsolute();
 }
 
@@ -566,24 +598,16 @@ bool PacedSender::sendQueueFull() const
 void PacedSender::tickAbsolute()
 {
     processClearRequests();
-    const qint64 intervalUs = m_cfg.frameIntervalUs;
     if (sendQueueFull()) {
-        ++m_secStalled;
-        ++m_totals.stalledFrames;
+        m_telemetry.stalled();
     } else {
         if (m_prepared.empty())
             prepareNext(); // audio that arrived during the wait
-        releasePrepared(m_deadline);
+        releasePrepared();
     }
-    const auto now = Clock::now();
-    if (now - m_deadline > microseconds(intervalUs * m_cfg.maxLateFrames)) {
-        // Too late to catch up without a burst longer than the bound: restart the grid here.
-        ++m_secLateResets;
-        ++m_totals.lateResets;
-        m_deadline = now;
-    }
-    m_deadline += microseconds(intervalUs);
-    ++m_gridSlots;
+    // Late by more than maxLateFrames slots: the pacer restarts the grid at now.
+    if (m_pacer.advance(steadyNowNs()).reanchored)
+        m_telemetry.lateReset();
     finishStopIfDrained();
     if (m_streaming)
         armTimer();
@@ -591,21 +615,19 @@ void PacedSender::tickAbsolute()
 
 void PacedSender::tickFixedSleep()
 {
-    // Deliberately naive: send, then wait one interval from *now*. Every timer delay and every
-    // send's cost add up, so the stream falls behind the 20 ms grid.
+    // Deliberately naive: send, then wait one interval from *now* (the pacer's FixedSleep mode).
+    // Every timer delay and every send's cost add up, so the stream falls behind the 20 ms grid.
     processClearRequests();
-    const auto slot = m_gridAnchor + microseconds(m_cfg.frameIntervalUs * qint64(m_gridSlots));
     if (sendQueueFull()) {
-        ++m_secStalled;
-        ++m_totals.stalledFrames;
+        m_telemetry.stalled();
     } else {
         prepareNext();
-        releasePrepared(slot);
+        releasePrepared();
     }
-    ++m_gridSlots;
+    m_pacer.advance(steadyNowNs());
     finishStopIfDrained();
     if (m_streaming)
-        m_clockTimer->start(int(m_cfg.frameIntervalUs / 1000));
+        armTimer();
 }
 
 void PacedSender::prepareMark(const TxItem &item)
@@ -643,7 +665,7 @@ void PacedSender::prepareNext()
         prepareMark(*m);
 }
 
-bool PacedSender::releasePrepared(Clock::time_point slot)
+bool PacedSender::releasePrepared()
 {
     if (m_prepared.empty())
         return false;
@@ -655,26 +677,15 @@ bool PacedSender::releasePrepared(Clock::time_point slot)
         m_sendQueue.push_back(std::move(o));
     }
     m_prepared.clear();
-    m_secSendQueueMax = std::max(m_secSendQueueMax, int(m_sendQueue.size()));
-    m_totals.maxSendQueue = std::max(m_totals.maxSendQueue, int(m_sendQueue.size()));
+    qint64 lateUs = 0;
+    qint64 driftUs = 0;
     if (hasMedia) {
-        if (fromQueue)
-            ++m_secMediaFromQueue;
         // Lateness: the moment the frame is handed to the writer, against its slot on the grid.
-        const auto release = Clock::now();
-        const qint64 lateUs = duration_cast<microseconds>(release - slot).count();
-        m_secLateness.append(lateUs);
-        if (lateUs < kHistogramUs)
-            ++m_latenessHistogram[int(std::max<qint64>(0, lateUs))];
-        else if (m_latenessOverflow.size() < kMaxOverflowSamples)
-            m_latenessOverflow.append(lateUs);
-        ++m_latenessCount;
-        m_totals.latenessMaxUs = std::max(m_totals.latenessMaxUs, lateUs);
-        m_totals.finalDriftUs =
-            duration_cast<microseconds>(
-                release - (m_gridAnchor + microseconds(m_cfg.frameIntervalUs * qint64(m_gridSlots))))
-                .count();
+        const qint64 release = steadyNowNs();
+        lateUs = m_pacer.latenessUs(release);
+        driftUs = m_pacer.driftUs(release);
     }
+    m_telemetry.released(hasMedia, fromQueue, lateUs, driftUs, int(m_sendQueue.size()));
     pumpSendQueue();
     return hasMedia;
 }
@@ -690,24 +701,14 @@ void PacedSender::pumpSendQueue()
         m_sendQueue.pop_front();
         if (!writeText(o.json))
             break;
-        m_secBytes += o.json.size();
-        m_totals.bytesSent += quint64(o.json.size());
         if (o.isMedia) {
-            ++m_secFrames;
-            ++m_totals.framesSent;
-            if (o.comfort) {
-                ++m_secComfort;
-                ++m_totals.comfortFrames;
-            } else {
-                m_secEnqueueToSend.append((steadyNowNs() - o.enqueuedNs) / 1000);
-            }
+            m_telemetry.mediaWritten(o.json.size(), o.comfort, o.comfort ? 0 : steadyNowNs(), o.enqueuedNs);
         } else {
-            ++m_secMarks;
-            ++m_totals.marksSent;
+            m_telemetry.markWritten(o.json.size());
             Q_EMIT markSent(o.markName);
         }
     }
-    m_totals.maxBytesToWrite = std::max(m_totals.maxBytesToWrite, m_socket->bytesToWrite());
+    m_telemetry.socketBuffer(m_socket->bytesToWrite());
     finishStopIfDrained();
 }
 
@@ -737,7 +738,7 @@ bool PacedSender::processClearRequests()
     m_prepared.clear();
     if (m_streaming && m_socket && m_socket->state() == QAbstractSocket::ConnectedState) {
         writeText(twilio::encodeClear(m_streamSid));
-        ++m_totals.clearsSent;
+        m_telemetry.clearSent();
         Q_EMIT logMessage(QStringLiteral("info"),
                           QStringLiteral("clear: %1 frames dropped from the send queue; clear sent").arg(dropped));
     }
@@ -771,8 +772,8 @@ void PacedSender::stop()
         closeSocket(QStringLiteral("stopped"));
         return;
     }
-    m_drainStarted = Clock::now();
-    setState(SenderEngine::Closing, QStringLiteral("draining %1 queued items")
+    m_drainStartedNs = steadyNowNs();
+    setState(EngineState::Closing, QStringLiteral("draining %1 queued items")
                                         .arg(m_queue->size() + int(m_sendQueue.size() + m_prepared.size())));
     finishStopIfDrained();
 }
@@ -783,7 +784,7 @@ void PacedSender::finishStopIfDrained()
         return;
     const bool drained = m_queue->isEmpty() && m_prepared.empty() && m_sendQueue.empty()
                          && m_socket->bytesToWrite() == 0;
-    const bool timedOut = Clock::now() - m_drainStarted > milliseconds(m_cfg.drainTimeoutMs);
+    const bool timedOut = steadyNowNs() - m_drainStartedNs > qint64(m_cfg.drainTimeoutMs) * 1000000;
     if (!drained && !timedOut)
         return;
     if (!drained) {
@@ -808,7 +809,7 @@ void PacedSender::closeSocket(const QString &why)
         finishStopped(why);
         return;
     }
-    setState(SenderEngine::Closing, QStringLiteral("closing the connection (%1)").arg(why));
+    setState(EngineState::Closing, QStringLiteral("closing the connection (%1)").arg(why));
     if (m_socket->state() == QAbstractSocket::ConnectedState) {
         m_socket->close(QWebSocketProtocol::CloseCodeNormal, why);
         // A peer that never answers the close handshake must not hold the stop forever.
@@ -843,7 +844,7 @@ void PacedSender::finishStopped(const QString &why)
     if (m_jsonl.isOpen())
         m_jsonl.close();
     publishTotals();
-    setState(SenderEngine::Idle, why);
+    setState(EngineState::Idle, why);
 }
 
 void PacedSender::shutdown()
@@ -880,8 +881,9 @@ void PacedSender::shutdown()
     if (m_jsonl.isOpen())
         m_jsonl.close();
     publishTotals();
-    if (m_shared->state.load() != SenderEngine::Idle && m_shared->state.load() != SenderEngine::Error)
-        setState(SenderEngine::Idle, QStringLiteral("shut down"));
+    const EngineState st = EngineState(m_shared->state.load());
+    if (st != EngineState::Idle && st != EngineState::Error)
+        setState(EngineState::Idle, QStringLiteral("shut down"));
 }
 
 // ---- telemetry ------------------------------------------------------------------------------
@@ -889,44 +891,19 @@ void PacedSender::shutdown()
 void PacedSender::onTelemetryTimer()
 {
     m_queue->flushDropWarning();
-    TelemetrySnapshot s;
-    s.secondIndex = m_secondIndex++;
-    s.wallTimeMs = QDateTime::currentMSecsSinceEpoch();
-    s.framesSent = m_secFrames;
-    s.comfortFrames = m_secComfort;
-    s.marksSent = m_secMarks;
-    s.queueDepth = m_queue->size();
-    s.queueMax = std::max(m_queue->takeMaxSize(), s.queueDepth);
-    s.sendQueueDepth = int(m_sendQueue.size());
-    s.sendQueueMax = std::max(m_secSendQueueMax, s.sendQueueDepth);
-    const quint64 drops = m_queue->totalDrops();
-    s.drops = int(drops - m_lastDropsTotal);
-    m_lastDropsTotal = drops;
-    s.dropsTotal = drops;
-    s.lateResets = m_secLateResets;
-    s.lateResetsTotal = m_totals.lateResets;
-    s.latenessP50Us = percentile(m_secLateness, 0.50);
-    s.latenessP99Us = percentile(m_secLateness, 0.99);
-    s.latenessMaxUs = m_secLateness.isEmpty() ? 0 : *std::max_element(m_secLateness.begin(), m_secLateness.end());
-    s.enqueueToSendP50Us = percentile(m_secEnqueueToSend, 0.50);
-    s.enqueueToSendP99Us = percentile(m_secEnqueueToSend, 0.99);
-    s.bytesSent = m_secBytes;
-    s.bytesSentTotal = qint64(m_totals.bytesSent);
-    s.bytesToWrite = m_socket ? m_socket->bytesToWrite() : 0;
-    s.pingRttMs = m_lastRttMs;
-    s.missedPongs = m_missedPongs;
-    s.stalledFrames = m_secStalled;
-    s.stalledTotal = m_totals.stalledFrames;
-    s.offThreadWrites = m_shared->offThreadWrites.load();
-    s.idle = m_secMediaFromQueue == 0;
+    TelemetryAccumulator::SecondEnd end;
+    end.wallTimeMs = QDateTime::currentMSecsSinceEpoch();
+    end.queueDepth = m_queue->size();
+    end.queueMaxSince = m_queue->takeMaxSize();
+    end.sendQueueDepth = int(m_sendQueue.size());
+    end.dropsTotal = m_queue->totalDrops();
+    end.bytesToWrite = m_socket ? m_socket->bytesToWrite() : 0;
+    end.pingRttMs = m_lastRttMs;
+    end.missedPongs = m_missedPongs;
+    end.offThreadWrites = m_shared->offThreadWrites.load();
+    const TelemetrySnapshot s = m_telemetry.closeSecond(end);
 
-    m_secFrames = m_secComfort = m_secMarks = m_secLateResets = m_secStalled = 0;
-    m_secSendQueueMax = int(m_sendQueue.size());
-    m_secMediaFromQueue = 0;
-    m_secBytes = 0;
-    m_secLateness.clear();
-    m_secEnqueueToSend.clear();
-
+    // The sinks: shared state (lastTelemetry), the signal, stdout, the JSONL file.
     {
         std::lock_guard lock(m_shared->mutex);
         m_shared->lastTelemetry = s;
@@ -946,26 +923,7 @@ void PacedSender::onTelemetryTimer()
 
 void PacedSender::publishTotals()
 {
-    SenderTotals t = m_totals;
-    t.offThreadWrites = m_shared->offThreadWrites.load();
-    // Whole-run percentiles from the 1 µs histogram (+ the rare overflow samples).
-    if (m_latenessCount > 0) {
-        auto rankValue = [&](double q) -> qint64 {
-            const quint64 rank = std::max<quint64>(1, quint64(q * double(m_latenessCount) + 0.999999));
-            quint64 acc = 0;
-            for (int i = 0; i < m_latenessHistogram.size(); ++i) {
-                acc += m_latenessHistogram[i];
-                if (acc >= rank)
-                    return i;
-            }
-            QVector<qint64> over = m_latenessOverflow;
-            std::sort(over.begin(), over.end());
-            const qsizetype idx = qsizetype(rank - acc) - 1;
-            return over.isEmpty() ? t.latenessMaxUs : over[std::clamp<qsizetype>(idx, 0, over.size() - 1)];
-        };
-        t.latenessP50Us = rankValue(0.50);
-        t.latenessP99Us = rankValue(0.99);
-    }
+    const SenderTotals t = m_telemetry.totals(m_shared->offThreadWrites.load());
     std::lock_guard lock(m_shared->mutex);
     m_shared->totals = t;
 }

@@ -1,8 +1,10 @@
 #pragma once
 
+#include "engine/EngineState.h"
+#include "engine/Pacer.h"
 #include "engine/SenderConfig.h"
-#include "engine/SenderEngine.h"
 #include "engine/Telemetry.h"
+#include "engine/TelemetryAccumulator.h"
 #include "engine/TxQueue.h"
 
 #include <QByteArray>
@@ -15,8 +17,8 @@
 #include <QVector>
 
 #include <atomic>
-#include <chrono>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -28,7 +30,7 @@ namespace pacelab {
 // State the sender thread publishes and any thread reads (SenderEngine's getters).
 struct EngineShared
 {
-    std::atomic<int> state{SenderEngine::Idle};
+    std::atomic<int> state{int(EngineState::Idle)};
     std::atomic<quint16> listeningPort{0};
     std::atomic<quint64> offThreadWrites{0};
     std::atomic<quint64> clearRequests{0}; // bumped by SenderEngine::clear(), handled in order
@@ -38,6 +40,53 @@ struct EngineShared
     SenderTotals totals;
 };
 
+// What SenderEngine::connectTo()/listen() hand to the sender thread: plain values built on the
+// caller's thread into fresh buffers, so the queued call carries copies that share no data
+// (not even implicitly shared QUrl/QHostAddress/QString payloads) with objects the caller keeps.
+struct ConnectRequest
+{
+    bool urlValid = false;
+    QByteArray url;   // QUrl::toEncoded() when valid
+    QString urlError; // QUrl::errorString() when not
+    QString streamSid;
+
+    static ConnectRequest make(const QUrl &url, const QString &streamSid);
+};
+
+struct ListenRequest
+{
+    int protocol = -1; // QAbstractSocket::NetworkLayerProtocol
+    quint32 ipv4 = 0;
+    Q_IPV6ADDR ipv6{};
+    QString scopeId;
+    quint16 port = 0;
+
+    static ListenRequest make(const QHostAddress &addr, quint16 port);
+    QHostAddress address() const;
+};
+
+} // namespace pacelab
+
+Q_DECLARE_METATYPE(pacelab::ConnectRequest)
+Q_DECLARE_METATYPE(pacelab::ListenRequest)
+
+namespace pacelab {
+
+// SenderEngine's requests to the sender thread, as signals connected once (queued) to
+// PacedSender's slots. Each call posts an event carrying copies of its arguments; no functor
+// made per call is shared between the threads, and results come back only as PacedSender's
+// signals.
+class SenderCommands final : public QObject
+{
+    Q_OBJECT
+Q_SIGNALS:
+    void connectTo(const pacelab::ConnectRequest &request);
+    void listen(const pacelab::ListenRequest &request);
+    void stop();
+    void handleClear();
+    void shutdown(); // connected blocking: returns once the sender has shut down
+};
+
 // The worker of the sender thread: owns the WebSocket (client) or WebSocketServer (listen
 // mode), runs the clock, writes every frame. Create it, move it to its QThread, then drive it
 // only through queued calls (SenderEngine does exactly that).
@@ -45,21 +94,19 @@ class PacedSender final : public QObject
 {
     Q_OBJECT
 public:
-    using Clock = std::chrono::steady_clock;
-
     PacedSender(SenderConfig cfg, TxQueue *queue, std::shared_ptr<EngineShared> shared);
     ~PacedSender() override;
 
 public Q_SLOTS:
-    void connectTo(const QUrl &url, const QString &streamSid);
-    void listen(const QHostAddress &addr, quint16 port);
+    void connectTo(const pacelab::ConnectRequest &request);
+    void listen(const pacelab::ListenRequest &request);
     void stop();
     void shutdown();     // immediate discard + close; the engine's destructor calls it blocking
     void handleClear();  // processes SenderEngine::clear() requests
 
 Q_SIGNALS:
     void telemetry(const pacelab::TelemetrySnapshot &snapshot);
-    void stateChanged(pacelab::SenderEngine::State state, const QString &message);
+    void stateChanged(int state, const QString &message); // an EngineState (SenderEngine::State)
     void logMessage(const QString &level, const QString &text);
     void peerMessage(const QByteArray &json);
     void markSent(const QString &name);
@@ -78,7 +125,7 @@ private:
     void ensureThreadSetup();
     void startSession(); // telemetry, JSONL file, queue reopened
     void finishStopped(const QString &why);
-    void setState(SenderEngine::State s, const QString &message);
+    void setState(EngineState s, const QString &message);
     void fail(const QString &message);
     void resetConnection();
     void attachSocket(QWebSocket *socket);
@@ -96,13 +143,13 @@ private:
     void stopClock();
     void armTimer();
     void onClockTimer();
-    void preciseWaitUntil(Clock::time_point t);
+    void preciseWait(); // to the pacer's deadline
     void tickAbsolute();
     void tickFixedSleep();
     bool sendQueueFull() const;
     void prepareNext();                              // pop + encode the next slot's traffic
     void prepareMark(const TxItem &item);
-    bool releasePrepared(Clock::time_point slot);    // hand it to the writer; false: no audio
+    bool releasePrepared();                          // hand it to the writer; false: no audio
     void pumpSendQueue();
     bool writeText(const QByteArray &json);
     bool processClearRequests();
@@ -136,13 +183,11 @@ private:
     int m_lastRttMs = -1;
     int m_missedPongs = 0;
 
-    // Clock.
+    // Clock: the QTimer wakes the thread, the pacer says when and what for.
     QTimer *m_clockTimer = nullptr;
     bool m_streaming = false;
-    Clock::time_point m_deadline{};
-    Clock::time_point m_gridAnchor{};
-    quint64 m_gridSlots = 0; // slots elapsed since m_gridAnchor (sent, idle or stalled)
-    Clock::time_point m_drainStarted{};
+    Pacer m_pacer;
+    qint64 m_drainStartedNs = 0;
 
     // Popped and encoded ahead of the deadline (one frame plus the marks around it).
     std::vector<Outgoing> m_prepared;
@@ -150,27 +195,10 @@ private:
     std::deque<Outgoing> m_sendQueue;
     quint64 m_clearsHandled = 0;
 
-    // Per-second accumulators.
+    // Telemetry: counted by the accumulator, emitted once a second (signal, stdout, JSONL).
     QTimer *m_telemetryTimer = nullptr;
-    qint64 m_secondIndex = 0;
-    int m_secFrames = 0;
-    int m_secComfort = 0;
-    int m_secMarks = 0;
-    int m_secLateResets = 0;
-    int m_secStalled = 0;
-    int m_secSendQueueMax = 0;
-    int m_secMediaFromQueue = 0;
-    qint64 m_secBytes = 0;
-    QVector<qint64> m_secLateness;
-    QVector<qint64> m_secEnqueueToSend;
-    quint64 m_lastDropsTotal = 0;
+    TelemetryAccumulator m_telemetry;
     QFile m_jsonl;
-
-    // Whole run.
-    SenderTotals m_totals;
-    QVector<quint32> m_latenessHistogram; // 1 µs buckets up to its size, then the max only
-    QVector<qint64> m_latenessOverflow;  // samples beyond the histogram (rare, capped)
-    quint64 m_latenessCount = 0;
 };
 
 } // namespace pacelab

@@ -2,7 +2,6 @@
 
 #include "engine/PacedSender.h"
 
-#include <QMetaObject>
 
 namespace pacelab {
 
@@ -23,6 +22,8 @@ SenderEngine::SenderEngine(SenderConfig cfg, QObject *parent)
 {
     qRegisterMetaType<pacelab::TelemetrySnapshot>();
     qRegisterMetaType<pacelab::SenderEngine::State>();
+    qRegisterMetaType<pacelab::ConnectRequest>();
+    qRegisterMetaType<pacelab::ListenRequest>();
 
     m_queue->setDropWarnInterval(m_cfg.dropWarnIntervalMs);
     // Runs on whichever thread dropped; emitting a signal from there is safe (queued to the
@@ -37,8 +38,18 @@ SenderEngine::SenderEngine(SenderConfig cfg, QObject *parent)
     m_sender->moveToThread(m_thread.get());
     connect(m_thread.get(), &QThread::finished, m_sender, &QObject::deleteLater);
 
+    m_commands = std::make_unique<SenderCommands>();
+    connect(m_commands.get(), &SenderCommands::connectTo, m_sender, &PacedSender::connectTo, Qt::QueuedConnection);
+    connect(m_commands.get(), &SenderCommands::listen, m_sender, &PacedSender::listen, Qt::QueuedConnection);
+    connect(m_commands.get(), &SenderCommands::stop, m_sender, &PacedSender::stop, Qt::QueuedConnection);
+    connect(m_commands.get(), &SenderCommands::handleClear, m_sender, &PacedSender::handleClear, Qt::QueuedConnection);
+    connect(m_commands.get(), &SenderCommands::shutdown, m_sender, &PacedSender::shutdown,
+            Qt::BlockingQueuedConnection);
+
     connect(m_sender, &PacedSender::telemetry, this, &SenderEngine::telemetry);
-    connect(m_sender, &PacedSender::stateChanged, this, &SenderEngine::stateChanged);
+    // The worker speaks EngineState (as int: it does not know this class); the values are ours.
+    connect(m_sender, &PacedSender::stateChanged, this,
+            [this](int state, const QString &message) { Q_EMIT stateChanged(State(state), message); });
     connect(m_sender, &PacedSender::logMessage, this, &SenderEngine::logMessage);
     connect(m_sender, &PacedSender::peerMessage, this, &SenderEngine::peerMessage);
     connect(m_sender, &PacedSender::markSent, this, &SenderEngine::markSent);
@@ -52,27 +63,29 @@ SenderEngine::~SenderEngine()
     // Producers blocked in pushBlocking() must not outlive the queue.
     m_queue->close();
     if (m_sender)
-        QMetaObject::invokeMethod(m_sender, &PacedSender::shutdown, Qt::BlockingQueuedConnection);
+        Q_EMIT m_commands->shutdown(); // blocking: the sender has shut down when this returns
     m_queue->setWarningHandler({});
     m_thread.reset(); // quit + wait; the sender is deleted on its thread as it finishes
 }
 
+// connectTo/listen: the sender thread gets a request of plain values built here into fresh
+// buffers, copied into the queued event. Nothing it holds refers to the caller's stack or
+// shares data with the caller's objects, and nothing comes back through it: the outcome
+// arrives as stateChanged / errorOccurred signals.
 void SenderEngine::connectTo(const QUrl &url, const QString &streamSid)
 {
     m_shared->state.store(Connecting);
-    QMetaObject::invokeMethod(m_sender, [s = m_sender, url, streamSid] { s->connectTo(url, streamSid); },
-                              Qt::QueuedConnection);
+    Q_EMIT m_commands->connectTo(ConnectRequest::make(url, streamSid));
 }
 
 void SenderEngine::listen(const QHostAddress &addr, quint16 port)
 {
-    QMetaObject::invokeMethod(m_sender, [s = m_sender, addr, port] { s->listen(addr, port); },
-                              Qt::QueuedConnection);
+    Q_EMIT m_commands->listen(ListenRequest::make(addr, port));
 }
 
 void SenderEngine::stop()
 {
-    QMetaObject::invokeMethod(m_sender, &PacedSender::stop, Qt::QueuedConnection);
+    Q_EMIT m_commands->stop();
 }
 
 bool SenderEngine::enqueueFrame(QByteArray mulaw160, bool blocking)
@@ -95,7 +108,7 @@ void SenderEngine::clear()
     // `clear` before it takes anything queued after this call.
     const int removed = m_queue->clear(true);
     m_shared->clearRequests.fetch_add(1);
-    QMetaObject::invokeMethod(m_sender, &PacedSender::handleClear, Qt::QueuedConnection);
+    Q_EMIT m_commands->handleClear();
     if (removed > 0)
         Q_EMIT logMessage(QStringLiteral("info"),
                           QStringLiteral("clear: %1 items removed from the tx queue").arg(removed));

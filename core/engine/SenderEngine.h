@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/EngineState.h"
 #include "engine/SenderConfig.h"
 #include "engine/Telemetry.h"
 #include "engine/TxQueue.h"
@@ -14,6 +15,7 @@
 namespace pacelab {
 
 class PacedSender;
+class SenderCommands;
 struct EngineShared;
 
 // The thread-safe facade of the outbound path. Any thread (UI, producers, tests) calls it; the
@@ -23,7 +25,14 @@ class SenderEngine final : public QObject
 {
     Q_OBJECT
 public:
-    enum State { Idle, Connecting, Listening, Connected, Closing, Error };
+    enum State {
+        Idle = int(EngineState::Idle),
+        Connecting = int(EngineState::Connecting),
+        Listening = int(EngineState::Listening),
+        Connected = int(EngineState::Connected),
+        Closing = int(EngineState::Closing),
+        Error = int(EngineState::Error),
+    };
     Q_ENUM(State)
 
     explicit SenderEngine(SenderConfig cfg = {}, QObject *parent = nullptr);
@@ -79,6 +88,7 @@ private:
     std::shared_ptr<EngineShared> m_shared;
     std::unique_ptr<QThread, ThreadStopper> m_thread;
     PacedSender *m_sender = nullptr; // lives on m_thread, deleted when it finishes
+    std::unique_ptr<SenderCommands> m_commands; // our requests to m_sender (queued signals)
 };
 
 } // namespace pacelab

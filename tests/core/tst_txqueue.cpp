@@ -46,6 +46,9 @@ private Q_SLOTS:
     void closeFailsProducers();
     void warningThrottled();
     void warningFlushedAfterQuiet();
+    void warningAtMostOncePer2sOverTenSeconds();
+    void warningIntervalZeroReportsEveryDrop();
+    void fakeClockStampsItems();
     void concurrentProducersNoLoss();
     void popMarkOnlyPopsMarks();
 };
@@ -259,6 +262,72 @@ void TestTxQueue::warningFlushedAfterQuiet()
     nowNs += 5'000'000'000;
     q.flushDropWarning(); // nothing pending: silent
     QCOMPARE(warnings.size(), 2);
+}
+
+void TestTxQueue::warningAtMostOncePer2sOverTenSeconds()
+{
+    // A real-time producer overruns a full queue by one frame every 20 ms for 10 s of fake time
+    // (500 drops), and the sender flushes pending warnings once a second, as PacedSender does.
+    qint64 nowNs = 7'000'000'000;
+    const qint64 t0 = nowNs;
+    TxQueue q(10);
+    q.setClock([&] { return nowNs; });
+    q.setDropWarnInterval(2000);
+    QStringList warnings;
+    QList<qint64> at;
+    q.setWarningHandler([&](const QString &w) {
+        warnings << w;
+        at << nowNs - t0;
+    });
+    for (int i = 0; i < 10; ++i)
+        QCOMPARE(q.pushDropOldest(TxItem::media(frame(i))), TxQueue::PushResult::Ok);
+    for (int i = 0; i < 500; ++i) {
+        nowNs = t0 + qint64(i) * 20'000'000;
+        QCOMPARE(q.pushDropOldest(TxItem::media(frame(10 + i))), TxQueue::PushResult::DroppedOldest);
+        if (i % 50 == 0)
+            q.flushDropWarning(); // the sender's once-a-second flush
+    }
+    nowNs = t0 + 10'000'000'000;
+    q.flushDropWarning();
+    const QString every2s = QStringLiteral("tx queue full: dropped 100 oldest frames in the last 2.0 s");
+    QCOMPARE(warnings, (QStringList{QStringLiteral("tx queue full: dropped 1 oldest frame"), every2s, every2s,
+                                    every2s, every2s,
+                                    QStringLiteral("tx queue full: dropped 99 oldest frames in the last 2.0 s")}));
+    QCOMPARE(at, (QList<qint64>{0, 2'000'000'000, 4'000'000'000, 6'000'000'000, 8'000'000'000, 10'000'000'000}));
+    QCOMPARE(q.totalDrops(), 500u); // 1 + 4 x 100 + 99: every drop reported exactly once
+    QCOMPARE(q.size(), 10);
+}
+
+void TestTxQueue::warningIntervalZeroReportsEveryDrop()
+{
+    qint64 nowNs = 1'000'000'000;
+    TxQueue q(1);
+    q.setClock([&] { return nowNs; });
+    q.setDropWarnInterval(0);
+    QStringList warnings;
+    q.setWarningHandler([&](const QString &w) { warnings << w; });
+    q.pushDropOldest(TxItem::media(frame(0)));
+    for (int i = 1; i <= 3; ++i) {
+        nowNs += 500'000'000;
+        q.pushDropOldest(TxItem::media(frame(i)));
+    }
+    QCOMPARE(warnings, (QStringList{QStringLiteral("tx queue full: dropped 1 oldest frame"),
+                                    QStringLiteral("tx queue full: dropped 1 oldest frame in the last 0.5 s"),
+                                    QStringLiteral("tx queue full: dropped 1 oldest frame in the last 0.5 s")}));
+}
+
+void TestTxQueue::fakeClockStampsItems()
+{
+    qint64 nowNs = 42'000'000;
+    TxQueue q(4);
+    q.setClock([&] { return nowNs; });
+    q.tryPush(TxItem::media(frame(0)));
+    nowNs += 20'000'000;
+    TxItem stamped = TxItem::media(frame(1));
+    stamped.enqueuedNs = 1; // a producer's own timestamp is kept
+    q.tryPush(std::move(stamped));
+    QCOMPARE(q.tryPop()->enqueuedNs, 42'000'000);
+    QCOMPARE(q.tryPop()->enqueuedNs, 1);
 }
 
 void TestTxQueue::concurrentProducersNoLoss()
