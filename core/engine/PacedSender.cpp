@@ -324,6 +324,11 @@ void PacedSender::onNewConnection()
 
 void PacedSender::attachSocket(QWebSocket *s)
 {
+    // Twilio's largest message (start with customParameters) is a few KiB. Without a cap Qt
+    // buffers up to 2 GiB from a hostile peer; with it the socket closes with 1009 instead.
+    constexpr quint64 maxIncoming = 4 * 1024 * 1024;
+    s->setMaxAllowedIncomingMessageSize(maxIncoming);
+    s->setMaxAllowedIncomingFrameSize(maxIncoming);
     connect(s, &QWebSocket::connected, this, [this, s] {
         if (s == m_socket)
             onConnected();

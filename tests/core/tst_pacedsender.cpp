@@ -148,6 +148,7 @@ private Q_SLOTS:
     void slowReaderKeepsMemoryBounded();
     void peerCloseIsAClearError();
     void peerGarbageIsLoggedNotFatal();
+    void oversizedPeerMessageClosesTheSocket();
     void badConfigIsAClearError_data();
     void badConfigIsAClearError();
     void listenPortInUseIsAClearError();
@@ -415,6 +416,24 @@ void TestPacedSender::peerGarbageIsLoggedNotFatal()
     QCOMPARE(count(QStringLiteral("peer sent stop")), 1);
     QCOMPARE(countLevel(logs, QStringLiteral("error")), 0);
     QVERIFY2(all.size() < 20000, "a huge message is not copied into the log"); // bounded log lines
+}
+
+void TestPacedSender::oversizedPeerMessageClosesTheSocket()
+{
+    // A hostile peer's 8 MiB message is refused by the WebSocket layer (close 1009), not
+    // buffered: the engine reports the closed connection and hands nothing on.
+    TestPeer peer(/*sendStart=*/true);
+    SenderEngine engine(fastConfig());
+    QSignalSpy peerMsgs(&engine, &SenderEngine::peerMessage);
+    QSignalSpy errors(&engine, &SenderEngine::errorOccurred);
+    engine.connectTo(peer.url());
+    QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Connected, kHangMs);
+    QTRY_VERIFY_WITH_TIMEOUT(peer.socket, kHangMs);
+    QTRY_COMPARE_WITH_TIMEOUT(peerMsgs.size(), 2, kHangMs); // connected + start
+    peer.socket->sendTextMessage(QString(8 << 20, QLatin1Char('x')));
+    QTRY_VERIFY_WITH_TIMEOUT(!errors.isEmpty(), kHangMs);
+    QVERIFY2(errors.first().at(0).toString().contains(QLatin1String("1009")), qPrintable(errors.first().at(0).toString()));
+    QCOMPARE(peerMsgs.size(), 2);
 }
 
 void TestPacedSender::badConfigIsAClearError_data()
