@@ -50,10 +50,11 @@ struct Cost
 {
     double cpuPct = 0.0;
     double wallSec = 0.0;
+    int redraws = 0; // counted over the measured span only
 };
 
 // Runs `tick` every 100 ms (or never when null) for `seconds` after a 1 s settle; UI-thread CPU.
-Cost measure(int seconds, const std::function<void()> &tick)
+Cost measure(int seconds, const std::function<void()> &tick, const std::function<int()> &redraws = {})
 {
     QTimer feeder;
     feeder.setInterval(100);
@@ -62,6 +63,7 @@ Cost measure(int seconds, const std::function<void()> &tick)
         feeder.start();
     }
     spin(1000); // first full paint
+    const int r0 = redraws ? redraws() : 0;
     const double cpu0 = threadCpuSec();
     QElapsedTimer wall;
     wall.start();
@@ -69,6 +71,7 @@ Cost measure(int seconds, const std::function<void()> &tick)
     Cost c;
     c.wallSec = wall.nsecsElapsed() / 1e9;
     c.cpuPct = 100.0 * (threadCpuSec() - cpu0) / c.wallSec;
+    c.redraws = redraws ? redraws() - r0 : 0;
     feeder.stop();
     return c;
 }
@@ -190,9 +193,8 @@ int runPlotCost(const QStringList &args)
     };
 
     const Cost idle = measure(seconds, nullptr);
-    const int r0 = refreshes();
-    const Cost ours = measure(seconds, feed);
-    const double redrawHz = (refreshes() - r0) / ours.wallSec / panel.plots().size();
+    const Cost ours = measure(seconds, feed, refreshes);
+    const double redrawHz = ours.redraws / ours.wallSec / panel.plots().size();
     panel.hide();
 
     NaiveCharts naive(2);
@@ -216,6 +218,7 @@ int runPlotCost(const QStringList &args)
                 ours.cpuPct > 0 ? slow.cpuPct / ours.cpuPct : 0.0);
     std::printf("targets: ChartsPanel < 10 %% of a core: %s; redraw <= 10 Hz: %s\n", ours.cpuPct < 10.0 ? "met" : "MISSED",
                 redrawHz <= 10.5 ? "met" : "MISSED");
+    std::fflush(stdout);
     return 0;
 }
 
