@@ -12,6 +12,8 @@ class TestCliHeadless final : public QObject
 {
     Q_OBJECT
 
+    QTemporaryDir m_dir;
+
     struct Run
     {
         int exitCode = -1;
@@ -75,12 +77,31 @@ private Q_SLOTS:
         QTest::newRow("listen garbage") << QStringList{QStringLiteral("--headless"), QStringLiteral("--listen"), QStringLiteral("nowhere")} << QStringLiteral("HOST:PORT");
         QTest::newRow("target and listen") << QStringList{QStringLiteral("--headless"), QStringLiteral("--target"), QStringLiteral("ws://127.0.0.1:9/"), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0")} << QStringLiteral("exclude each other");
         QTest::newRow("tts without text") << QStringList{QStringLiteral("--headless"), QStringLiteral("--source"), QStringLiteral("tts")} << QStringLiteral("--text");
+        QTest::newRow("zero duration") << QStringList{QStringLiteral("--headless"), QStringLiteral("--duration"), QStringLiteral("0")} << QStringLiteral("0.1 to 86400");
+        QTest::newRow("bad tone") << QStringList{QStringLiteral("--headless"), QStringLiteral("--tone-hz"), QStringLiteral("100000")} << QStringLiteral("--tone-hz wants a number from 1 to 3999");
+        QTest::newRow("bad level") << QStringList{QStringLiteral("--headless"), QStringLiteral("--level"), QStringLiteral("abc")} << QStringLiteral("--level wants a number");
+        QTest::newRow("junk wav") << QStringList{QStringLiteral("--headless"), QStringLiteral("--source"), QStringLiteral("file"), QStringLiteral("--file"), QStringLiteral("@JUNK@")} << QStringLiteral("fmt chunk missing");
+        QTest::newRow("empty wav") << QStringList{QStringLiteral("--headless"), QStringLiteral("--source"), QStringLiteral("file"), QStringLiteral("--file"), QStringLiteral("@EMPTY@")} << QStringLiteral("truncated header");
+        QTest::newRow("capture dir") << QStringList{QStringLiteral("--headless"), QStringLiteral("--capture"), QStringLiteral("/nonexistent/c.jsonl")} << QStringLiteral("cannot create capture");
+        QTest::newRow("listen not ip") << QStringList{QStringLiteral("--headless"), QStringLiteral("--listen"), QStringLiteral("999.1.1.1:0")} << QStringLiteral("not an IP address");
+        QTest::newRow("target no host") << QStringList{QStringLiteral("--headless"), QStringLiteral("--target"), QStringLiteral("ws://")} << QStringLiteral("has no host");
     }
 
     void badUsage()
     {
         QFETCH(QStringList, args);
         QFETCH(QString, message);
+        // Broken WAV files made here: a RIFF header with nothing after it, and an empty file.
+        QVERIFY(m_dir.isValid());
+        const QString junk = m_dir.filePath(QStringLiteral("junk.wav"));
+        const QString empty = m_dir.filePath(QStringLiteral("empty.wav"));
+        for (const auto &[path, bytes] : {std::pair{junk, QByteArray("RIFF????WAVEjunk")}, std::pair{empty, QByteArray()}}) {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write(bytes);
+        }
+        args.replaceInStrings(QStringLiteral("@JUNK@"), junk);
+        args.replaceInStrings(QStringLiteral("@EMPTY@"), empty);
         const Run r = run(args);
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(r.err.contains(message), qPrintable(r.err));

@@ -39,6 +39,15 @@ private Q_SLOTS:
         QTest::newRow("record fmt") << QStringList{"--bot", "ws://127.0.0.1:1/", "--record-format", "mp3"} << "mulaw or pcm16";
         QTest::newRow("barge alone") << QStringList{"--bot", "ws://127.0.0.1:1/", "--barge-in-ms", "300"} << "--barge-in-at";
         QTest::newRow("unknown opt") << QStringList{"--bot", "ws://127.0.0.1:1/", "--frobnicate"} << "frobnicate";
+        QTest::newRow("malformed url") << QStringList{"--bot", "ws://127.0.0.1:1/ x"} << "malformed URL";
+        QTest::newRow("bad tone") << QStringList{"--bot", "ws://127.0.0.1:1/", "--tone", "abc"} << "--tone wants a frequency";
+        QTest::newRow("bad header") << QStringList{"--bot", "ws://127.0.0.1:1/", "--header", "bad"} << "'Name: value'";
+        QTest::newRow("ca unreadable") << QStringList{"--bot", "wss://127.0.0.1:1/", "--ca-file", "/no/ca.pem"} << "cannot be read";
+        QTest::newRow("bad barge time") << QStringList{"--bot", "ws://127.0.0.1:1/", "--barge-in-at", "abc"} << "--barge-in-at wants seconds";
+        QTest::newRow("barge file") << QStringList{"--bot", "ws://127.0.0.1:1/", "--barge-in-at", "1", "--barge-in-file", "/no.wav"} << "file not found";
+        QTest::newRow("jitter buffer") << QStringList{"--bot", "ws://127.0.0.1:1/", "--jitter-buffer-ms", "-5"} << "0..2000";
+        QTest::newRow("capture dir") << QStringList{"--bot", "ws://127.0.0.1:1/", "--capture", "/no/dir/c.jsonl"} << "cannot create capture";
+        QTest::newRow("record dir") << QStringList{"--bot", "ws://127.0.0.1:1/", "--record", "/no/dir/r.wav"} << "does not exist";
     }
     void usageErrors()
     {
