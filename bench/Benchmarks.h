@@ -6,11 +6,15 @@
 
 namespace pacelab::bench {
 
+// Yes: main() creates a QApplication (widgets; offscreen when there is no display).
+enum class NeedsGui { No, Yes };
+
 struct Benchmark
 {
     QString name;
     QString summary;
     int (*run)(const QStringList &args);
+    NeedsGui gui = NeedsGui::No;
 };
 
 inline QList<Benchmark> &benchmarks()
@@ -21,9 +25,9 @@ inline QList<Benchmark> &benchmarks()
 
 struct Registrar
 {
-    Registrar(const char *name, const char *summary, int (*fn)(const QStringList &))
+    Registrar(const char *name, const char *summary, int (*fn)(const QStringList &), NeedsGui gui = NeedsGui::No)
     {
-        benchmarks().append({QString::fromUtf8(name), QString::fromUtf8(summary), fn});
+        benchmarks().append({QString::fromUtf8(name), QString::fromUtf8(summary), fn, gui});
     }
 };
 

@@ -2,16 +2,24 @@
 // Small bots for the emulator tests (test-your-bot mode: the emulator connects to them).
 // FakeBot is a QWebSocketServer peer with an absolute-deadline pacer; RawBot speaks WebSocket
 // by hand over TCP so it can send what QWebSocket never would (invalid UTF-8, no close frame).
+// TapRecorder keeps what an emulator received (its message tap) as a capture, so a live test
+// can check the live verdict against a replay of the very arrival times it saw: that agreement
+// holds on a machine at any load, where figures such as fps or underruns of a live run do not.
 // Test-only helpers, kept in one header so several tst_emulator_*.cpp can share them.
 
+#include "emulator/TwilioEmulator.h"
+#include "replay/Capture.h"
+#include "replay/Replay.h"
 #include "twilio/TwilioMessages.h"
 
+#include <QBuffer>
 #include <QCryptographicHash>
 #include <QElapsedTimer>
 #include <QNetworkRequest>
 #include <QPointer>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTest>
 #include <QTimer>
 #include <QWebSocket>
 #include <QWebSocketServer>
@@ -33,6 +41,9 @@ public:
         QObject::connect(&pacer, &QTimer::timeout, &ctx, [this] { pace(); });
         QObject::connect(&server, &QWebSocketServer::newConnection, &ctx, [this] {
             QWebSocket *s = server.nextPendingConnection();
+            // QWebSocketServer hands the socket over unparented: the bot owns it (deleted with
+            // ctx even when the event loop never runs the deleteLater below).
+            s->setParent(&ctx);
             if (sock) {
                 s->close();
                 s->deleteLater();
@@ -239,6 +250,65 @@ private:
         if (onHandshake)
             onHandshake(*this);
     }
+};
+
+// Records every message of an emulator session (both directions, with the emulator's own
+// timestamps) into an in-memory capture; analyze() replays it through the offline analysis.
+class TapRecorder
+{
+public:
+    explicit TapRecorder(TwilioEmulator &emu)
+        : m_emu(&emu)
+    {
+        m_buffer.open(QIODevice::ReadWrite);
+        m_writer.open(&m_buffer, QJsonObject{{QStringLiteral("source"), QStringLiteral("test tap")}});
+        emu.setMessageTap([this](qint64 tUs, bool fromBot, bool binary, const QByteArray &data) {
+            m_writer.recordMessage(fromBot ? capture::Dir::Out : capture::Dir::In,
+                                   binary ? capture::MsgKind::Binary : capture::MsgKind::Text, data, tUs);
+        });
+    }
+    ~TapRecorder()
+    {
+        if (m_emu)
+            m_emu->setMessageTap({}); // the emulator may outlive us (its stop() still sends)
+    }
+    replay::LoadResult load()
+    {
+        m_writer.flush();
+        QByteArray copy = m_buffer.data();
+        QBuffer in(&copy);
+        in.open(QIODevice::ReadOnly);
+        return replay::loadCall(&in);
+    }
+
+    // The live verdict equals the replay of the arrival times the emulator saw: the same
+    // frames, bursts, underruns, buffer high-water, drift and violations. Use QVERIFY after it
+    // (QTest::currentTestFailed()) since QCOMPARE only leaves this function.
+    void compareWithLive(const TwilioEmulator &emu)
+    {
+        const replay::LoadResult r = load();
+        QVERIFY2(r.ok, qPrintable(r.error));
+        const replay::Analysis a = replay::analyze(r.call, emu.options().analytics, emu.options().playout);
+        const ArrivalStats live = emu.stats();
+        QCOMPARE(a.stats.frames, live.frames);
+        QCOMPARE(a.stats.bytes, live.bytes);
+        QCOMPARE(a.stats.nonStandardFrames, live.nonStandardFrames);
+        QCOMPARE(a.stats.burstCount, live.burstCount);
+        QCOMPARE(a.stats.spurts, live.spurts);
+        QCOMPARE(a.stats.driftValid, live.driftValid);
+        QVERIFY2(std::abs(a.stats.driftPpm - live.driftPpm) < 1.0,
+                 qPrintable(QStringLiteral("replay %1 ppm, live %2 ppm").arg(a.stats.driftPpm).arg(live.driftPpm)));
+        QCOMPARE(a.stats.deltaMaxMs, live.deltaMaxMs);
+        QCOMPARE(a.underruns, emu.playout().underrunCount());
+        QCOMPARE(a.underrunTotalUs, emu.playout().underrunTotalUs());
+        QCOMPARE(qint64(std::llround(a.maxBufferedSec * 1e6)), emu.playout().maxBufferedUs());
+        QCOMPARE(a.violationCount, emu.violationCount());
+    }
+
+private:
+    QPointer<TwilioEmulator> m_emu;
+    QBuffer m_buffer;
+    capture::CaptureWriter m_writer;
 };
 
 } // namespace testbots

@@ -1,6 +1,7 @@
 // TwilioEmulator over real WebSockets on loopback: a healthy bot, listen mode, Twilio's
 // validation (31950/31951/31924), payload sizes, signature header, recording, and bad input
-// from a bot (garbage, 10 MB, invalid UTF-8, abrupt close). Timing assertions are generous.
+// from a bot (garbage, 10 MB, invalid UTF-8, abrupt close). Real time, so only what holds on a
+// saturated machine is asserted (counts, order, codes, state); timeouts only catch a hang.
 #include "EmulatorTestBots.h"
 #include "audio/WavFile.h"
 #include "emulator/TwilioEmulator.h"
@@ -20,12 +21,17 @@ class TestEmulator final : public QObject
 private Q_SLOTS:
     void healthyBot()
     {
+        // Real time on loopback, so only what holds on a saturated machine is asserted: every
+        // frame arrives, in order, valid; marks come back in order; the live figures equal a
+        // replay of the arrival times seen. What a paced sender's fps/underruns/drift *are* is
+        // tested on simulated time (tst_emulator_pacing::simulated*).
         QTemporaryDir dir;
         FakeBot bot;
         QVERIFY(bot.listen());
-        bot.onStart = [](FakeBot &b) { b.startPacing(250, 20000, 160, 50); }; // 5 s, a mark each second
+        bot.onStart = [](FakeBot &b) { b.startPacing(150, 20000, 160, 50); }; // 3 s, a mark each second
 
         TwilioEmulator emu;
+        testbots::TapRecorder tap(emu);
         EmulatorOptions o;
         o.customParameters = {{QStringLiteral("lang"), QStringLiteral("en")}};
         o.caller = CallerAudio::tone(440.0);
@@ -34,35 +40,31 @@ private Q_SLOTS:
         QSignalSpy connectedSpy(&emu, &TwilioEmulator::clientConnected);
         QSignalSpy media(&emu, &TwilioEmulator::mediaReceived);
         QVERIFY(emu.connectToBot(bot.url(), o));
-        QTRY_COMPARE_WITH_TIMEOUT(connectedSpy.size(), 1, 10000);
-        QTRY_COMPARE_WITH_TIMEOUT(bot.framesSent, 250, 20000);
-        QTRY_COMPARE_WITH_TIMEOUT(bot.markEchoes.size(), 5, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(connectedSpy.size(), 1, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(bot.framesSent, 150, 60000);
+        QTRY_COMPARE_WITH_TIMEOUT(bot.markEchoes.size(), 3, 60000);
 
         const ArrivalStats s = emu.stats();
-        QCOMPARE(s.frames, 250);
-        QCOMPARE(media.size(), 250);
+        QCOMPARE(s.frames, 150);
+        QCOMPARE(media.size(), 150);
         QCOMPARE(emu.violationCount(), 0);
         QCOMPARE(s.nonStandardFrames, 0);
-        QCOMPARE(bot.markEchoes, (QStringList{"m1", "m2", "m3", "m4", "m5"}));
+        QCOMPARE(s.sizeHistogram.value(160), 150);
+        QCOMPARE(bot.markEchoes, (QStringList{"m1", "m2", "m3"}));
         QCOMPARE(emu.marksEchoedInOrder(), bot.markEchoes);
-        QVERIFY2(emu.playout().maxBufferedUs() < 200000, qPrintable(QString::number(emu.playout().maxBufferedUs())));
-        // 0 expected; on a loaded 2-core CI box one stall of the receiving thread can exceed the
-        // 40 ms jitter buffer, so one short underrun is tolerated (a drifting or starving sender
-        // makes several, see tst_emulator_pacing).
-        QVERIFY2(emu.playout().underrunCount() <= 1 && emu.playout().underrunTotalUs() <= 150000,
-                 qPrintable(QStringLiteral("%1 underruns, %2 ms").arg(emu.playout().underrunCount())
-                                .arg(emu.playout().underrunTotalUs() / 1000)));
-        QVERIFY(s.deltaMeanMs > 18 && s.deltaMeanMs < 22);
-        QVERIFY2(std::abs(s.driftPpm) < 5000, qPrintable(QString::number(s.driftPpm)));
-        // steady-state seconds (not the first, partial one): ~50 fps
-        QVERIFY(ticks.size() >= 4);
-        for (int i = 1; i < 4; ++i) {
-            const auto rx = ticks.at(i).at(0).value<PerSecondRx>();
-            QVERIFY2(rx.fps >= 40 && rx.fps <= 60, qPrintable(rx.toLine()));
-            QVERIFY2(rx.bufferedSec < 0.2, qPrintable(rx.toLine()));
+        tap.compareWithLive(emu);
+        QVERIFY(!QTest::currentTestFailed());
+        // Per-second records: well formed, never more frames than arrived, no violations.
+        QVERIFY(ticks.size() >= 1);
+        int framesInSeconds = 0;
+        for (const auto &args : std::as_const(ticks)) {
+            const auto rx = args.at(0).value<PerSecondRx>();
+            framesInSeconds += rx.fps;
             QCOMPARE(rx.violationsTotal, 0);
+            QVERIFY(rx.bufferedSec >= 0.0);
             QVERIFY(rx.toLine().startsWith(QStringLiteral("[RX] fps=")));
         }
+        QVERIFY2(framesInSeconds <= 150, qPrintable(QString::number(framesInSeconds)));
 
         // What the bot saw: connected, start with our parameters, paced inbound tone.
         QVERIFY(bot.connectedSeen);
@@ -72,7 +74,7 @@ private Q_SLOTS:
         QCOMPARE(bot.start.customParameters.value(QStringLiteral("lang")).toString(), QStringLiteral("en"));
         QCOMPARE(bot.start.tracks, QStringList{QStringLiteral("inbound")});
         QVERIFY(bot.start.callSid.startsWith(QStringLiteral("CA")));
-        QVERIFY2(bot.inboundMedia >= 150 && bot.inboundMedia <= 400, qPrintable(QString::number(bot.inboundMedia)));
+        QVERIFY(bot.inboundMedia > 0); // how many depends on the machine's speed, not their order
         QCOMPARE(bot.nonSilentInbound, bot.inboundMedia);
         for (int i = 1; i < bot.inboundSeq.size(); ++i)
             QVERIFY(bot.inboundSeq[i] > bot.inboundSeq[i - 1]);
@@ -80,22 +82,22 @@ private Q_SLOTS:
 
         QVERIFY(emu.sendDtmf(QStringLiteral("5")));
         QVERIFY(!emu.sendDtmf(QStringLiteral("x")));
-        QTRY_COMPARE_WITH_TIMEOUT(bot.dtmf, QStringList{QStringLiteral("5")}, 3000);
+        QTRY_COMPARE_WITH_TIMEOUT(bot.dtmf, QStringList{QStringLiteral("5")}, 30000);
 
         const QJsonObject sum = emu.summaryJson();
-        QCOMPARE(sum.value("arrival").toObject().value("frames").toInt(), 250);
+        QCOMPARE(sum.value("arrival").toObject().value("frames").toInt(), 150);
         QCOMPARE(sum.value("violations").toObject().value("total").toInt(), 0);
         QVERIFY(emu.summaryText().contains(QStringLiteral("Violations: 0")));
 
         QSignalSpy gone(&emu, &TwilioEmulator::clientDisconnected);
         emu.stop();
         QCOMPARE(gone.size(), 1);
-        QTRY_VERIFY_WITH_TIMEOUT(bot.stopSeen, 3000);
+        QTRY_VERIFY_WITH_TIMEOUT(bot.stopSeen, 30000);
         const wav::ReadResult rec = wav::readFile(o.recordPath);
         QVERIFY2(rec.ok, qPrintable(rec.error));
         QCOMPARE(rec.info.encoding, wav::Encoding::Mulaw);
         QCOMPARE(rec.pcm.sampleRate, 8000);
-        QCOMPARE(rec.pcm.frames(), 250 * 160);
+        QCOMPARE(rec.pcm.frames(), 150 * 160);
         QString err;
         QVERIFY(emu.saveRecording(dir.filePath(QStringLiteral("rx16.wav")), EmulatorOptions::RecordEncoding::Pcm16, &err));
         QCOMPARE(wav::readFile(dir.filePath(QStringLiteral("rx16.wav"))).info.encoding, wav::Encoding::Pcm16);
@@ -124,39 +126,42 @@ private Q_SLOTS:
                 stopSeen = true;
         });
         client.open(emu.serverUrl());
-        QTRY_VERIFY_WITH_TIMEOUT(!sid.isEmpty(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!sid.isEmpty(), 30000);
         QCOMPARE(sid, emu.streamSid());
 
-        // 1 s of audio at once with marks, then a clear after 300 ms: pending marks come back at once.
-        for (int i = 0; i < 50; ++i) {
+        // 5 s of audio at once with a mark after each second, then a clear as soon as it has all
+        // arrived: later marks are echoed by the clear at once, in order. 5 s leaves the clear
+        // ahead of playback even when a loaded machine delays this thread.
+        for (int i = 0; i < 250; ++i) {
             client.sendTextMessage(QString::fromUtf8(twilio::encodeMedia(sid, QByteArray(160, char(0x10)))));
-            if (i % 10 == 9)
-                client.sendTextMessage(QString::fromUtf8(twilio::encodeMark(sid, QStringLiteral("k%1").arg(i / 10))));
+            if (i % 50 == 49)
+                client.sendTextMessage(QString::fromUtf8(twilio::encodeMark(sid, QStringLiteral("k%1").arg(i / 50))));
         }
-        QTRY_COMPARE_WITH_TIMEOUT(emu.stats().frames, 50, 5000);
-        QTRY_VERIFY_WITH_TIMEOUT(echoes.size() >= 1, 3000); // k0 after ~0.24 s
-        QVERIFY(emu.playout().bufferedSec() > 0.3);
+        QTRY_COMPARE_WITH_TIMEOUT(emu.stats().frames, 250, 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(emu.playout().marksEchoed() + emu.playout().marksPending(), 5, 30000);
+        QVERIFY(emu.playout().bufferedUs() > 0);
         client.sendTextMessage(QString::fromUtf8(twilio::encodeClear(sid)));
-        QTRY_COMPARE_WITH_TIMEOUT(echoes.size(), 5, 3000);
+        QTRY_COMPARE_WITH_TIMEOUT(echoes.size(), 5, 30000);
         QCOMPARE(echoes, (QStringList{"k0", "k1", "k2", "k3", "k4"}));
         QCOMPARE(emu.playout().bufferedUs(), 0);
         QCOMPARE(emu.playout().clearCount(), 1);
-        QVERIFY(emu.playout().discardedByClearUs() > 300000);
-        QTRY_VERIFY_WITH_TIMEOUT(emu.playout().clears().first().clearToSilenceUs >= 0, 3000);
+        QVERIFY(emu.playout().discardedByClearUs() > 0);
+        QVERIFY(emu.playout().echoes().last().byClear); // k4 waited behind 5 s of audio
+        QTRY_VERIFY_WITH_TIMEOUT(emu.playout().clears().first().clearToSilenceUs >= 0, 30000);
         QCOMPARE(emu.playout().clears().first().clearToSilenceUs, 0);
 
         // A second client is refused while one stream runs.
         QWebSocket second;
         QSignalSpy secondGone(&second, &QWebSocket::disconnected);
         second.open(emu.serverUrl());
-        QTRY_COMPARE_WITH_TIMEOUT(secondGone.size(), 1, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(secondGone.size(), 1, 30000);
         QCOMPARE(second.closeCode(), QWebSocketProtocol::CloseCodePolicyViolated);
 
         QVERIFY(emu.sendStop());
-        QTRY_VERIFY_WITH_TIMEOUT(stopSeen, 3000);
+        QTRY_VERIFY_WITH_TIMEOUT(stopSeen, 30000);
         QSignalSpy gone(&emu, &TwilioEmulator::clientDisconnected);
         client.close();
-        QTRY_COMPARE_WITH_TIMEOUT(gone.size(), 1, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(gone.size(), 1, 30000);
         QCOMPARE(emu.mode(), TwilioEmulator::Mode::Listening);
         QCOMPARE(emu.violationCount(), 0);
     }
@@ -180,7 +185,7 @@ private Q_SLOTS:
         TwilioEmulator emu;
         QSignalSpy spy(&emu, &TwilioEmulator::violation);
         QVERIFY(emu.connectToBot(bot.url(), EmulatorOptions()));
-        QTRY_COMPARE_WITH_TIMEOUT(bot.markEchoes, QStringList{QStringLiteral("still-alive")}, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(bot.markEchoes, QStringList{QStringLiteral("still-alive")}, 30000);
         QCOMPARE(emu.violationCount(), 7);
         QCOMPARE(spy.size(), 7);
         const QList<Violation> v = emu.violations();
@@ -194,26 +199,29 @@ private Q_SLOTS:
         QVERIFY2(v[5].message.contains(QStringLiteral("hello")), qPrintable(v[5].message));
         QVERIFY2(v[6].message.contains(QStringLiteral("mark")), qPrintable(v[6].message));
         for (int i = 1; i < 7; ++i)
-            QVERIFY(v[i].timeUs >= v[i - 1].timeUs && v[i].sessionSec >= 0 && v[i].sessionSec < 10);
+            QVERIFY(v[i].timeUs >= v[i - 1].timeUs && v[i].sessionSec >= 0);
         QCOMPARE(emu.stats().frames, 0); // nothing invalid reached the buffer
         QCOMPARE(emu.summaryJson().value("violations").toObject().value("byCode").toObject().value("31951").toInt(), 6);
     }
 
     void nonStandardFrameSizes()
     {
+        // Structure only (flagged, not rejected); what 40 ms frames do to the buffer is tested
+        // on simulated time (tst_emulator_pacing::simulatedFortyMsFrames).
         FakeBot bot;
         QVERIFY(bot.listen());
-        bot.onStart = [](FakeBot &b) { b.startPacing(75, 40000, 320); }; // 3 s in 40 ms frames
+        bot.onStart = [](FakeBot &b) { b.startPacing(25, 40000, 320); }; // 1 s in 40 ms frames
         TwilioEmulator emu;
+        testbots::TapRecorder tap(emu);
         QVERIFY(emu.connectToBot(bot.url(), EmulatorOptions()));
-        QTRY_COMPARE_WITH_TIMEOUT(emu.stats().frames, 75, 15000);
+        QTRY_COMPARE_WITH_TIMEOUT(emu.stats().frames, 25, 30000);
         const ArrivalStats s = emu.stats();
-        QCOMPARE(s.nonStandardFrames, 75);
-        QCOMPARE(s.sizeHistogram.value(320), 75);
+        QCOMPARE(s.nonStandardFrames, 25);
+        QCOMPARE(s.sizeHistogram.value(320), 25);
         QCOMPARE(s.firstNonStandardFrame, 0);
         QCOMPARE(emu.violationCount(), 0); // flagged, not rejected: Twilio accepts any size
-        QVERIFY(emu.playout().maxBufferedUs() < 250000);
-        QVERIFY(emu.summaryText().contains(QStringLiteral("frames not 160 B: 75")));
+        QVERIFY(emu.summaryText().contains(QStringLiteral("frames not 160 B: 25")));
+        tap.compareWithLive(emu);
     }
 
     void signatureAndExtraHeaders()
@@ -226,7 +234,7 @@ private Q_SLOTS:
         o.extraHeaders = {{"X-Test", "yes"}};
         const QUrl url = bot.url(QStringLiteral("/media?tenant=a"));
         QVERIFY(emu.connectToBot(url, o));
-        QTRY_VERIFY_WITH_TIMEOUT(bot.startSeen, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(bot.startSeen, 30000);
         const QByteArray expected = QMessageAuthenticationCode::hash(url.toString(QUrl::FullyEncoded).toUtf8(),
                                                                      o.authToken.toUtf8(), QCryptographicHash::Sha1)
                                         .toBase64();
@@ -247,7 +255,7 @@ private Q_SLOTS:
         closed.close();
         QSignalSpy err(&emu, &TwilioEmulator::errorOccurred);
         QVERIFY(emu.connectToBot(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(port)), EmulatorOptions()));
-        QTRY_COMPARE_WITH_TIMEOUT(err.size(), 1, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(err.size(), 1, 30000);
         QVERIFY2(err.at(0).at(0).toString().contains(QStringLiteral("cannot connect")), qPrintable(err.at(0).at(0).toString()));
         QCOMPARE(emu.mode(), TwilioEmulator::Mode::Idle);
 
@@ -272,7 +280,7 @@ private Q_SLOTS:
         };
         TwilioEmulator emu;
         QVERIFY(emu.connectToBot(bot.url(), EmulatorOptions()));
-        QTRY_COMPARE_WITH_TIMEOUT(bot.markEchoes.size(), 1, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(bot.markEchoes.size(), 1, 30000);
         QCOMPARE(emu.violationCount(), 5);
         for (const Violation &v : emu.violations()) {
             QCOMPARE(v.code, 31951);
@@ -289,7 +297,7 @@ private Q_SLOTS:
         TwilioEmulator emu;
         QSignalSpy gone(&emu, &TwilioEmulator::clientDisconnected);
         QVERIFY(emu.connectToBot(bot.url(), EmulatorOptions()));
-        QTRY_COMPARE_WITH_TIMEOUT(gone.size(), 1, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(gone.size(), 1, 30000);
         QCOMPARE(emu.violationCount(), 1);
         QCOMPARE(emu.violations().first().code, 31924);
         QVERIFY2(emu.violations().first().message.contains(QStringLiteral("4194304")), qPrintable(emu.violations().first().message));
@@ -306,7 +314,7 @@ private Q_SLOTS:
         TwilioEmulator emu;
         QSignalSpy gone(&emu, &TwilioEmulator::clientDisconnected);
         QVERIFY(emu.connectToBot(bot.url(), EmulatorOptions()));
-        QTRY_COMPARE_WITH_TIMEOUT(gone.size(), 1, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(gone.size(), 1, 30000);
         QVERIFY2(emu.violationCount() == 1, qPrintable(gone.at(0).at(0).toString()));
         QCOMPARE(emu.violations().first().code, 31924);
         QVERIFY2(gone.at(0).at(0).toString().contains(QStringLiteral("1007")), qPrintable(gone.at(0).at(0).toString()));
@@ -325,7 +333,7 @@ private Q_SLOTS:
         TwilioEmulator emu;
         QSignalSpy gone(&emu, &TwilioEmulator::clientDisconnected);
         QVERIFY(emu.connectToBot(bot.url(), EmulatorOptions()));
-        QTRY_COMPARE_WITH_TIMEOUT(gone.size(), 1, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(gone.size(), 1, 30000);
         const QString reason = gone.at(0).at(0).toString();
         QVERIFY2(reason.contains(QStringLiteral("without a close frame")) || reason.contains(QStringLiteral("lost")),
                  qPrintable(reason));

@@ -113,7 +113,7 @@ private Q_SLOTS:
                         FrameProducer::Policy::BackPressure);
         QSignalSpy done(&p, &FrameProducer::finished);
         p.start();
-        QVERIFY(done.wait(10000));
+        QVERIFY(done.wait(30000));
         QCOMPARE(done.first().at(0).toString(), QStringLiteral("finished"));
         QCOMPARE(done.first().at(1).toBool(), false);
         bool all160 = true;
@@ -129,17 +129,14 @@ private Q_SLOTS:
         TxQueue q(10);
         FrameProducer p(std::make_unique<ToneSource>(440, -12), &q, FrameProducer::Policy::BackPressure);
         p.start();
-        QTRY_COMPARE_WITH_TIMEOUT(q.size(), 10, 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(q.size(), 10, 30000);
         QTest::qWait(300);
         QCOMPARE(q.size(), 10); // it waits at high water...
         QCOMPARE(q.totalDrops(), quint64(0));
         QCOMPARE(drain(q), 10);
-        QTRY_COMPARE_WITH_TIMEOUT(q.size(), 10, 5000); // ...and refills when room appears
+        QTRY_COMPARE_WITH_TIMEOUT(q.size(), 10, 30000); // ...and refills when room appears
         QCOMPARE(q.totalDrops(), quint64(0));
-        QElapsedTimer t;
-        t.start();
-        p.stop(); // must not hang while blocked in pushBlocking
-        QVERIFY(t.elapsed() < 3000);
+        p.stop(); // must return (not hang) while blocked in pushBlocking; a hang fails by timeout
         QVERIFY(!p.isRunning());
     }
 
@@ -150,7 +147,7 @@ private Q_SLOTS:
         p.setPolicy(FrameProducer::Policy::Burst);
         QCOMPARE(p.policy(), FrameProducer::Policy::Burst);
         p.start();
-        QTRY_VERIFY_WITH_TIMEOUT(q.totalDrops() > 20, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(q.totalDrops() > 20, 30000);
         p.stop();
         QCOMPARE(q.size(), 20);
     }
@@ -159,12 +156,18 @@ private Q_SLOTS:
     {
         TxQueue q(1000);
         FrameProducer p(std::make_unique<SilenceSource>(), &q, FrameProducer::Policy::DropOldest);
+        QElapsedTimer wall;
+        wall.start();
         p.start();
-        QTest::qWait(2000);
+        QTRY_VERIFY_WITH_TIMEOUT(q.size() >= 5, 30000); // it produces...
+        QTest::qWait(500);
         p.stop();
+        const qint64 elapsedMs = wall.elapsed();
         const int n = drain(q);
-        // Real time is 100 frames in 2 s; a loaded machine may lag but never runs far ahead.
-        QVERIFY2(n >= 40 && n <= 130, qPrintable(QString::number(n)));
+        // ...but never ahead of real time: a loaded machine may make it lag (any count is fine
+        // then), never run ahead. One frame per 20 ms of wall time, plus the first one and a
+        // frame of rounding.
+        QVERIFY2(n >= 5 && n <= elapsedMs / 20 + 2, qPrintable(QStringLiteral("%1 frames in %2 ms").arg(n).arg(elapsedMs)));
     }
 
     void severalProducersShareOneQueue()
@@ -178,7 +181,7 @@ private Q_SLOTS:
         QSignalSpy da(&a, &FrameProducer::finished), db(&b, &FrameProducer::finished);
         a.start();
         b.start();
-        QTRY_VERIFY_WITH_TIMEOUT(da.size() == 1 && db.size() == 1, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(da.size() == 1 && db.size() == 1, 30000);
         QCOMPARE(drain(q), 50);
         QCOMPARE(a.framesPushed() + b.framesPushed(), qint64(50));
     }
@@ -193,7 +196,7 @@ private Q_SLOTS:
         FrameProducer p(std::make_unique<BufferSource>(QStringLiteral("tts"), maker), &q, FrameProducer::Policy::BackPressure);
         QSignalSpy done(&p, &FrameProducer::finished);
         p.start();
-        QVERIFY(done.wait(5000));
+        QVERIFY(done.wait(30000));
         QCOMPARE(done.first().at(0).toString(), QStringLiteral("TTS: voice 'xx' not found"));
         QCOMPARE(done.first().at(1).toBool(), true);
 
@@ -212,7 +215,7 @@ private Q_SLOTS:
         QTest::qWait(300);
         QCOMPARE(q.size(), 0);
         q.reopen();
-        QTRY_VERIFY_WITH_TIMEOUT(q.size() > 0, 3000);
+        QTRY_VERIFY_WITH_TIMEOUT(q.size() > 0, 30000);
         p.stop();
     }
 

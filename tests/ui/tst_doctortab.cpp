@@ -201,13 +201,13 @@ void TestDoctorTab::loadBinaryAndMissingFile()
     DoctorTab tab;
     QSignalSpy shown(&tab, &DoctorTab::reportShown);
     QVERIFY(tab.loadFile(bin));
-    QVERIFY(shown.wait(10000));
+    QVERIFY(shown.wait(30000));
     QVERIFY(!tab.lastReport().inputOk);
     QString text = tab.resultView()->toPlainText();
     QVERIFY2(text.contains(QStringLiteral("Unusable input")) && text.contains(QStringLiteral("WAV")), qPrintable(text));
 
     QVERIFY(tab.loadFile(dir.filePath(QStringLiteral("nope.log"))));
-    QVERIFY(shown.wait(10000));
+    QVERIFY(shown.wait(30000));
     text = tab.resultView()->toPlainText();
     QVERIFY2(text.contains(QStringLiteral("no such file")), qPrintable(text));
     QVERIFY(tab.fpsPlot()->seriesPoints(0).isEmpty());
