@@ -9,11 +9,13 @@
 #include "engine/SenderEngine.h"
 #include "replay/Capture.h"
 #include "tts/EspeakTts.h"
+#include "util/FileUtil.h"
 
 #include <QCoreApplication>
 #include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QEventLoop>
 #include <QTextStream>
 #include <QTimer>
 
@@ -263,6 +265,18 @@ int runHeadless(const HeadlessOptions &opts)
     std::signal(SIGTERM, SIG_DFL);
 
     producer.stop();
+    // Stop (drain) before reading the totals: the sender publishes them once a second and on
+    // stop, so read earlier they miss up to a second of frames the peer did receive.
+    if (engine.state() != SenderEngine::Idle && engine.state() != SenderEngine::Error) {
+        QEventLoop loop;
+        QObject::connect(&engine, &SenderEngine::stateChanged, &loop, [&loop](SenderEngine::State st) {
+            if (st == SenderEngine::Idle || st == SenderEngine::Error)
+                loop.quit();
+        });
+        QTimer::singleShot(engine.config().drainTimeoutMs + 5000, &loop, &QEventLoop::quit);
+        engine.stop();
+        loop.exec();
+    }
     const SenderTotals totals = engine.totals();
     QJsonObject summary{
         {QStringLiteral("framesSent"), qint64(totals.framesSent)},
@@ -284,17 +298,13 @@ int runHeadless(const HeadlessOptions &opts)
     }
     out().flush();
     if (captureWriter) {
-        engine.stop();
         captureWriter->flush();
         out() << "capture: " << captureWriter->recordsWritten() << " records in " << opts.capturePath << "\n";
     }
-    if (!opts.summaryJson.isEmpty()) {
-        QFile f(opts.summaryJson);
-        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)
-            || f.write(QJsonDocument(summary).toJson()) < 0) {
-            err() << "pacelab: cannot write " << opts.summaryJson << ": " << f.errorString() << "\n";
-            return 1;
-        }
+    QString writeError;
+    if (!opts.summaryJson.isEmpty() && !saveFileAtomically(opts.summaryJson, QJsonDocument(summary).toJson(), &writeError)) {
+        err() << "pacelab: " << writeError << "\n";
+        return 1;
     }
     return exitCode;
 }

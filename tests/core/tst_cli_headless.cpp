@@ -82,7 +82,7 @@ private Q_SLOTS:
         QTest::newRow("bad level") << QStringList{QStringLiteral("--headless"), QStringLiteral("--level"), QStringLiteral("abc")} << QStringLiteral("--level wants a number");
         QTest::newRow("junk wav") << QStringList{QStringLiteral("--headless"), QStringLiteral("--source"), QStringLiteral("file"), QStringLiteral("--file"), QStringLiteral("@JUNK@")} << QStringLiteral("fmt chunk missing");
         QTest::newRow("empty wav") << QStringList{QStringLiteral("--headless"), QStringLiteral("--source"), QStringLiteral("file"), QStringLiteral("--file"), QStringLiteral("@EMPTY@")} << QStringLiteral("truncated header");
-        QTest::newRow("capture dir") << QStringList{QStringLiteral("--headless"), QStringLiteral("--capture"), QStringLiteral("/nonexistent/c.jsonl")} << QStringLiteral("cannot create capture");
+        QTest::newRow("capture dir") << QStringList{QStringLiteral("--headless"), QStringLiteral("--capture"), QStringLiteral("/nonexistent/c.jsonl")} << QStringLiteral("--capture: cannot write");
         QTest::newRow("listen not ip") << QStringList{QStringLiteral("--headless"), QStringLiteral("--listen"), QStringLiteral("999.1.1.1:0")} << QStringLiteral("not an IP address");
         QTest::newRow("target no host") << QStringList{QStringLiteral("--headless"), QStringLiteral("--target"), QStringLiteral("ws://")} << QStringLiteral("has no host");
     }
@@ -132,9 +132,8 @@ private Q_SLOTS:
         const QJsonObject o = QJsonDocument::fromJson(f.readAll()).object();
         // How many frames 2 s of wall time carries depends on the machine's load (it once read
         // 99 for 3 s on a loaded box), so: some were sent and received, nothing dropped, no write
-        // off the transmit thread, all of it valid. (framesSent is the sender's last published
-        // total, up to a second old when the summary is written, so it is not compared with
-        // what the emulator received.)
+        // off the transmit thread, all of it valid. The sender is stopped (drained) before the
+        // summary is written, so what it counts as sent is exactly what the emulator received.
         const qint64 frames = o.value(QStringLiteral("framesSent")).toInteger();
         QVERIFY2(frames > 0, qPrintable(QString::number(frames)));
         QCOMPARE(o.value(QStringLiteral("offThreadWrites")).toInteger(), 0);
@@ -143,6 +142,7 @@ private Q_SLOTS:
         QVERIFY2(!emu.isEmpty(), "no emulator summary");
         const qint64 received = emu.value(QStringLiteral("arrival")).toObject().value(QStringLiteral("frames")).toInteger();
         QVERIFY2(received > 0, qPrintable(QString::number(received)));
+        QCOMPARE(received, frames);
         QCOMPARE(emu.value(QStringLiteral("violations")).toObject().value(QStringLiteral("total")).toInt(), 0);
 
         // The capture replays into the same analytics.
