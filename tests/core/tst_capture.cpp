@@ -268,7 +268,7 @@ void TestCapture::twilioDumpNoTimestamps()
         QVERIFY(twilio::parseFromBot(back[i].data).ok());
     }
     QCOMPARE(r.assumedTimings(), 11);
-    QVERIFY(r.notes().contains(QStringLiteral("20 ms")));
+    QVERIFY(r.notes().join(QLatin1Char(' ')).contains(QStringLiteral("20 ms")));
     QCOMPARE(r.errorCount(), 1);
     QVERIFY(r.errors().first().message.contains(QStringLiteral("media.payload")));
 }
@@ -282,7 +282,7 @@ void TestCapture::twilioDumpWithTimestamps()
     data += "2026-11-25T12:00:00.010Z sent " + twilio::encodeMedia(sid, QByteArray(160, 1)) + "\n";
     data += "2026-11-25T12:00:00.015Z sent " + twilio::encodeMedia(sid, QByteArray(160, 1)) + "\n";
     data += "2026-11-25T12:00:00.120Z sent " + twilio::encodeMedia(sid, QByteArray(320, 1)) + "\n";
-    data += "12:00:00.200 << " + twilio::encodeInboundMedia(sid, 2, 1, 20, QByteArray(160, 2)) + "\n";
+    data += "2026-11-25 12:00:00.200 << " + twilio::encodeInboundMedia(sid, 2, 1, 20, QByteArray(160, 2)) + "\n";
     QBuffer buf(&data);
     QVERIFY(buf.open(QIODevice::ReadOnly));
     CaptureReader r;
