@@ -438,10 +438,11 @@ qint64 usFromDouble(double us)
     return qint64(us);
 }
 
-// "2026-11-25T12:00:00.000Z" for epoch-like values, else seconds.
-QString describeTime(qint64 t)
+// "2026-11-25T12:00:00.000Z" for epoch-like dump times, else seconds (captures use a steady
+// clock whose zero is arbitrary).
+QString describeTime(qint64 t, bool dump)
 {
-    if (t >= 946'684'800'000'000LL && t <= 253'402'300'799'000'000LL) // 2000..9999
+    if (dump && t >= 946'684'800'000'000LL && t <= 253'402'300'799'000'000LL) // 2000..9999
         return QDateTime::fromMSecsSinceEpoch(t / 1000, Qt::UTC).toString(Qt::ISODateWithMs);
     return QStringLiteral("%1 s").arg(t / 1e6, 0, 'f', 6);
 }
@@ -471,8 +472,8 @@ bool CaptureReader::Private::checkTime(qint64 line, qint64 t, int dir, const QSt
     } else if (t - originUs > opt.maxSpanUs || originUs - t > opt.maxSpanUs) {
         addError(line, QStringLiteral("%1 %2 is %3 %4 the first timestamp (%5, line %6); at most %7 either way "
                                       "is accepted: a corrupt value or two recordings joined, skipped")
-                           .arg(what, describeTime(t), describeSpan(std::abs(t - originUs)),
-                                t > originUs ? QStringLiteral("after") : QStringLiteral("before"), describeTime(originUs))
+                           .arg(what, describeTime(t, dir >= 0), describeSpan(std::abs(t - originUs)),
+                                t > originUs ? QStringLiteral("after") : QStringLiteral("before"), describeTime(originUs, dir >= 0))
                            .arg(originLine)
                            .arg(describeSpan(opt.maxSpanUs)));
         return false;
@@ -481,7 +482,7 @@ bool CaptureReader::Private::checkTime(qint64 line, qint64 t, int dir, const QSt
     if (latest >= 0 && t < latest - opt.backwardToleranceUs) {
         addError(line, QStringLiteral("%1 %2 goes back %3 in time (latest so far %4%5; at most %6 back is "
                                       "accepted), skipped")
-                           .arg(what, describeTime(t), describeSpan(latest - t), describeTime(latest),
+                           .arg(what, describeTime(t, dir >= 0), describeSpan(latest - t), describeTime(latest, dir >= 0),
                                 dir < 0 ? QString() : dir == 0 ? QStringLiteral(" outbound") : QStringLiteral(" inbound"),
                                 describeSpan(opt.backwardToleranceUs)));
         return false;
@@ -652,7 +653,13 @@ std::optional<Record> CaptureReader::Private::parsePaceLab(qint64 line, const QB
         return std::nullopt;
     }
     const qint64 t = usFromDouble(td);
-    if (!checkTime(line, t, -1, QStringLiteral("'t_us' %1").arg(td, 0, 'f', 0)))
+    if (t == kNegativeTime || t == kHugeTime) {
+        addError(line, QStringLiteral("'t_us' %1 is %2, skipped")
+                           .arg(td, 0, 'g', 19)
+                           .arg(t == kNegativeTime ? QStringLiteral("negative") : QStringLiteral("out of range (at most %1 µs)").arg(kMaxTimeUs)));
+        return std::nullopt;
+    }
+    if (!checkTime(line, t, -1, QStringLiteral("'t_us'")))
         return std::nullopt;
     r.tUs = t;
     o.remove(QStringLiteral("type"));
