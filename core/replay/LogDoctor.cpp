@@ -309,6 +309,10 @@ QString Report::toText() const
         t += QStringLiteral("pacelab doctor: %1\n").arg(error);
         return t;
     }
+    if (metricLines == 0 && bytesRead == 0) {
+        t += QStringLiteral("pacelab doctor: the input is empty (0 bytes): nothing to diagnose.\n");
+        return t;
+    }
     if (metricLines == 0) {
         t += QStringLiteral("pacelab doctor: no metric lines found in %1 line(s).\n").arg(totalLines);
         t += QStringLiteral("Expected per-second sender metrics such as `[TX] fps=50 q=6 drops=0`, "
@@ -1100,7 +1104,10 @@ void LogDoctor::Private::sniff()
         if (starts("\xef\xbb\xbf", 3))
             sniffBuf.remove(0, 3);
         qsizetype nul = 0, nulOdd = 0, ctrl = 0;
-        for (qsizetype i = 0; i < sniffBuf.size(); ++i) {
+        // Only the first kSniffBytes decide: the first chunk may be far larger (256 KB reads),
+        // and one NUL line deep inside it is a skipped line, not a binary file.
+        const qsizetype size = std::min<qsizetype>(sniffBuf.size(), kSniffBytes);
+        for (qsizetype i = 0; i < size; ++i) {
             const quint8 c = quint8(sniffBuf[i]);
             if (c == 0) {
                 ++nul;
@@ -1109,7 +1116,6 @@ void LogDoctor::Private::sniff()
                 ++ctrl;
             }
         }
-        const qsizetype size = sniffBuf.size();
         if (nul > 0 && size >= 8 && nul * 10 >= size * 4 && (nulOdd * 10 >= nul * 9 || nulOdd * 10 <= nul)) {
             // Text saved as UTF-16 without a BOM (every other byte NUL).
             const bool le = nulOdd * 10 >= nul * 9;
