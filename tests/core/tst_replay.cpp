@@ -543,6 +543,18 @@ void TestReplay::commandLine()
     QCOMPARE(run({cap.fileName(), QStringLiteral("--send"), QStringLiteral("http://x")}).first, 2);
     QCOMPARE(run({cap.fileName(), QStringLiteral("--analyze"), QStringLiteral("--send"), QStringLiteral("emulator")}).first, 2);
     QCOMPARE(run({cap.fileName(), QStringLiteral("--as-caller"), QStringLiteral("ws://127.0.0.1:9/")}).first, 2); // no inbound audio
+    // Outputs that cannot be written: a clear error, exit 1.
+    res = run({cap.fileName(), QStringLiteral("--json"), dir.filePath(QStringLiteral("no/such/dir/r.json"))});
+    QCOMPARE(res.first, 1);
+    QVERIFY2(res.second.contains(QStringLiteral("cannot write")), qPrintable(res.second));
+    res = run({cap.fileName(), QStringLiteral("--export-in"), dir.filePath(QStringLiteral("in.wav"))});
+    QCOMPARE(res.first, 1);
+    QVERIFY2(res.second.contains(QStringLiteral("no inbound audio")), qPrintable(res.second));
+    res = run({cap.fileName(), QStringLiteral("--export-out"), dir.filePath(QStringLiteral("no/such/dir/o.wav"))});
+    QCOMPARE(res.first, 1);
+    QVERIFY2(res.second.contains(QStringLiteral("export to")), qPrintable(res.second));
+    QCOMPARE(run({cap.fileName(), cap.fileName()}).first, 2); // two files
+    QCOMPARE(run({cap.fileName(), QStringLiteral("--bogus")}).first, 2);
     // Re-send a short call (2 s) through the paced sender to the built-in emulator.
     QList<Arrival> shortCall;
     for (int i = 0; i < 100; ++i)
@@ -783,6 +795,14 @@ void TestReplay::hostileFilesThroughCommandLine_data()
     QTest::newRow("dump 1970 -> 9999") << dataPath(QStringLiteral("replay/dump-year-9999.jsonl")) << 0 << "out of range";
     QTest::newRow("dump t_us 9.3e18") << dataPath(QStringLiteral("replay/dump-tus-int64max.jsonl")) << 0 << "out of range";
     QTest::newRow("dump media.timestamp 1e20") << dataPath(QStringLiteral("replay/dump-media-timestamp-huge.jsonl")) << 0 << "out of range";
+    QTest::newRow("empty file") << dataPath(QStringLiteral("replay/empty.jsonl")) << 2 << "the file is empty";
+    QTest::newRow("gzip") << dataPath(QStringLiteral("replay/capture.jsonl.gz")) << 2 << "gzip-compressed";
+    QTest::newRow("UTF-16") << dataPath(QStringLiteral("replay/capture-utf16le.jsonl")) << 2 << "UTF-16";
+    QTest::newRow("CRLF (accepted)") << dataPath(QStringLiteral("replay/capture-crlf.jsonl")) << 0 << "10 outbound";
+    QTest::newRow("cut tail (accepted)") << dataPath(QStringLiteral("replay/capture-cut-tail.jsonl")) << 0 << "truncated at byte";
+    QTest::newRow("cut header") << dataPath(QStringLiteral("replay/capture-cut-header.jsonl")) << 2 << "cut short";
+    QTest::newRow("newer version") << dataPath(QStringLiteral("replay/capture-newer-version.jsonl")) << 2 << "version 7 is not supported";
+    QTest::newRow("a directory") << dataPath(QStringLiteral("replay")) << 2 << "is a directory";
     QTest::newRow("/dev/zero") << "/dev/zero" << 2 << "binary data";
     QTest::newRow("/dev/null") << "/dev/null" << 2 << "empty";
 }
