@@ -223,6 +223,7 @@ private Q_SLOTS:
     void dumpSource();
     void badFiles();
     void resendFrames();
+    void audioCapNoted();
     void liveSessionCapturedAndReplayed();
     void doctorReadsCaptureTelemetry();
     void commandLine();
@@ -421,6 +422,25 @@ void TestReplay::badFiles()
     QVERIFY2(r.error.contains(QStringLiteral("line 2")), qPrintable(r.error));
 }
 
+void TestReplay::audioCapNoted()
+{
+    // Audio beyond the per-direction cap is not kept (timing still is), and a note says so.
+    QList<Arrival> arrivals;
+    for (int i = 0; i < 100; ++i)
+        arrivals.append({1'000'000 + i * 20000, Arrival::Media, 160, {}});
+    QByteArray bytes = captureOf(arrivals, 1'000'000);
+    QBuffer buf(&bytes);
+    buf.open(QIODevice::ReadOnly);
+    LoadOptions opt;
+    opt.maxAudioBytesPerDirection = 8000; // 1 s
+    const LoadResult r = loadCall(&buf, opt);
+    QVERIFY2(r.ok, qPrintable(r.error));
+    QVERIFY(r.call.outAudioTruncated);
+    QCOMPARE(r.call.outAudio.size(), 8000);
+    QCOMPARE(r.call.out.size(), 100);
+    QVERIFY(r.call.notes.join(QLatin1Char(' ')).contains(QStringLiteral("audio kept only up to 1 s")));
+}
+
 void TestReplay::resendFrames()
 {
     QByteArray bytes;
@@ -554,6 +574,24 @@ void TestReplay::commandLine()
     QCOMPARE(res.first, 1);
     QVERIFY2(res.second.contains(QStringLiteral("export to")), qPrintable(res.second));
     QCOMPARE(run({cap.fileName(), cap.fileName()}).first, 2); // two files
+    // Nothing to re-send: a recording with inbound messages only.
+    QFile inOnly(dir.filePath(QStringLiteral("in-only.pacelab.jsonl")));
+    QVERIFY(inOnly.open(QIODevice::WriteOnly));
+    inOnly.write(captureOf({}, 1'000'000));
+    inOnly.close();
+    res = run({inOnly.fileName(), QStringLiteral("--send"), QStringLiteral("emulator")});
+    QCOMPARE(res.first, 2);
+    QVERIFY2(res.second.contains(QStringLiteral("no outbound audio")), qPrintable(res.second));
+    // A WAV has no timing to --analyze.
+    PcmBuffer tone;
+    tone.sampleRate = 8000;
+    tone.channels = 1;
+    tone.samples = pacelab::signal::sine(8000, 0.1, 440.0);
+    QString wavError;
+    QVERIFY(wav::writeFile(dir.filePath(QStringLiteral("t.wav")), tone, wav::Encoding::Pcm16, &wavError));
+    res = run({dir.filePath(QStringLiteral("t.wav")), QStringLiteral("--analyze")});
+    QCOMPARE(res.first, 2);
+    QVERIFY2(res.second.contains(QStringLiteral("no message timing")), qPrintable(res.second));
     QCOMPARE(run({cap.fileName(), QStringLiteral("--bogus")}).first, 2);
     // Re-send a short call (2 s) through the paced sender to the built-in emulator.
     QList<Arrival> shortCall;
@@ -892,6 +930,7 @@ void TestReplay::killedWhileWritingCapture()
     f.close();
     const qsizetype completeEnd = bytes.lastIndexOf('\n') + 1;
     const qint64 completeLines = bytes.left(completeEnd).count('\n');
+    qInfo("the kill left %lld complete line(s) and %lld byte(s) of a cut one", completeLines, qint64(bytes.size() - completeEnd));
     auto check = [&](const QByteArray &data, qint64 expectRecords, qint64 expectCutAt) {
         QByteArray copy = data;
         QBuffer buf(&copy);
