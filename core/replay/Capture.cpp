@@ -1,3 +1,7 @@
+// Capture writer and reader (docs/capture-format.md). Over 500 lines because the reader is one
+// streaming state machine for two formats (PaceLab captures and free-form Twilio-style dumps)
+// plus the input checks every hostile file needs (sniffing, timestamp ranges, cut tails); split,
+// each half would need the other's line splitter and time checks.
 #include "Capture.h"
 
 #include <QDateTime>

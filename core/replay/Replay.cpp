@@ -1,3 +1,5 @@
+// Loading a recorded call (capture, dump or WAV) and analysing it as the emulator would live.
+// Just over 500 lines: loading, analysis and audio export share LoadedCall and stay together.
 #include "Replay.h"
 
 #include "emulator/PerSecondRxBuilder.h"

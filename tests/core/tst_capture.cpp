@@ -1,6 +1,7 @@
 // Capture files: round trip, thread safety, per-line errors (skip / stop), version and format
 // checks, Twilio-style dumps with and without timestamps, timestamp range checks, hostile input
 // (compressed, UTF-16, binary, huge or deeply nested lines, endless devices) and a cut tail.
+// Over 500 lines: one row or test per kind of bad input the reader must name.
 #include "replay/Capture.h"
 #include "twilio/TwilioMessages.h"
 

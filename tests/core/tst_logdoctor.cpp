@@ -1,7 +1,8 @@
 // Log doctor: parsing of metric-line variants, classification of logs produced by a small
-// discrete-event model of a producer + tx queue + pacer in each broken configuration (the
-// engine-driven logs live in tst_replay's engine section once the engine runs), bad input, and
-// bounded memory on a 200 MB generated stream.
+// discrete-event model of a producer + tx queue + pacer in each broken configuration (logs the
+// real engine wrote are tested in tst_replay, from tests/data/doctor), bad input, and
+// bounded memory on a 200 MB generated stream. Over 500 lines: the model and the generated
+// stream are test fixtures that belong next to the rules they exercise.
 #include "replay/LogDoctor.h"
 
 #include <QFile>

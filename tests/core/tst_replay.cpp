@@ -3,6 +3,7 @@
 // a capture writer killed mid-run). Log doctor on logs the real engine wrote once
 // (tests/data/doctor, re-recorded with `pacelab-bench record-doctor-logs`) and on noisy variants
 // synthesized from them; one real-time smoke run (engine -> capture -> doctor) asserts no figure.
+// Over 500 lines: these share the capture-building helpers and the pacelab-binary runner.
 #include "emulator/TwilioEmulator.h"
 #include "engine/SenderEngine.h"
 #include "replay/Capture.h"
