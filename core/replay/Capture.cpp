@@ -735,8 +735,11 @@ qint64 CaptureReader::Private::prefixTimeUs(QByteArrayView prefix)
         const qint64 h = m.captured(1).toInt(), mi = m.captured(2).toInt(), s = m.captured(3).toInt();
         if (h < 24 && mi < 60 && s < 61) {
             qint64 us = ((h * 60 + mi) * 60 + s) * 1'000'000 + frac(m.captured(4));
-            if (lastTimeOfDayUs >= 0 && us + timeOfDayBaseUs < lastTimeOfDayUs - 12LL * 3600 * 1'000'000)
-                timeOfDayBaseUs += 24LL * 3600 * 1'000'000; // crossed midnight
+            // Crossed midnight (capped: a hostile file flipping 23:59/00:00 forever cannot
+            // overflow the base; its times go out of range and are refused instead).
+            if (lastTimeOfDayUs >= 0 && us + timeOfDayBaseUs < lastTimeOfDayUs - 12LL * 3600 * 1'000'000
+                && timeOfDayBaseUs <= kMaxTimeUs)
+                timeOfDayBaseUs += 24LL * 3600 * 1'000'000;
             us += timeOfDayBaseUs;
             lastTimeOfDayUs = us;
             return us;
