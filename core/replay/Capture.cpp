@@ -1,3 +1,7 @@
+// Capture writer and reader (docs/capture-format.md). Over 500 lines because the reader is one
+// streaming state machine for two formats (PaceLab captures and free-form Twilio-style dumps)
+// plus the input checks every hostile file needs (sniffing, timestamp ranges, cut tails); split,
+// each half would need the other's line splitter and time checks.
 #include "Capture.h"
 
 #include <QDateTime>
@@ -11,6 +15,7 @@
 #include <chrono>
 #include <cmath>
 #include <deque>
+#include <limits>
 #include <mutex>
 
 namespace pacelab::capture {
@@ -301,6 +306,18 @@ struct CaptureReader::Private
     qint64 timeOfDayBaseUs = 0; // for HH:MM:SS prefixes crossing midnight
     qint64 lastTimeOfDayUs = -1;
 
+    // Timestamp range checks (ReadOptions::maxSpanUs, backwardToleranceUs)
+    qint64 originUs = -1;
+    qint64 originLine = 0;
+    qint64 latestUs = -1;                 // captures: latest timestamp so far
+    qint64 latestMeasured[2] = {-1, -1};  // dumps: per direction, measured timestamps only
+
+    // A last line without its newline: where it started, and whether it was dropped as cut.
+    qint64 unterminatedLine = 0;
+    qint64 unterminatedAt = -1;
+    qint64 truncatedAt = -1;
+    qint64 truncatedLine = 0;
+
     void addError(qint64 line, const QString &msg)
     {
         ++errorCount;
@@ -358,6 +375,7 @@ struct CaptureReader::Private
                 if (buf.size() == pos && !skipping)
                     return std::nullopt;
                 QByteArray line = buf.mid(pos);
+                const qint64 startsAt = bytesRead;
                 bytesRead += line.size();
                 buf.clear();
                 pos = 0;
@@ -366,6 +384,8 @@ struct CaptureReader::Private
                     addError(lineNo, QStringLiteral("longer than %1 bytes, skipped").arg(opt.maxLineBytes));
                     return std::nullopt;
                 }
+                unterminatedLine = lineNo;
+                unterminatedAt = startsAt;
                 while (line.endsWith('\r'))
                     line.chop(1);
                 return line;
@@ -388,6 +408,8 @@ struct CaptureReader::Private
     }
 
     bool sniff();
+    bool sniffBytes();
+    bool checkTime(qint64 line, qint64 t, int dir, const QString &what);
     std::optional<Record> parsePaceLab(qint64 line, const QByteArray &text);
     std::optional<Record> parseDump(qint64 line, const QByteArray &text);
     qint64 prefixTimeUs(QByteArrayView prefix);
@@ -403,8 +425,118 @@ static std::optional<qint64> jsonInteger(const QJsonValue &v)
     return qint64(d);
 }
 
+namespace {
+// Markers for a time value that is present but unusable (reported per line).
+constexpr qint64 kNegativeTime = std::numeric_limits<qint64>::min();
+constexpr qint64 kHugeTime = std::numeric_limits<qint64>::max();
+constexpr qint64 kNoTime = -1;
+
+// µs from a double without undefined behaviour: NaN, infinities and anything beyond
+// kMaxTimeUs become kHugeTime, negatives kNegativeTime.
+qint64 usFromDouble(double us)
+{
+    if (std::isnan(us) || us > double(kMaxTimeUs))
+        return kHugeTime;
+    if (us < 0)
+        return kNegativeTime;
+    return qint64(us);
+}
+
+// "2026-11-25T12:00:00.000Z" for epoch-like dump times, else seconds (captures use a steady
+// clock whose zero is arbitrary).
+QString describeTime(qint64 t, bool dump)
+{
+    if (dump && t >= 946'684'800'000'000LL && t <= 253'402'300'799'000'000LL) // 2000..9999
+        return QDateTime::fromMSecsSinceEpoch(t / 1000, Qt::UTC).toString(Qt::ISODateWithMs);
+    return QStringLiteral("%1 s").arg(t / 1e6, 0, 'f', 6);
+}
+
+QString describeSpan(qint64 us)
+{
+    const double s = us / 1e6;
+    if (s >= 2 * 86400.0)
+        return QStringLiteral("%1 days").arg(s / 86400.0, 0, 'f', 1);
+    return QStringLiteral("%1 s").arg(s, 0, 'f', 3);
+}
+} // namespace
+
+bool CaptureReader::Private::checkTime(qint64 line, qint64 t, int dir, const QString &what)
+{
+    if (t == kNegativeTime || t < 0) {
+        addError(line, QStringLiteral("%1 is negative: not a usable time, skipped").arg(what));
+        return false;
+    }
+    if (t == kHugeTime || t > kMaxTimeUs) {
+        addError(line, QStringLiteral("%1 is out of range (at most %2 µs), skipped").arg(what).arg(kMaxTimeUs));
+        return false;
+    }
+    if (originUs < 0) {
+        originUs = t;
+        originLine = line;
+    } else if (t - originUs > opt.maxSpanUs || originUs - t > opt.maxSpanUs) {
+        addError(line, QStringLiteral("%1 %2 is %3 %4 the first timestamp (%5, line %6); at most %7 either way "
+                                      "is accepted: a corrupt value or two recordings joined, skipped")
+                           .arg(what, describeTime(t, dir >= 0), describeSpan(std::abs(t - originUs)),
+                                t > originUs ? QStringLiteral("after") : QStringLiteral("before"), describeTime(originUs, dir >= 0))
+                           .arg(originLine)
+                           .arg(describeSpan(opt.maxSpanUs)));
+        return false;
+    }
+    qint64 &latest = dir < 0 ? latestUs : latestMeasured[dir];
+    if (latest >= 0 && t < latest - opt.backwardToleranceUs) {
+        addError(line, QStringLiteral("%1 %2 goes back %3 in time (latest so far %4%5; at most %6 back is "
+                                      "accepted), skipped")
+                           .arg(what, describeTime(t, dir >= 0), describeSpan(latest - t), describeTime(latest, dir >= 0),
+                                dir < 0 ? QString() : dir == 0 ? QStringLiteral(" outbound") : QStringLiteral(" inbound"),
+                                describeSpan(opt.backwardToleranceUs)));
+        return false;
+    }
+    latest = std::max(latest, t);
+    return true;
+}
+
+// The first bytes say what the file is before any line is split: compressed, UTF-16 or binary
+// input gets a clear error at once (and /dev/zero is not read forever looking for a newline).
+bool CaptureReader::Private::sniffBytes()
+{
+    if (buf.size() - pos < 4096)
+        fill();
+    const QByteArrayView b = QByteArrayView(buf).sliced(pos, std::min<qsizetype>(buf.size() - pos, 4096));
+    if (b.startsWith("\x1f\x8b")) {
+        fatal = QStringLiteral("the file is gzip-compressed: decompress it first (gunzip FILE, or zcat FILE > call.jsonl)");
+        return false;
+    }
+    if (b.startsWith("RIFF") || b.startsWith("RIFX") || b.startsWith("RF64")) {
+        fatal = QStringLiteral("this is a WAV file, not a capture (load it as a recorded call instead)");
+        return false;
+    }
+    if (b.startsWith("PK\x03\x04")) {
+        fatal = QStringLiteral("the file is a ZIP archive: extract the capture from it first");
+        return false;
+    }
+    if (b.startsWith("\xff\xfe") || b.startsWith("\xfe\xff")) {
+        fatal = QStringLiteral("the file is UTF-16 text: captures and dumps are UTF-8 JSON Lines "
+                               "(convert it, e.g. iconv -f UTF-16 -t UTF-8 FILE > call.jsonl)");
+        return false;
+    }
+    if (b.startsWith("\xef\xbb\xbf")) { // a UTF-8 byte order mark (Windows editors): skipped
+        pos += 3;
+        bytesRead += 3;
+    }
+    const qsizetype nul = b.count('\0');
+    if (nul > 0) {
+        fatal = QStringLiteral("binary data (%1 NUL byte(s) in the first %2 bytes): not a JSON Lines capture or dump")
+                    .arg(nul)
+                    .arg(b.size());
+        return false;
+    }
+    return true;
+}
+
 bool CaptureReader::Private::sniff()
 {
+    if (!sniffBytes())
+        return false;
     // Skip leading blank lines; look at the first real one.
     for (int guard = 0; guard < 1000; ++guard) {
         std::optional<QByteArray> l = readLine();
@@ -418,6 +550,17 @@ bool CaptureReader::Private::sniff()
         if (l->trimmed().isEmpty())
             continue;
         const QByteArray &first = *l;
+        if (lineNo == unterminatedLine && pending.empty() && first.trimmed().startsWith('{')
+            && QJsonDocument::fromJson(first).isNull()) {
+            fatal = first.contains("\"pacelab-capture\"")
+                ? QStringLiteral("the capture header is cut short (the file ends after %1 bytes, inside its first "
+                                 "line): nothing was recorded")
+                      .arg(bytesRead)
+                : QStringLiteral("the file ends after %1 bytes inside its first line, which is not complete JSON: "
+                                 "a capture cut short while its header was written?")
+                      .arg(bytesRead);
+            return false;
+        }
         if (first.startsWith("RIFF")) {
             fatal = QStringLiteral("this is a WAV file, not a capture (load it as a recorded call instead)");
             return false;
@@ -462,6 +605,8 @@ bool CaptureReader::Private::sniff()
                 .arg(pending.size())
                 .arg(pending.empty() ? 0 : pending.front().first)
                 .arg(pending.empty() ? QString() : shortText(pending.front().second));
+    if (!errors.isEmpty())
+        fatal += QStringLiteral(" (and %1)").arg(errors.first().message);
     return false;
 }
 
@@ -501,13 +646,26 @@ std::optional<Record> CaptureReader::Private::parsePaceLab(qint64 line, const QB
         addError(line, QStringLiteral("unknown record type '%1'").arg(type));
         return std::nullopt;
     }
-    const auto t = jsonInteger(o.value(QStringLiteral("t_us")));
-    if (!t) {
-        addError(line, o.contains(QStringLiteral("t_us")) ? QStringLiteral("'t_us' must be an integer (µs)")
-                                                          : QStringLiteral("missing 't_us'"));
+    const QJsonValue tv = o.value(QStringLiteral("t_us"));
+    if (tv.isUndefined()) {
+        addError(line, QStringLiteral("missing 't_us'"));
         return std::nullopt;
     }
-    r.tUs = *t;
+    const double td = tv.toDouble(std::nan(""));
+    if (!tv.isDouble() || !std::isfinite(td) || td != std::floor(td)) {
+        addError(line, QStringLiteral("'t_us' must be an integer (µs)"));
+        return std::nullopt;
+    }
+    const qint64 t = usFromDouble(td);
+    if (t == kNegativeTime || t == kHugeTime) {
+        addError(line, QStringLiteral("'t_us' %1 is %2, skipped")
+                           .arg(td, 0, 'g', 19)
+                           .arg(t == kNegativeTime ? QStringLiteral("negative") : QStringLiteral("out of range (at most %1 µs)").arg(kMaxTimeUs)));
+        return std::nullopt;
+    }
+    if (!checkTime(line, t, -1, QStringLiteral("'t_us'")))
+        return std::nullopt;
+    r.tUs = t;
     o.remove(QStringLiteral("type"));
     o.remove(QStringLiteral("t_us"));
     if (r.type != Record::Type::Message) {
@@ -568,7 +726,8 @@ qint64 CaptureReader::Private::prefixTimeUs(QByteArrayView prefix)
         const QTime time(m.captured(2).toInt(), m.captured(3).toInt(), m.captured(4).toInt());
         if (date.isValid() && time.isValid()) {
             const QDateTime dt(date, time, Qt::UTC);
-            return dt.toMSecsSinceEpoch() * 1000 + frac(m.captured(5));
+            const qint64 us = dt.toMSecsSinceEpoch() * 1000 + frac(m.captured(5)); // years 0000-9999: no overflow
+            return us < 0 ? kNegativeTime : us;
         }
     }
     m = tod.match(p);
@@ -576,8 +735,11 @@ qint64 CaptureReader::Private::prefixTimeUs(QByteArrayView prefix)
         const qint64 h = m.captured(1).toInt(), mi = m.captured(2).toInt(), s = m.captured(3).toInt();
         if (h < 24 && mi < 60 && s < 61) {
             qint64 us = ((h * 60 + mi) * 60 + s) * 1'000'000 + frac(m.captured(4));
-            if (lastTimeOfDayUs >= 0 && us + timeOfDayBaseUs < lastTimeOfDayUs - 12LL * 3600 * 1'000'000)
-                timeOfDayBaseUs += 24LL * 3600 * 1'000'000; // crossed midnight
+            // Crossed midnight (capped: a hostile file flipping 23:59/00:00 forever cannot
+            // overflow the base; its times go out of range and are refused instead).
+            if (lastTimeOfDayUs >= 0 && us + timeOfDayBaseUs < lastTimeOfDayUs - 12LL * 3600 * 1'000'000
+                && timeOfDayBaseUs <= kMaxTimeUs)
+                timeOfDayBaseUs += 24LL * 3600 * 1'000'000;
             us += timeOfDayBaseUs;
             lastTimeOfDayUs = us;
             return us;
@@ -586,28 +748,31 @@ qint64 CaptureReader::Private::prefixTimeUs(QByteArrayView prefix)
     return -1;
 }
 
+// kNoTime when v is not a time at all; kNegativeTime / kHugeTime when it is one but unusable.
 static qint64 numberTimeUs(const QJsonValue &v)
 {
     if (v.isDouble()) {
         const double x = v.toDouble();
-        if (x <= 0)
-            return -1;
+        if (x == 0)
+            return kNoTime;
+        if (x < 0)
+            return kNegativeTime;
         if (x < 1e11) // seconds (epoch or relative)
-            return qint64(x * 1e6);
+            return usFromDouble(x * 1e6);
         if (x < 1e14) // ms
-            return qint64(x * 1e3);
-        return qint64(x); // µs
+            return usFromDouble(x * 1e3);
+        return usFromDouble(x); // µs
     }
     if (v.isString()) {
         const QDateTime dt = QDateTime::fromString(v.toString(), Qt::ISODateWithMs);
         if (dt.isValid())
-            return dt.toMSecsSinceEpoch() * 1000;
+            return usFromDouble(double(dt.toMSecsSinceEpoch()) * 1000.0);
         bool ok = false;
         const double x = v.toString().toDouble(&ok);
         if (ok)
             return numberTimeUs(QJsonValue(x));
     }
-    return -1;
+    return kNoTime;
 }
 
 std::optional<Record> CaptureReader::Private::parseDump(qint64 line, const QByteArray &text)
@@ -686,26 +851,40 @@ std::optional<Record> CaptureReader::Private::parseDump(qint64 line, const QByte
 
     // Time: a field of the wrapper, a timestamp in the prefix, Twilio's media.timestamp (ms from
     // the stream start) for inbound, else 20 ms after the previous message in this direction.
-    qint64 t = -1;
+    qint64 t = kNoTime;
+    QString what;
     for (const char *k : {"t_us", "ts", "time", "timestamp", "@timestamp", "t"}) {
         const QJsonValue v = outer.value(QLatin1String(k));
         if (v.isUndefined())
             continue;
-        t = QLatin1String(k) == QLatin1String("t_us") && v.isDouble() ? qint64(v.toDouble()) : numberTimeUs(v);
-        if (t >= 0)
+        t = QLatin1String(k) == QLatin1String("t_us") && v.isDouble() ? usFromDouble(v.toDouble()) : numberTimeUs(v);
+        if (t != kNoTime) {
+            what = QStringLiteral("field '%1'").arg(QLatin1String(k));
             break;
+        }
     }
-    if (t < 0 && open > 0)
+    if (t == kNoTime && open > 0) {
         t = prefixTimeUs(QByteArrayView(text).first(open));
-    if (t < 0 && dir == 1 && event == QLatin1String("media")) {
+        if (t < 0 && t != kNegativeTime)
+            t = kNoTime;
+        what = QStringLiteral("the time in the line's prefix");
+    }
+    if (t == kNoTime && dir == 1 && event == QLatin1String("media")) {
+        // Twilio's own ms since the stream started.
         const QJsonValue ts = media.value(QStringLiteral("timestamp"));
         bool ok = false;
-        const qint64 ms = ts.isString() ? ts.toString().toLongLong(&ok) : qint64(ts.toDouble(-1));
-        if ((ts.isString() && ok) || (ts.isDouble() && ms >= 0))
-            t = ms * 1000;
+        const double ms = ts.isString() ? ts.toString().toDouble(&ok) : ts.toDouble(std::nan(""));
+        if ((ts.isString() && ok) || (ts.isDouble() && std::isfinite(ms))) {
+            t = usFromDouble(std::floor(ms) * 1000.0);
+            what = QStringLiteral("media.timestamp");
+        }
     }
-    if (t < 0) {
+    if (t != kNoTime) {
+        if (!checkTime(line, t, dir, what))
+            return std::nullopt;
+    } else {
         ++assumed;
+        // Measured times are at most kMaxTimeUs, so adding 20 ms per line cannot overflow.
         t = lastT[dir] >= 0 ? lastT[dir] + kAssumedSpacingUs : (haveAnyT ? std::max(lastT[0], lastT[1]) : 0);
     }
     haveAnyT = true;
@@ -794,6 +973,19 @@ std::optional<Record> CaptureReader::next()
         }
         if (text.trimmed().isEmpty())
             continue;
+        if (line == d->unterminatedLine && d->unterminatedAt >= 0) {
+            // The data ends inside this line: a writer killed mid-write. Its JSON is cut (a
+            // complete line would have its newline), so it is ignored and reported, not an error.
+            const qsizetype open = d->format == Format::PaceLab ? 0 : text.indexOf('{');
+            const qsizetype close = text.lastIndexOf('}');
+            const bool cut = open >= 0
+                && (close < open || QJsonDocument::fromJson(text.mid(open, close - open + 1)).isNull());
+            if (cut && (d->format == Format::PaceLab || text.contains("\"event\""))) {
+                d->truncatedAt = d->unterminatedAt;
+                d->truncatedLine = line;
+                continue;
+            }
+        }
         std::optional<Record> r = d->format == Format::PaceLab ? d->parsePaceLab(line, text) : d->parseDump(line, text);
         if (r)
             return r;
@@ -842,13 +1034,24 @@ qint64 CaptureReader::assumedTimings() const
     return d->assumed;
 }
 
-QString CaptureReader::notes() const
+qint64 CaptureReader::truncatedTailAt() const
 {
+    return d->truncatedAt;
+}
+
+QStringList CaptureReader::notes() const
+{
+    QStringList n;
     if (d->format == Format::TwilioDump && d->assumed > 0)
-        return QStringLiteral("%1 message(s) had no timestamp: each was placed 20 ms after the previous one in its "
-                              "direction, so their pacing figures describe that assumption, not the real call")
-            .arg(d->assumed);
-    return {};
+        n << QStringLiteral("%1 message(s) had no timestamp: each was placed 20 ms after the previous one in its "
+                            "direction, so their pacing figures describe that assumption, not the real call")
+                 .arg(d->assumed);
+    if (d->truncatedAt >= 0)
+        n << QStringLiteral("last line (line %1) truncated at byte %2: ignored (the file ends inside it, e.g. the "
+                            "recording process was killed); every complete line before it was read")
+                 .arg(d->truncatedLine)
+                 .arg(d->truncatedAt);
+    return n;
 }
 
 } // namespace pacelab::capture

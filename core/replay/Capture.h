@@ -5,6 +5,7 @@
 #include <QJsonObject>
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 #include <memory>
 #include <optional>
@@ -87,11 +88,23 @@ struct ReadError
     QString message; // "line 12: field 'dir' must be \"out\" or \"in\", got \"up\""
 };
 
+// Timestamps are range-checked as they are read (docs/capture-format.md, "Timestamps"): a line
+// with an absurd time is a per-line error, so no later stage ever sees a time jump larger than
+// maxSpanUs or a value that could overflow.
+constexpr qint64 kMaxTimeUs = 9'000'000'000'000'000; // any timestamp: 0..9e15 µs (~285 years)
+
 struct ReadOptions
 {
     bool stopOnError = false;  // false: skip bad lines (each reported), true: stop at the first
     int maxErrorsKept = 100;   // all are counted, the first ones kept
     int maxLineBytes = 8 * 1024 * 1024;
+    // A timestamp further than this from the file's first timestamp is refused (a corrupt value,
+    // or two recordings joined): 10 days, far beyond any call.
+    qint64 maxSpanUs = 10LL * 24 * 3600 * 1'000'000;
+    // Going back in time by more than this is refused: captures against the latest timestamp
+    // of the file, dumps against the latest one of the same direction. Smaller steps back
+    // (writers on several threads) are kept; the replay keeps them in file order.
+    qint64 backwardToleranceUs = 1'000'000;
 };
 
 // Streams records from a PaceLab capture or a Twilio-style dump. open() sniffs the format.
@@ -124,7 +137,10 @@ public:
     // Twilio dumps: how many messages got no timestamp and were placed 20 ms after the
     // previous one in their direction.
     qint64 assumedTimings() const;
-    QString notes() const;               // human text on assumptions made
+    // The file ends inside a line (the writer was killed mid-write): that line is ignored, not
+    // an error. -1 when the file ends cleanly; else the byte offset where the cut line starts.
+    qint64 truncatedTailAt() const;
+    QStringList notes() const;           // human text on assumptions made and on a cut tail
 
 private:
     struct Private;

@@ -309,6 +309,10 @@ QString Report::toText() const
         t += QStringLiteral("pacelab doctor: %1\n").arg(error);
         return t;
     }
+    if (metricLines == 0 && bytesRead == 0) {
+        t += QStringLiteral("pacelab doctor: the input is empty (0 bytes): nothing to diagnose.\n");
+        return t;
+    }
     if (metricLines == 0) {
         t += QStringLiteral("pacelab doctor: no metric lines found in %1 line(s).\n").arg(totalLines);
         t += QStringLiteral("Expected per-second sender metrics such as `[TX] fps=50 q=6 drops=0`, "
@@ -635,9 +639,14 @@ void BlockAnalyzer::findDrift()
     const int N = int(paced.size());
     if (N < kDriftMinSeconds)
         return;
+    // The rate is the pacer's only while audio waits for it: a second that ends with an empty
+    // queue shows the producer's rate, whether it reads 49 or 51. Leaving out only the short ones
+    // (as paced does) biased every q=0 log with boundary wobble toward "faster" or "49/51".
     double sum = 0;
-    int below = 0, above = 0, offByOne = 0, exact = 0;
+    int below = 0, above = 0, queued = 0, offByOne = 0, exact = 0;
     for (size_t i : paced) {
+        if (hasQ(i) && qOf(i) < 1)
+            continue;
         const double f = s[i].fps;
         sum += f;
         below += f < kNominalFps - 0.05;
@@ -645,18 +654,21 @@ void BlockAnalyzer::findDrift()
         const double r = std::round(f);
         offByOne += (std::abs(r - kNominalFps) == 1.0);
         exact += (r == kNominalFps);
+        ++queued;
     }
-    const double mean = sum / N;
+    if (queued < kDriftMinSeconds)
+        return;
+    const double mean = sum / queued;
     const double deficit = kNominalFps - mean;
     Diagnosis d;
     d.kind = Kind::TimerDrift;
-    d.seconds = N;
+    d.seconds = queued;
     const size_t a = paced.front(), b = paced.back();
     size_t worst = a;
     for (size_t i : paced)
         if (std::abs(s[i].fps - kNominalFps) > std::abs(s[worst].fps - kNominalFps))
             worst = i;
-    if (std::abs(deficit) >= kDriftMinDeficit && std::abs(deficit) * N >= kDriftMinFrames
+    if (std::abs(deficit) >= kDriftMinDeficit && std::abs(deficit) * queued >= kDriftMinFrames
         && (deficit > 0 ? below >= 2 * above : above >= 2 * below)) {
         const double msPerSec = std::abs(deficit) * 20.0;
         const double ppm = -deficit / kNominalFps * 1e6;
@@ -667,7 +679,7 @@ void BlockAnalyzer::findDrift()
             d.detail = QStringLiteral("over %1 s with audio queued (%2), fps averaged %3 instead of 50: "
                                       "%4 ms of audio lost per second (%5 ppm, %6 s per minute); "
                                       "the caller's buffer empties and the queue grows.")
-                           .arg(N)
+                           .arg(queued)
                            .arg(lineRange(s[a].lineNo, s[b].lineNo))
                            .arg(mean, 0, 'f', 2)
                            .arg(msPerSec, 0, 'f', 1)
@@ -682,7 +694,7 @@ void BlockAnalyzer::findDrift()
             d.detail = QStringLiteral("over %1 s (%2), fps averaged %3 instead of 50: %4 ms of audio "
                                       "ahead per second (+%5 ppm); the caller's buffer grows, so "
                                       "latency and barge-in delay grow.")
-                           .arg(N)
+                           .arg(queued)
                            .arg(lineRange(s[a].lineNo, s[b].lineNo))
                            .arg(mean, 0, 'f', 2)
                            .arg(msPerSec, 0, 'f', 1)
@@ -695,14 +707,14 @@ void BlockAnalyzer::findDrift()
             "pace on a monotonic absolute deadline: next_deadline += 0.020; sleep(next_deadline - "
             "now) when positive; if it is already past by several frames, re-anchor next_deadline "
             "to now (checklist, step 2).");
-    } else if (std::abs(deficit) < kDriftMinDeficit && offByOne * 2 >= N && exact * 100 <= N * 35) {
+    } else if (std::abs(deficit) < kDriftMinDeficit && offByOne * 2 >= queued && exact * 100 <= queued * 35) {
         d.severity = Severity::Warning;
         d.title = QStringLiteral("Timer jitter: fps alternates 49/51");
         d.detail = QStringLiteral("%1 of %2 seconds with audio queued were 49 or 51 and only %3 "
                                   "exactly 50 (%4): the average rate is right but frames keep "
                                   "crossing the second boundary, i.e. they leave late and then catch up.")
                        .arg(offByOne)
-                       .arg(N)
+                       .arg(queued)
                        .arg(exact)
                        .arg(lineRange(s[a].lineNo, s[b].lineNo));
         d.cause = QStringLiteral(
@@ -1092,7 +1104,10 @@ void LogDoctor::Private::sniff()
         if (starts("\xef\xbb\xbf", 3))
             sniffBuf.remove(0, 3);
         qsizetype nul = 0, nulOdd = 0, ctrl = 0;
-        for (qsizetype i = 0; i < sniffBuf.size(); ++i) {
+        // Only the first kSniffBytes decide: the first chunk may be far larger (256 KB reads),
+        // and one NUL line deep inside it is a skipped line, not a binary file.
+        const qsizetype size = std::min<qsizetype>(sniffBuf.size(), kSniffBytes);
+        for (qsizetype i = 0; i < size; ++i) {
             const quint8 c = quint8(sniffBuf[i]);
             if (c == 0) {
                 ++nul;
@@ -1101,7 +1116,6 @@ void LogDoctor::Private::sniff()
                 ++ctrl;
             }
         }
-        const qsizetype size = sniffBuf.size();
         if (nul > 0 && size >= 8 && nul * 10 >= size * 4 && (nulOdd * 10 >= nul * 9 || nulOdd * 10 <= nul)) {
             // Text saved as UTF-16 without a BOM (every other byte NUL).
             const bool le = nulOdd * 10 >= nul * 9;

@@ -1,3 +1,5 @@
+// Loading a recorded call (capture, dump or WAV) and analysing it as the emulator would live.
+// Just over 500 lines: loading, analysis and audio export share LoadedCall and stay together.
 #include "Replay.h"
 
 #include "emulator/PerSecondRxBuilder.h"
@@ -163,6 +165,8 @@ LoadResult loadRecords(capture::CaptureReader &reader, const LoadOptions &opt, c
     if (c.outMessages == 0 && c.inMessages == 0) {
         res.error = c.errorCount > 0 ? QStringLiteral("no usable messages: %1 bad line(s), first: %2").arg(c.errorCount).arg(c.errors.value(0).message)
                                      : QStringLiteral("the file holds no WebSocket messages");
+        if (reader.truncatedTailAt() >= 0)
+            res.error += QStringLiteral(" (the file ends inside a line at byte %1: the recording was cut short)").arg(reader.truncatedTailAt());
         return res;
     }
     res.ok = true;
@@ -214,8 +218,9 @@ Analysis analyze(const LoadedCall &call, ArrivalAnalytics::Config analyticsConfi
     const qint64 origin = call.originUs >= 0 ? call.originUs : 0;
     analytics.setOriginUs(origin);
     bool discarding = false;
-    int nextSecond = 0;
+    qint64 nextSecond = 0; // the second whose record is due at the next boundary
     PerSecondRxBuilder secondBuilder;
+    qint64 skippedGaps = 0, skippedSeconds = 0, firstGapFrom = -1, firstGapTo = -1;
     auto addViolation = [&](int code, const QString &msg, qint64 t) {
         ++a.violationCount;
         a.violationsByCode[code]++;
@@ -228,16 +233,35 @@ Analysis analyze(const LoadedCall &call, ArrivalAnalytics::Config analyticsConfi
             a.violations.append(v);
         }
     };
-    // The per-second report sees the buffer at each second's boundary, like the emulator.
+    // The per-second report sees the buffer at each second's boundary, like the emulator. Work
+    // stays O(messages) whatever the gaps between them: once the buffer has played out, the
+    // silent seconds up to the next message are skipped arithmetically (and noted), not walked
+    // one by one; records stop after kMaxReportSecond (the analytics' own horizon).
+    constexpr qint64 kMaxReportSecond = 7LL * 24 * 3600;
+    constexpr qint64 kIdleSecondsListed = 10; // silent seconds still listed before a skip
     auto advanceTo = [&](qint64 t) {
-        while (t >= origin + qint64(nextSecond + 1) * 1'000'000) {
-            const qint64 boundary = origin + qint64(nextSecond + 1) * 1'000'000;
+        const qint64 targetSecond = t > origin ? (t - origin) / 1'000'000 : 0; // the second t falls in
+        qint64 idleRun = 0;
+        while (nextSecond < targetSecond && nextSecond < kMaxReportSecond) {
+            if (playout.bufferedUs() == 0 && ++idleRun > kIdleSecondsListed && targetSecond - nextSecond > 1) {
+                ++skippedGaps;
+                skippedSeconds += targetSecond - nextSecond;
+                if (firstGapFrom < 0) {
+                    firstGapFrom = nextSecond;
+                    firstGapTo = targetSecond;
+                }
+                nextSecond = targetSecond;
+                break;
+            }
+            const qint64 boundary = origin + (nextSecond + 1) * 1'000'000;
             playout.advance(boundary);
-            const PerSecondRx rx = secondBuilder.next(nextSecond, analytics.stats(), playout, a.violationCount);
+            const PerSecondRx rx = secondBuilder.next(int(nextSecond), analytics.stats(), playout, a.violationCount);
             if (a.perSecond.size() < 3600)
                 a.perSecond.append(rx);
             ++nextSecond;
         }
+        if (nextSecond >= kMaxReportSecond)
+            nextSecond = std::max(nextSecond, targetSecond);
         playout.advance(t);
     };
 
@@ -276,6 +300,15 @@ Analysis analyze(const LoadedCall &call, ArrivalAnalytics::Config analyticsConfi
     // Let what is buffered play out (marks still pending are echoed then).
     if (!call.out.isEmpty())
         playout.advance(call.out.last().tUs + playout.bufferedUs() + 1);
+    if (skippedGaps > 0)
+        a.notes << QStringLiteral("%1 silent stretch(es) (%2 s in all, the first from second %3 to %4) are left out of "
+                                  "the per-second report: no outbound audio was buffered or sent then")
+                       .arg(skippedGaps)
+                       .arg(skippedSeconds)
+                       .arg(firstGapFrom)
+                       .arg(firstGapTo);
+    if (nextSecond >= kMaxReportSecond)
+        a.notes << QStringLiteral("the per-second report stops after %1 days").arg(kMaxReportSecond / 86400);
 
     a.stats = analytics.stats();
     a.playout = playout.toJson();
