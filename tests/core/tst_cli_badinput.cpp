@@ -127,7 +127,7 @@ private Q_SLOTS:
         row("doctor no file", {d}, "missing FILE");
         row("doctor missing", {d, path("none.log")}, "no such file");
         row("doctor directory", {d, path("adir")}, "adir");
-        row("doctor empty", {d, path("empty.bin")}, "no metric lines");
+        row("doctor empty", {d, path("empty.bin")}, "empty");
         row("doctor binary", {d, path("binary.bin")}, "binary");
         row("doctor prose", {d, path("prose.txt")}, "no metric lines");
         row("doctor huge line", {d, path("huge-line.log")}, "no metric lines");
