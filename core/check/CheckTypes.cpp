@@ -178,6 +178,8 @@ QJsonObject Thresholds::toJson() const
         {QStringLiteral("latenessP99MaxMs"), latenessP99MaxMs},
         {QStringLiteral("latenessMaxMs"), latenessMaxMs},
         {QStringLiteral("maxDriftPpm"), maxDriftPpm},
+        {QStringLiteral("minDriftAudioSec"), minDriftAudioSec},
+        {QStringLiteral("maxUnderruns"), maxUnderruns},
         {QStringLiteral("maxLateResets"), maxLateResets},
         {QStringLiteral("dropWarnIntervalSec"), dropWarnIntervalSec},
         {QStringLiteral("queueCapacity"), queueCapacity},
