@@ -42,7 +42,7 @@ private Q_SLOTS:
 
     void healthyBotClears()
     {
-        const ScenarioResult r = run(QStringLiteral("B4"), shortConfig());
+        const ScenarioResult r = run(QStringLiteral("B4"), bargeInConfig());
         QVERIFY2(judged(r), describe(r));
         const Criterion *c = criterion(r, QStringLiteral("clear after caller speech"));
         QVERIFY2(c && !c->measured.startsWith(QLatin1String("no clear")), describe(r));
@@ -51,7 +51,7 @@ private Q_SLOTS:
 
     void botThatNeverClearsFailsBargeIn()
     {
-        CheckConfig cfg = shortConfig();
+        CheckConfig cfg = bargeInConfig();
         cfg.broken.botNeverClears = true;
         const ScenarioResult r = run(QStringLiteral("B4"), cfg);
         QVERIFY2(failedOn(r, QStringLiteral("clear after caller speech")), describe(r));

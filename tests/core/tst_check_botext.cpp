@@ -101,7 +101,7 @@ private Q_SLOTS:
         QVERIFY(bot.listen());
         bot.onStart = [](testbots::FakeBot &b) { b.startPacing(500, 10000); };
         const ScenarioResult r = run(QStringLiteral("B2"), botConfig(bot.url(), shortConfig()));
-        // 1.75 s of audio ahead after 3.5 s: far past 0.5 s at any load.
+        // 1.25 s of audio ahead after 2.5 s: far past 0.5 s at any load.
         QVERIFY2(failedOn(r, QStringLiteral("audio buffered at the peer")), describe(r));
     }
 

@@ -33,7 +33,15 @@ inline CheckConfig shortConfig()
     d.s6PingIntervalMs = 600;
     d.e2MinSpeechSec = 4.0;
     d.e3Sec = 8.0;
-    d.botSec = 3.5;
+    d.botSec = 2.5; // B4 needs longer: bargeInConfig()
+    return c;
+}
+
+// B4 barges in at a third of the session: leave the reference bot time to start talking.
+inline CheckConfig bargeInConfig()
+{
+    CheckConfig c = shortConfig();
+    c.durations.botSec = 3.5;
     return c;
 }
 
