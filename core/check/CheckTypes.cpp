@@ -179,6 +179,7 @@ QJsonObject Thresholds::toJson() const
         {QStringLiteral("latenessMaxMs"), latenessMaxMs},
         {QStringLiteral("maxDriftPpm"), maxDriftPpm},
         {QStringLiteral("minDriftAudioSec"), minDriftAudioSec},
+        {QStringLiteral("botMinDriftAudioSec"), botMinDriftAudioSec},
         {QStringLiteral("maxUnderruns"), maxUnderruns},
         {QStringLiteral("maxLateResets"), maxLateResets},
         {QStringLiteral("dropWarnIntervalSec"), dropWarnIntervalSec},

@@ -111,7 +111,10 @@ struct Thresholds
     double latenessP99MaxMs = 15.0; // S2: send lateness vs the absolute 20 ms grid
     double latenessMaxMs = 60.0;    // S2: 3 frames, the engine's re-anchor bound
     double maxDriftPpm = 1000.0;    // S2/E1/E2/E3/B2: |clock drift| of arrivals vs the 20 ms grid
-    double minDriftAudioSec = 2.0;  // ... judged on at least this much audio at the peer
+    double minDriftAudioSec = 5.0;  // ... judged on at least this much audio at the peer
+    // B2: a bot may start with a lead of up to 100 ms (the burst tolerance); that alone bends the
+    // fit by ~1400 ppm over 5 s of audio, ~600 ppm over 7.6 s. Judged from 6.5 s of audio.
+    double botMinDriftAudioSec = 6.5;
     int maxUnderruns = 0;           // E1/E2/B2: holes in the audio the caller hears
     int maxLateResets = 0;          // S2
     double dropWarnIntervalSec = 2.0; // S3: at most one drop warning per ~2 s

@@ -88,8 +88,9 @@ struct PeerObservation
 
 // "fps <who>: 50 ± tol in every active second".
 void judgeFps(Judgement &j, const Thresholds &th, int tolerance, const QList<int> &fps, const QString &name);
-// |drift| of arrivals against the 20 ms grid (least-squares fit), needing minAudioSec of audio.
-void judgeDrift(Judgement &j, const Thresholds &th, const ArrivalStats &st, const QString &name);
+// |drift| of arrivals against the 20 ms grid (least-squares fit), judged on at least
+// minAudioSec of audio (default Thresholds::minDriftAudioSec), else reported as a note.
+void judgeDrift(Judgement &j, const Thresholds &th, const ArrivalStats &st, const QString &name, double minAudioSec = -1);
 // Underruns at the peer: holes the caller hears.
 void judgeUnderruns(Judgement &j, const Thresholds &th, const PeerObservation &peer, const QString &name);
 
