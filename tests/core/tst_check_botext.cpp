@@ -105,6 +105,23 @@ private Q_SLOTS:
         QVERIFY2(failedOn(r, QStringLiteral("audio buffered at the peer")), describe(r));
     }
 
+    void botClosingMidRunIsJudgedOnWhatItSent()
+    {
+        testbots::FakeBot bot;
+        QVERIFY(bot.listen());
+        bot.onStart = [](testbots::FakeBot &b) {
+            b.startPacing(40, 20000);
+            QTimer::singleShot(1000, &b.ctx, [&b] {
+                if (b.sock)
+                    b.sock->close();
+            });
+        };
+        const ScenarioResult r = run(QStringLiteral("B3"), botConfig(bot.url(), shortConfig()));
+        QVERIFY2(r.verdict == Verdict::Pass, describe(r));
+        QVERIFY2(r.details.contains(QLatin1String("the bot closed the stream after")), describe(r));
+        QVERIFY2(criterion(r, QStringLiteral("frames of 160 B"))->measured == QLatin1String("40 of 40"), describe(r));
+    }
+
     void silentBotIsAnErrorForPacing()
     {
         testbots::FakeBot bot;
