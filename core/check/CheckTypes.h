@@ -149,7 +149,7 @@ struct Durations
     int s6PingIntervalMs = 2000;  // S6 runs with a short interval (and says so)
     double e2MinSpeechSec = 60.0; // E2: at least this much synthesized speech
     double e3Sec = 12.0;
-    double botSec = 8.0;          // each B scenario's session
+    double botSec = 10.0;         // each B scenario's session (B2 judges drift from 6.5 s of talk)
     double connectTimeoutSec = 10.0;
     double listenTimeoutSec = 120.0; // --listen: wait this long for the peer to call
 
