@@ -1,5 +1,6 @@
 // S1-S6 and E1: the stability checklist and the silence test, each driving the real
-// SenderEngine against the emulator (or the configured peer).
+// SenderEngine against the emulator (or the configured peer). Over 500 lines because the seven
+// harnesses share their producers and tag bookkeeping; their judges live in SenderJudges.cpp.
 #include "Scenarios.h"
 
 #include "audio/Framer.h"

@@ -3,6 +3,8 @@
 // timestamps, then judged. For every scenario the healthy observation passes and its broken
 // twin fails on the right criterion with the number and the limit; borderline cases sit just
 // inside and just outside each limit, so a loosened threshold makes a test fail.
+// Long (one file, ~1000 lines) on purpose: every judge's cases share the simulated emulator
+// below, and one executable keeps the suite's process start-ups down.
 #include "check/Judges.h"
 #include "emulator/PerSecondRxBuilder.h"
 #include "twilio/TwilioMessages.h"
