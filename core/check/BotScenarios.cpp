@@ -91,6 +91,13 @@ private:
         eo.caFile = cfg().caFile;
         eo.connectTimeoutMs = int(dur().connectTimeoutSec * 1000);
         TwilioEmulator *emu = createEmulator(eo);
+        // Media the emulator refuses never reaches its analytics: count it here, with the
+        // reason, so B2-B5 can say "all N media messages rejected: <why>" instead of "no audio".
+        emu->setMessageTap([this, emu](qint64, bool fromBot, bool binary, const QByteArray &data) {
+            if (!fromBot)
+                return;
+            m_rejected.observe(binary, data, emu->options().checkStreamSid ? emu->streamSid() : QString());
+        });
         connect(emu, &TwilioEmulator::sessionStarted, this, [this] { onSession(); });
         connect(emu, &TwilioEmulator::errorOccurred, this, [this, url](const QString &e) {
             if (!m_session)
@@ -142,105 +149,24 @@ private:
         if (m_judged)
             return;
         m_judged = true;
-        TwilioEmulator *emu = emulator();
-        const ArrivalStats st = emu->stats();
-        const PlayoutModel &p = emu->playout();
-        const QString id = info().id;
-        const QString noAudio = QStringLiteral("the bot sent no audio in %1 s: %2 needs a bot that speaks when the call starts")
-                                    .arg(dur().botSec).arg(id);
-        if (id == QLatin1String("B1")) {
-            const QList<Violation> v = emu->violations();
-            QStringList first;
-            for (int i = 0; i < v.size() && i < 3; ++i)
-                first << QStringLiteral("%1 %2").arg(v[i].code).arg(v[i].message);
-            check(QStringLiteral("schema violations"), emu->violationCount() == 0,
-                  emu->violationCount() == 0 ? QStringLiteral("0 in %1 frames").arg(st.frames)
-                                             : QStringLiteral("%1 (%2)").arg(emu->violationCount()).arg(first.join(QStringLiteral("; "))),
-                  QStringLiteral("0"));
-            for (const Violation &x : v)
-                detail(QStringLiteral("%1 s: %2 %3").arg(x.sessionSec, 0, 'f', 2).arg(x.code).arg(x.message));
-        } else if (st.frames == 0) {
-            return finishError(noAudio);
-        } else if (id == QLatin1String("B2")) {
-            // Inner seconds of each talk run only: a bot may pause between sentences, and the
-            // seconds where it starts or stops are partial.
-            const QList<int> &fps = st.fpsPerSecond;
-            QList<int> inner;
-            for (qsizetype i = 1; i + 1 < fps.size(); ++i)
-                if (fps[i - 1] > 0 && fps[i] > 0 && fps[i + 1] > 0)
-                    inner << fps[i];
-            const int tol = th().botFpsTolerance;
-            setLimit(QStringLiteral("fpsMin"), th().fpsTarget - tol);
-            setLimit(QStringLiteral("fpsMax"), th().fpsTarget + tol);
-            int outside = 0;
-            for (int f : std::as_const(inner))
-                outside += std::abs(f - th().fpsTarget) > tol ? 1 : 0;
-            const auto [mn, mx] = inner.isEmpty() ? std::pair{0, 0} : std::pair{*std::min_element(inner.begin(), inner.end()), *std::max_element(inner.begin(), inner.end())};
-            check(QStringLiteral("fps at the peer"), !inner.isEmpty() && outside == 0,
-                  inner.isEmpty() ? QStringLiteral("no whole second of talking")
-                                  : QStringLiteral("%1 over %2 s%3").arg(fmtRange(mn, mx)).arg(inner.size())
-                                        .arg(outside ? QStringLiteral(", %1 s outside").arg(outside) : QString()),
-                  QStringLiteral("%1 ± %2").arg(th().fpsTarget).arg(tol));
-            check(QStringLiteral("bursts"), st.burstCount == 0,
-                  st.burstCount == 0 ? QStringLiteral("0")
-                                     : QStringLiteral("%1 (first: %2 frames, %3 ahead of real time)").arg(st.burstCount)
-                                           .arg(st.bursts.value(0).frames).arg(fmtMs(st.bursts.value(0).excessMs, 0)),
-                  QStringLiteral("0"));
-            const double maxBuf = p.maxBufferedUs() / 1e6;
-            setLimit(QStringLiteral("bufferedMaxSec"), th().maxBufferedSec);
-            check(QStringLiteral("audio buffered at the peer"), maxBuf <= th().maxBufferedSec,
-                  QStringLiteral("max %1 s").arg(maxBuf, 0, 'f', 3), QStringLiteral("≤ %1 s").arg(th().maxBufferedSec));
-            note(QStringLiteral("drift"), st.driftValid ? QStringLiteral("%1 ppm").arg(st.driftPpm, 0, 'f', 0) : QStringLiteral("n/a"));
-        } else if (id == QLatin1String("B3")) {
-            QStringList hist;
-            for (auto it = st.sizeHistogram.cbegin(); it != st.sizeHistogram.cend(); ++it)
-                hist << QStringLiteral("%1 B × %2").arg(it.key()).arg(it.value());
-            check(QStringLiteral("frames of 160 B"), st.nonStandardFrames == 0,
-                  st.nonStandardFrames == 0 ? QStringLiteral("%1 of %1").arg(st.frames)
-                                            : QStringLiteral("%1 of %2 were not 160 B (%3)").arg(st.nonStandardFrames).arg(st.frames).arg(hist.join(QStringLiteral(", "))),
-                  QStringLiteral("every frame 160 B"));
-        } else if (id == QLatin1String("B4")) {
-            const BargeInResult br = emu->bargeIn();
-            if (!br.sent)
-                return finishError(QStringLiteral("the barge-in probe could not be sent"));
-            if (!br.botWasTalking)
-                return finishError(QStringLiteral("the bot was not talking when the caller barged in at %1 s: nothing to interrupt")
-                                       .arg(std::min(2.5, dur().botSec / 3)));
-            const double sinceMs = m_bargeAtMs > 0 ? double(wallMs() - m_bargeAtMs) : 0.0;
-            check(QStringLiteral("clear after caller speech"), br.clearReceived && br.clearLatencyMs <= th().bargeInClearMs,
-                  br.clearReceived ? fmtMs(br.clearLatencyMs, 0)
-                  : br.finished    ? QStringLiteral("no clear: the caller heard %1 of stale speech").arg(fmtMs(br.staleAudioHeardMs, 0))
-                                   : QStringLiteral("no clear in the %1 s since the caller spoke").arg(sinceMs / 1000.0, 0, 'f', 1),
-                  QStringLiteral("≤ %1").arg(fmtMs(th().bargeInClearMs, 0)));
-            if (br.audioStopped)
-                note(QStringLiteral("caller speech to silence"), fmtMs(br.audioStoppedLatencyMs, 0));
-            note(QStringLiteral("audio buffered when the caller spoke"), QStringLiteral("%1 s").arg(br.bufferedAtStartSec, 0, 'f', 2));
-            figure(QStringLiteral("bargeIn"), br.toJson());
-        } else if (id == QLatin1String("B5")) {
-            const int echoed = p.marksEchoed(), pending = p.marksPending();
-            const int received = echoed + pending;
-            if (received == 0)
-                return finishSkipped(QStringLiteral("the bot sent no mark in %1 s (nothing to judge)").arg(dur().botSec));
-            // Pending marks are fine while the audio before them is still playing.
-            const bool pendingOk = pending == 0 || p.bufferedUs() > 0;
-            check(QStringLiteral("marks echoed"), echoed > 0 && pendingOk,
-                  QStringLiteral("%1 of %2 echoed%3").arg(echoed).arg(received)
-                      .arg(pending ? QStringLiteral(", %1 waiting behind %2 s of audio").arg(pending).arg(p.bufferedSec(), 0, 'f', 2) : QString()),
-                  QStringLiteral("each once its audio has played"));
-            const QStringList order = emu->marksEchoedInOrder();
-            if (m_bot) {
-                const QStringList sent = m_bot->marksSent();
-                check(QStringLiteral("echo order"), order == sent.mid(0, order.size()),
-                      order == sent.mid(0, order.size()) ? QStringLiteral("as sent") : QStringLiteral("differs from the send order"),
-                      QStringLiteral("as sent"));
-            }
-            note(QStringLiteral("echoed marks"), order.mid(0, 8).join(QStringLiteral(", ")) + (order.size() > 8 ? QStringLiteral(", ...") : QString()));
+        BotObservation o;
+        o.id = info().id;
+        o.sessionSec = dur().botSec;
+        o.peer = PeerObservation::fromEmulator(*emulator());
+        o.peer.rejected = m_rejected;
+        o.bargeInAtSec = std::min(2.5, dur().botSec / 3);
+        o.sinceBargeInSec = m_bargeAtMs > 0 ? (wallMs() - m_bargeAtMs) / 1000.0 : 0.0;
+        if (m_bot) {
+            o.knowsMarksSent = true;
+            o.marksSent = m_bot->marksSent();
         }
+        judgeBot(o, th(), judgement());
         addStandardFigures();
         finish();
     }
 
     ReferenceBot *m_bot = nullptr;
+    RejectedMedia m_rejected;
     PcmBuffer m_callerSpeech;
     qint64 m_bargeAtMs = 0;
     bool m_sessionAsked = false;

@@ -15,7 +15,7 @@ Scenario::Scenario(ScenarioInfo info, RunContext ctx, QObject *parent)
 {
     m_result.id = m_info.id;
     m_result.title = m_info.title;
-    m_result.figures.insert(QStringLiteral("whatItChecks"), m_info.whatItChecks);
+    m_judgement.figure(QStringLiteral("whatItChecks"), m_info.whatItChecks);
 }
 
 Scenario::~Scenario()
@@ -58,29 +58,27 @@ double Scenario::elapsedSec() const
 
 void Scenario::check(const QString &name, bool pass, const QString &measured, const QString &limit)
 {
-    m_result.criteria.append(Criterion{name, measured, limit, pass, false});
+    m_judgement.check(name, pass, measured, limit);
 }
 
 void Scenario::note(const QString &name, const QString &measured)
 {
-    m_result.criteria.append(Criterion{name, measured, QString(), true, true});
+    m_judgement.note(name, measured);
 }
 
 void Scenario::detail(const QString &line)
 {
-    if (!m_result.details.isEmpty())
-        m_result.details += QLatin1Char('\n');
-    m_result.details += line;
+    m_judgement.detail(line);
 }
 
 void Scenario::figure(const QString &key, const QJsonValue &value)
 {
-    m_result.figures.insert(key, value);
+    m_judgement.figure(key, value);
 }
 
 void Scenario::setLimit(const QString &key, double value)
 {
-    m_result.limits.insert(key, value);
+    m_judgement.setLimit(key, value);
 }
 
 void Scenario::log(const QString &text, const QString &level)
@@ -92,28 +90,7 @@ void Scenario::finish(const QString &passSummary)
 {
     if (m_done)
         return;
-    QStringList failing;
-    for (const Criterion &c : std::as_const(m_result.criteria))
-        if (!c.pass && !c.informational)
-            failing << QStringLiteral("%1: %2 (limit %3)").arg(c.name, c.measured, c.limit);
-    if (m_result.criteria.isEmpty()) {
-        m_result.verdict = Verdict::Error;
-        m_result.reason = QStringLiteral("nothing was judged");
-    } else if (failing.isEmpty()) {
-        m_result.verdict = Verdict::Pass;
-        if (!passSummary.isEmpty()) {
-            m_result.reason = passSummary;
-        } else {
-            QStringList parts;
-            for (const Criterion &c : std::as_const(m_result.criteria))
-                if (!c.informational)
-                    parts << QStringLiteral("%1 %2").arg(c.name, c.measured);
-            m_result.reason = parts.join(QStringLiteral("; "));
-        }
-    } else {
-        m_result.verdict = Verdict::Fail;
-        m_result.reason = failing.join(QStringLiteral("; "));
-    }
+    m_result.verdict = m_judgement.verdict(&m_result.reason, passSummary);
     emitResult();
 }
 
@@ -146,6 +123,10 @@ void Scenario::emitResult()
         for (int i = 0; i < m_warnings.size() && i < 20; ++i)
             detail(QStringLiteral("  %1").arg(m_warnings[i]));
     }
+    m_result.criteria = m_judgement.criteria;
+    m_result.details = m_judgement.details;
+    m_result.figures = m_judgement.figures;
+    m_result.limits = m_judgement.limits;
     // Tear down on a fresh event-loop turn: finish*() may run inside an engine or emulator
     // signal, and those objects must not be destroyed under their own feet.
     QTimer::singleShot(0, this, [this] {
@@ -454,32 +435,6 @@ QList<int> Scenario::activeRxFps() const
         if (insideSpans(m_spans, m_sessionStartWallMs + qint64(s.second) * 1000))
             out.append(s.fps);
     return out;
-}
-
-void Scenario::checkFps(int tolerance, const QString &label)
-{
-    const int lo = th().fpsTarget - tolerance, hi = th().fpsTarget + tolerance;
-    setLimit(QStringLiteral("fpsMin"), lo);
-    setLimit(QStringLiteral("fpsMax"), hi);
-    const QString limit = QStringLiteral("%1 ± %2 in every active second").arg(th().fpsTarget).arg(tolerance);
-    auto judge = [&](const QList<int> &fps, const QString &who) {
-        const QString name = QStringLiteral("fps %1%2").arg(who, label.isEmpty() ? QString() : QStringLiteral(" ") + label);
-        if (fps.isEmpty()) {
-            check(name, false, QStringLiteral("no whole second of audio to judge"), limit);
-            return;
-        }
-        const auto [mn, mx] = std::minmax_element(fps.begin(), fps.end());
-        int outside = 0;
-        for (int f : fps)
-            outside += (f < lo || f > hi) ? 1 : 0;
-        check(name, outside == 0,
-              QStringLiteral("%1 over %2 s%3").arg(fmtRange(*mn, *mx)).arg(fps.size())
-                  .arg(outside ? QStringLiteral(", %1 s outside").arg(outside) : QString()),
-              limit);
-    };
-    judge(activeTxFps(), QStringLiteral("sent"));
-    if (hasEmulator())
-        judge(activeRxFps(), QStringLiteral("at the peer"));
 }
 
 void Scenario::addStandardFigures()

@@ -2,6 +2,7 @@
 
 #include "CheckTypes.h"
 #include "CheckUtil.h"
+#include "Judges.h"
 #include "SpeechSynth.h"
 
 #include "emulator/TwilioEmulator.h"
@@ -33,7 +34,8 @@ struct RunContext
 };
 
 // One checklist scenario: drives the real SenderEngine against the real TwilioEmulator (or the
-// configured peer) in the caller's event loop, judges criteria and emits finished() once.
+// configured peer) in the caller's event loop, records what happened into an observation, hands
+// it to its judge (Judges.h, pure) and emits finished() once.
 // Subclasses implement begin() and call the harness helpers below; teardown (producers, engine,
 // emulator) happens after finish*, on a fresh event-loop turn, never inside an engine signal.
 class Scenario : public QObject
@@ -64,7 +66,8 @@ protected:
     const Durations &dur() const { return m_ctx.config.durations; }
     const RunContext &ctx() const { return m_ctx; }
 
-    // ---- result building
+    // ---- result building (into judgement(); the judges write there too)
+    Judgement &judgement() { return m_judgement; }
     void check(const QString &name, bool pass, const QString &measured, const QString &limit);
     void note(const QString &name, const QString &measured); // informational criterion
     void detail(const QString &line);
@@ -120,8 +123,6 @@ protected:
     // Seconds are matched by wall time.
     QList<int> activeTxFps() const;
     QList<int> activeRxFps() const;
-    // Judges "fps 50 ± tol in every active second" for the sender and (embedded) the peer.
-    void checkFps(int tolerance, const QString &label = {});
     // Standard figures from the engine's totals and the emulator's analytics.
     void addStandardFigures();
 
@@ -142,6 +143,7 @@ private:
     ScenarioInfo m_info;
     RunContext m_ctx;
     ScenarioResult m_result;
+    Judgement m_judgement;
     QElapsedTimer m_clock;
     bool m_done = false;
     bool m_streaming = false;

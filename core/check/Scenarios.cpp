@@ -15,8 +15,8 @@ QList<ScenarioInfo> scenarioCatalog(const Durations &d)
           d.s1Sec + 1.0),
         s("S2", "exact rate",
           "A producer keeps the queue full. Every whole second must carry 50 ± 1 frames at the sender and at "
-          "the peer; send lateness against the absolute 20 ms grid (p99, max), clock drift of the arrivals "
-          "and late resets are judged.",
+          "the peer; send lateness against the absolute 20 ms grid (p99, max), late resets and the clock "
+          "drift of the arrivals (|drift| ≤ 1000 ppm: fps alone cannot see a clock 2 % slow) are judged.",
           d.s2Sec + 1.0),
         s("S3", "drop policy",
           "A real-time source floods the queue with bursts of numbered frames (bound + 80 each). The newest "
@@ -39,33 +39,35 @@ QList<ScenarioInfo> scenarioCatalog(const Durations &d)
           "RTT reported.",
           d.s6Sec + 1.0),
         s("E1", "silence",
-          "250 frames of silence pushed into the queue must reach the peer as 250 frames in ~5 s, in order, "
-          "with no warnings and no drops.",
+          "250 frames of silence pushed into the queue must reach the peer as 250 frames in 4.98 ± 0.1 s, in "
+          "order, with no clock drift (≤ 1000 ppm), no underrun, no warnings and no drops.",
           5.0 + 1.5),
         s("E2", "long TTS",
           "A real TTS engine (espeak-ng) synthesizes a long text much faster than real time into the queue "
           "through the back-pressured enqueue. fps must stay 50 ± 1, the queue never pass its high-water "
-          "mark, nothing be dropped, and the peer's buffered audio stay under 0.5 s with no underrun.",
+          "mark, nothing be dropped, the arrivals' clock drift stay within 1000 ppm and the peer's buffered "
+          "audio under 0.5 s with no underrun.",
           d.e2MinSpeechSec + 3.0),
         s("E3", "call",
           "An emulated call: caller audio inbound, the bot answers with TTS, the caller barges in, the bot "
-          "clears and replies. fps 50 ± 1 while speaking, q < 10 in 95 % of seconds, no drops, and silence at "
-          "the peer within 100 ms of the clear.",
+          "clears and replies. fps 50 ± 1 while speaking, clock drift ≤ 1000 ppm, q < 10 in 95 % of seconds, "
+          "no drops, clear within 300 ms of the caller's speech and silence at the peer within 100 ms of it.",
           d.e3Sec + 1.0),
         s("B1", "bot: message schema",
           "PaceLab's emulator calls the bot like Twilio; everything the bot sends must be valid (no 31950 / "
           "31951 violations).",
           d.botSec + 1.0, true),
         s("B2", "bot: pacing",
-          "The bot's audio must arrive at 50 ± 2 frames per second, without bursts, with at most 0.5 s "
-          "buffered at Twilio's side.",
+          "The bot's audio must arrive at 50 ± 2 frames per second on a clock within 1000 ppm of real time "
+          "(least-squares fit of the arrivals), with no underrun the caller would hear, no burst and at most "
+          "0.5 s buffered at Twilio's side. Media Twilio would reject counts as a failure here too.",
           d.botSec + 1.0, true),
         s("B3", "bot: frames",
           "Every media frame the bot sends must be 160 bytes (20 ms of 8 kHz mu-law).",
           d.botSec + 1.0, true),
         s("B4", "bot: barge-in",
           "While the bot talks the caller starts speaking; the bot must send clear within 300 ms of the "
-          "caller's speech.",
+          "caller's speech, and the caller must hear silence within 100 ms of the clear.",
           d.botSec + 1.0, true),
         s("B5", "bot: marks echoed",
           "Marks the bot sends must be echoed once the audio before them has played, in the order sent.",

@@ -114,41 +114,23 @@ private:
 
     void judge()
     {
-        const Outcome &o = m_outcome;
-        check(QStringLiteral("speech synthesized"), o.speechSec >= dur().e2MinSpeechSec,
-              QStringLiteral("%1 s in %2 sentences").arg(o.speechSec, 0, 'f', 1).arg(o.sentences),
-              QStringLiteral("≥ %1 s").arg(dur().e2MinSpeechSec, 0, 'f', 0));
-        const double synthSec = std::max(1e-3, o.wallSec - o.blockedSec);
-        note(QStringLiteral("synthesis speed"), QStringLiteral("%1× real time (%2 s of speech in %3 s of synthesis; %4 s waiting on back-pressure)")
-                                                    .arg(o.speechSec / synthSec, 0, 'f', 1)
-                                                    .arg(o.speechSec, 0, 'f', 1).arg(synthSec, 0, 'f', 2).arg(o.blockedSec, 0, 'f', 1));
-        checkFps(th().fpsTolerance);
+        E2Observation o;
+        o.minSpeechSec = dur().e2MinSpeechSec;
+        o.speechSec = m_outcome.speechSec;
+        o.wallSec = m_outcome.wallSec;
+        o.blockedSec = m_outcome.blockedSec;
+        o.sentences = m_outcome.sentences;
+        o.txFps = activeTxFps();
+        o.rxFps = activeRxFps();
         const SenderConfig &c = engine()->config();
-        const int high = c.queueCapacity > 0 ? (c.highWater > 0 ? c.highWater : c.queueCapacity) : th().queueCapacity;
-        int peak = 0;
+        o.highWater = c.queueCapacity > 0 ? (c.highWater > 0 ? c.highWater : c.queueCapacity) : th().queueCapacity;
         for (const TxSecond &s : std::as_const(m_tx))
-            peak = std::max(peak, s.queueMax);
-        check(QStringLiteral("tx queue peak"), peak <= high, QString::number(peak),
-              QStringLiteral("≤ high-water mark %1").arg(high));
-        const quint64 drops = engine()->queue()->totalDrops();
-        check(QStringLiteral("drops"), drops == 0, QString::number(drops), QStringLiteral("0"));
-        setLimit(QStringLiteral("queueCapacity"), high);
-        if (hasEmulator()) {
-            const PlayoutModel &p = emulator()->playout();
-            const double maxBuf = p.maxBufferedUs() / 1e6;
-            setLimit(QStringLiteral("bufferedMaxSec"), th().maxBufferedSec);
-            check(QStringLiteral("audio buffered at the peer"), maxBuf < th().maxBufferedSec,
-                  QStringLiteral("max %1 s").arg(maxBuf, 0, 'f', 3), QStringLiteral("< %1 s").arg(th().maxBufferedSec));
-            check(QStringLiteral("underruns while speech lasts"), p.underrunCount() == 0,
-                  p.underrunCount() == 0 ? QStringLiteral("0")
-                                         : QStringLiteral("%1 (%2 of silence)").arg(p.underrunCount()).arg(fmtMs(p.underrunTotalUs() / 1000.0, 0)),
-                  QStringLiteral("0"));
-        }
+            o.queuePeak = std::max(o.queuePeak, s.queueMax);
+        o.drops = engine()->queue()->totalDrops();
+        if (hasEmulator())
+            o.peer = PeerObservation::fromEmulator(*emulator());
+        judgeE2(o, th(), judgement());
         addStandardFigures();
-        figure(QStringLiteral("speechSec"), o.speechSec);
-        figure(QStringLiteral("sentences"), o.sentences);
-        figure(QStringLiteral("synthesisSec"), synthSec);
-        figure(QStringLiteral("blockedSec"), o.blockedSec);
         finish();
     }
 
@@ -261,58 +243,26 @@ private:
         m_judged = true;
         for (const auto &sp : m_bot->speechSpans())
             addAudioSpan(sp.first, sp.second);
-        checkFps(th().fpsTolerance, QStringLiteral("while speaking"));
-        int seconds = 0, under = 0, peak = 0;
-        for (const TxSecond &s : std::as_const(m_tx)) {
-            ++seconds;
-            under += s.queueMax < th().callDepthLimit ? 1 : 0;
-            peak = std::max(peak, s.queueMax);
-        }
-        const double share = seconds ? double(under) / seconds : 0.0;
-        check(QStringLiteral("queue depth"), seconds > 0 && share >= th().callDepthShare,
-              QStringLiteral("< %1 in %2 of %3 s (%4), peak %5").arg(th().callDepthLimit).arg(under).arg(seconds).arg(fmtPct(share)).arg(peak),
-              QStringLiteral("< %1 in ≥ %2 of seconds").arg(th().callDepthLimit).arg(fmtPct(th().callDepthShare)));
-        setLimit(QStringLiteral("queueLimit"), th().callDepthLimit);
-        const quint64 drops = engine()->queue()->totalDrops();
-        check(QStringLiteral("drops"), drops == 0, QString::number(drops), QStringLiteral("0"));
-
+        E3Observation o;
+        o.txFps = activeTxFps();
+        o.rxFps = activeRxFps();
+        for (const TxSecond &s : std::as_const(m_tx))
+            o.txQueueMax << s.queueMax;
+        o.drops = engine()->queue()->totalDrops();
         if (hasEmulator()) {
-            const BargeInResult br = emulator()->bargeIn();
-            const QList<ClearEvent> clears = emulator()->playout().clears();
-            const QString limit = QStringLiteral("silence ≤ %1 after clear").arg(fmtMs(th().clearToSilenceMs, 0));
-            if (m_bargeAtMs == 0) {
-                check(QStringLiteral("barge-in"), false, QStringLiteral("the caller never barged in"), QStringLiteral("a barge-in"));
-            } else if (clears.isEmpty()) {
-                check(QStringLiteral("silence after clear"), false,
-                      br.finished ? QStringLiteral("no clear: the caller heard %1 of stale speech after barging in")
-                                        .arg(fmtMs(br.staleAudioHeardMs, 0))
-                                  : QStringLiteral("no clear in the %1 s since the caller barged in")
-                                        .arg((wallMs() - m_bargeAtMs) / 1000.0, 0, 'f', 1),
-                      limit);
-            } else {
-                const ClearEvent &c = clears.first();
-                const double ms = c.clearToSilenceUs / 1000.0;
-                check(QStringLiteral("silence after clear"), c.clearToSilenceUs >= 0 && ms <= th().clearToSilenceMs,
-                      c.clearToSilenceUs >= 0 ? fmtMs(ms, 1) : QStringLiteral("audio kept coming after the clear"), limit);
-                note(QStringLiteral("stale speech discarded by the clear"), fmtMs(c.discardedUs / 1000.0, 0));
-            }
-            if (br.sent)
-                note(QStringLiteral("caller speech to clear"), br.clearReceived ? fmtMs(br.clearLatencyMs, 0) : QStringLiteral("no clear"));
-            figure(QStringLiteral("bargeIn"), br.toJson());
+            o.bargedIn = m_bargeAtMs != 0;
+            o.sinceBargeInSec = m_bargeAtMs ? (wallMs() - m_bargeAtMs) / 1000.0 : 0.0;
+            o.peer = PeerObservation::fromEmulator(*emulator());
         } else {
-            note(QStringLiteral("clears sent"), QString::number(m_bot->clearsSent()));
-            if (m_bot->callerSpeechWallMs() > 0)
-                check(QStringLiteral("clear on caller speech"), m_bot->clearsSent() > 0 || !cfg().broken.botNeverClears,
-                      m_bot->clearsSent() > 0 ? QStringLiteral("%1 ms after detection").arg(m_bot->clearWallMs() - m_bot->callerSpeechWallMs())
-                                              : QStringLiteral("never"),
-                      QStringLiteral("clear"));
-            else
-                note(QStringLiteral("barge-in"), QStringLiteral("the caller did not speak over the bot"));
+            o.bargedIn = m_bot->callerSpeechWallMs() > 0;
+            o.clearsSent = m_bot->clearsSent();
+            o.clearAfterSpeechMs = m_bot->clearsSent() > 0 ? m_bot->clearWallMs() - m_bot->callerSpeechWallMs() : -1;
+            o.neverClearsTwin = cfg().broken.botNeverClears;
         }
-        note(QStringLiteral("speech queued by the bot"), QStringLiteral("%1 s in %2 turns, %3 marks")
-                                                             .arg(m_bot->speechQueuedSec(), 0, 'f', 1)
-                                                             .arg(m_bot->speechSpans().size())
-                                                             .arg(m_bot->marksSent().size()));
+        o.speechQueuedSec = m_bot->speechQueuedSec();
+        o.turns = int(m_bot->speechSpans().size());
+        o.marks = int(m_bot->marksSent().size());
+        judgeE3(o, th(), judgement());
         addStandardFigures();
         figure(QStringLiteral("botMarks"), QJsonArray::fromStringList(m_bot->marksSent()));
         finish();

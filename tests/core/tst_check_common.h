@@ -17,45 +17,31 @@ inline SpeechSynthFactory espeakFactory()
     return [] { return std::make_unique<SpeechSynthAdapter<pacelab::tts::EspeakTts>>(); };
 }
 
-// Short runs: tests prove each scenario can pass and fail, not long-term stability.
+// Short runs. The real-time tests prove each scenario runs end to end and judges the right
+// criteria; timing verdicts (fps, drift, lateness, underruns) depend on the machine's load and are
+// tested on synthesized observations in tst_check_judges.
 inline CheckConfig shortConfig()
 {
     CheckConfig c;
     Durations &d = c.durations;
-    d.s1Sec = 3.0;
-    d.s2Sec = 4.0;
-    d.s3Sec = 5.5;
-    d.s4Sec = 4.0;
-    d.s5SecPerRate = 0.3;
-    d.s6Sec = 3.5;
-    d.s6PingIntervalMs = 700;
-    d.e2MinSpeechSec = 8.0;
-    d.e3Sec = 9.0;
-    d.botSec = 3.5;
-    // The test machine is shared and noisy: keep the fps/lateness limits of the checklist but
-    // give lateness some room; the broken twins fail by far more than this.
-    c.thresholds.latenessP99MaxMs = 25.0;
-    c.thresholds.latenessMaxMs = 60.0;
+    d.s1Sec = 2.0;
+    d.s2Sec = 2.5;
+    d.s3Sec = 3.0; // two bursts either way
+    d.s4Sec = 2.5;
+    d.s5SecPerRate = 0.2;
+    d.s6Sec = 2.5;
+    d.s6PingIntervalMs = 600;
+    d.e2MinSpeechSec = 4.0;
+    d.e3Sec = 8.0;
+    d.botSec = 2.5; // B4 needs longer: bargeInConfig()
     return c;
 }
 
-// For "passes on the healthy engine": the checklist's limits widened where a shared, noisy
-// 2-core test machine could trip them; the broken twins fail by far more than these margins.
-inline CheckConfig healthyConfig()
+// B4 barges in at a third of the session: leave the reference bot time to start talking.
+inline CheckConfig bargeInConfig()
 {
     CheckConfig c = shortConfig();
-    c.thresholds.fpsTolerance = 3;
-    c.thresholds.latenessP99MaxMs = 40.0;
-    c.thresholds.latenessMaxMs = 200.0;
-    c.thresholds.maxLateResets = 5;
-    c.thresholds.maxDriftPpm = 2000.0;
-    c.thresholds.e1SpanToleranceSec = 1.0;
-    c.thresholds.maxBufferedSec = 0.5;
-    c.thresholds.steadyDepthShare = 0.75;
-    c.thresholds.callDepthShare = 0.75;
-    c.thresholds.clearToSilenceMs = 150.0;
-    c.thresholds.botFpsTolerance = 4;
-    c.thresholds.bargeInClearMs = 600.0;
+    c.durations.botSec = 3.5;
     return c;
 }
 
@@ -96,6 +82,32 @@ inline bool failedOn(const ScenarioResult &r, const QString &nameStart)
 {
     const Criterion *c = criterion(r, nameStart);
     return r.verdict == Verdict::Fail && c && !c->pass && !c->informational;
+}
+
+// The scenario ran to a judged verdict (PASS or FAIL), not an ERROR or SKIPPED from the harness.
+inline bool judged(const ScenarioResult &r)
+{
+    return r.verdict == Verdict::Pass || r.verdict == Verdict::Fail;
+}
+
+// Every named criterion is present (judged or not).
+inline bool hasCriteria(const ScenarioResult &r, const QStringList &names)
+{
+    for (const QString &n : names)
+        if (!criterion(r, n))
+            return false;
+    return true;
+}
+
+// Every named criterion is present and passed: structural ones that hold at any load.
+inline bool passedCriteria(const ScenarioResult &r, const QStringList &names)
+{
+    for (const QString &n : names) {
+        const Criterion *c = criterion(r, n);
+        if (!c || !c->pass)
+            return false;
+    }
+    return true;
 }
 
 inline QByteArray describe(const ScenarioResult &r)
