@@ -6,7 +6,7 @@
 #include <QStringList>
 #include <QVariantMap>
 
-// Twilio Media Streams messages, both directions (see shared/reference/twilio-media-streams.md).
+// Twilio Media Streams messages, both directions (facts and sources: docs/protocol.md).
 // Encoding uses QJsonDocument and QByteArray::toBase64; parsing is strict and says exactly what
 // is wrong, mapped to Twilio's error codes where they apply.
 namespace pacelab::twilio {
