@@ -1,7 +1,7 @@
 #include "SessionController.h"
 
 #include "emulator/TwilioEmulator.h"
-#include "util/CallOnThread.h"
+#include "util/ThreadCaller.h"
 
 #include <QRegularExpression>
 #include <QThread>
@@ -162,7 +162,7 @@ bool SessionController::start(const Params &p, QString *error)
             QString error;
         };
         TwilioEmulator *emu = m_emulator;
-        const Listening l = callOnThread(emu, [emu] {
+        const Listening l = m_emuCaller->call([emu] {
                                 Listening r;
                                 if (emu->listen(QHostAddress::LocalHost, 0)) {
                                     r.port = emu->serverPort();
@@ -214,7 +214,7 @@ bool SessionController::start(const Params &p, QString *error)
             return false;
         }
         TwilioEmulator *emu = m_emulator;
-        const auto connected = callOnThread(emu, [emu, url, opts] {
+        const auto connected = m_emuCaller->call([emu, url, opts] {
             const bool ok = emu->connectToBot(url, opts);
             return std::make_pair(ok, ok ? QString() : emu->errorString());
         });
@@ -264,6 +264,7 @@ bool SessionController::startEmulator(const Params &p, QString *error)
     m_emuThread.reset(new QThread);
     m_emuThread->setObjectName(QStringLiteral("emulator"));
     auto *emu = new TwilioEmulator;
+    m_emuCaller = new ThreadCaller(emu); // moves with the emulator, dies with it
     emu->moveToThread(m_emuThread.get());
     connect(m_emuThread.get(), &QThread::finished, emu, &QObject::deleteLater);
     connect(emu, &TwilioEmulator::secondTick, this, &SessionController::rxSecond);
@@ -304,7 +305,7 @@ void SessionController::stopEmulator()
 {
     if (m_emulator) {
         TwilioEmulator *emu = m_emulator;
-        callOnThread(emu, [emu] {
+        m_emuCaller->call([emu] {
             emu->stop();
             return true;
         });
@@ -312,6 +313,7 @@ void SessionController::stopEmulator()
     }
     m_emuThread.reset(); // quit + wait; the emulator is deleted on its own thread
     m_emulator = nullptr;
+    m_emuCaller = nullptr;
 }
 
 void SessionController::onEngineState(SenderEngine::State state, const QString &message)

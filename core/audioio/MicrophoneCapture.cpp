@@ -2,7 +2,7 @@
 
 #include "audio/Framer.h"
 #include "engine/TxQueue.h"
-#include "util/CallOnThread.h"
+#include "util/ThreadCaller.h"
 
 #include <QAudioSource>
 #include <QElapsedTimer>
@@ -180,6 +180,7 @@ MicrophoneCapture::MicrophoneCapture(TxQueue *queue, QObject *parent)
     m_thread.reset(new QThread);
     m_thread->setObjectName(QStringLiteral("microphone"));
     m_worker = new MicWorker(queue);
+    m_caller = new ThreadCaller(m_worker); // moves with its parent, dies with it
     m_worker->moveToThread(m_thread.get());
     connect(m_thread.get(), &QThread::finished, m_worker, &QObject::deleteLater);
     connect(m_worker, &MicWorker::level, this, &MicrophoneCapture::level);
@@ -208,7 +209,7 @@ bool MicrophoneCapture::start(const QAudioDevice &device, QString *error)
         return false;
     }
     MicWorker *worker = m_worker;
-    const auto r = callOnThread(worker, [worker, device] {
+    const auto r = m_caller->call([worker, device] {
         StartResult r;
         r.ok = worker->start(device, &r.error);
         return r;
@@ -227,7 +228,7 @@ void MicrophoneCapture::stop()
 {
     if (m_worker && m_worker->active) {
         MicWorker *worker = m_worker;
-        callOnThread(worker, [worker] {
+        m_caller->call([worker] {
             worker->stop();
             return true;
         });
