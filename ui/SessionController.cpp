@@ -1,6 +1,7 @@
 #include "SessionController.h"
 
 #include "emulator/TwilioEmulator.h"
+#include "util/ThreadCaller.h"
 
 #include <QRegularExpression>
 #include <QThread>
@@ -154,18 +155,26 @@ bool SessionController::start(const Params &p, QString *error)
             setStatus(Status::Failed, *error);
             return false;
         }
-        quint16 port = 0;
-        QUrl url;
-        QString listenError;
+        struct Listening
+        {
+            quint16 port = 0;
+            QUrl url;
+            QString error;
+        };
         TwilioEmulator *emu = m_emulator;
-        QMetaObject::invokeMethod(emu, [&] {
-                if (emu->listen(QHostAddress::LocalHost, 0)) {
-                    port = emu->serverPort();
-                    url = emu->serverUrl();
-                } else {
-                    listenError = emu->errorString();
-                }
-            }, Qt::BlockingQueuedConnection);
+        const Listening l = m_emuCaller->call([emu] {
+                                Listening r;
+                                if (emu->listen(QHostAddress::LocalHost, 0)) {
+                                    r.port = emu->serverPort();
+                                    r.url = emu->serverUrl();
+                                } else {
+                                    r.error = emu->errorString();
+                                }
+                                return r;
+                            }).value_or(Listening{0, QUrl(), tr("the emulator thread is not running")});
+        const quint16 port = l.port;
+        const QUrl url = l.url;
+        const QString listenError = l.error;
         if (port == 0) {
             *error = tr("The built-in emulator could not listen on 127.0.0.1: %1").arg(listenError);
             m_active = false;
@@ -204,14 +213,13 @@ bool SessionController::start(const Params &p, QString *error)
             setStatus(Status::Failed, *error);
             return false;
         }
-        bool ok = false;
-        QString connectError;
         TwilioEmulator *emu = m_emulator;
-        QMetaObject::invokeMethod(emu, [&] {
-                ok = emu->connectToBot(url, opts);
-                if (!ok)
-                    connectError = emu->errorString();
-            }, Qt::BlockingQueuedConnection);
+        const auto connected = m_emuCaller->call([emu, url, opts] {
+            const bool ok = emu->connectToBot(url, opts);
+            return std::make_pair(ok, ok ? QString() : emu->errorString());
+        });
+        const bool ok = connected && connected->first;
+        const QString connectError = connected ? connected->second : tr("the emulator thread is not running");
         if (!ok) {
             *error = tr("Cannot test the bot at %1: %2").arg(url.toString(), connectError);
             m_active = false;
@@ -256,6 +264,7 @@ bool SessionController::startEmulator(const Params &p, QString *error)
     m_emuThread.reset(new QThread);
     m_emuThread->setObjectName(QStringLiteral("emulator"));
     auto *emu = new TwilioEmulator;
+    m_emuCaller = new ThreadCaller(emu); // moves with the emulator, dies with it
     emu->moveToThread(m_emuThread.get());
     connect(m_emuThread.get(), &QThread::finished, emu, &QObject::deleteLater);
     connect(emu, &TwilioEmulator::secondTick, this, &SessionController::rxSecond);
@@ -296,11 +305,15 @@ void SessionController::stopEmulator()
 {
     if (m_emulator) {
         TwilioEmulator *emu = m_emulator;
-        QMetaObject::invokeMethod(emu, [emu] { emu->stop(); }, Qt::BlockingQueuedConnection);
+        m_emuCaller->call([emu] {
+            emu->stop();
+            return true;
+        });
         emu->disconnect(this);
     }
     m_emuThread.reset(); // quit + wait; the emulator is deleted on its own thread
     m_emulator = nullptr;
+    m_emuCaller = nullptr;
 }
 
 void SessionController::onEngineState(SenderEngine::State state, const QString &message)

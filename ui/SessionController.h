@@ -14,6 +14,10 @@
 
 class QThread;
 
+namespace pacelab {
+class ThreadCaller;
+}
+
 namespace pacelab::ui {
 
 // What the window connects: the sender engine (one for the app's life, so producers keep a
@@ -91,6 +95,7 @@ private:
     std::unique_ptr<SenderEngine> m_engine;
     std::unique_ptr<QThread, ThreadDeleter> m_emuThread;
     QPointer<TwilioEmulator> m_emulator;
+    ThreadCaller *m_emuCaller = nullptr; // runs calls on the emulator thread; child of m_emulator
     bool m_active = false;
     bool m_forwardMedia = false;
     Status m_status = Status::Idle;

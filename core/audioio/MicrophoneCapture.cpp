@@ -2,6 +2,7 @@
 
 #include "audio/Framer.h"
 #include "engine/TxQueue.h"
+#include "util/ThreadCaller.h"
 
 #include <QAudioSource>
 #include <QElapsedTimer>
@@ -179,6 +180,7 @@ MicrophoneCapture::MicrophoneCapture(TxQueue *queue, QObject *parent)
     m_thread.reset(new QThread);
     m_thread->setObjectName(QStringLiteral("microphone"));
     m_worker = new MicWorker(queue);
+    m_caller = new ThreadCaller(m_worker); // moves with its parent, dies with it
     m_worker->moveToThread(m_thread.get());
     connect(m_thread.get(), &QThread::finished, m_worker, &QObject::deleteLater);
     connect(m_worker, &MicWorker::level, this, &MicrophoneCapture::level);
@@ -191,25 +193,46 @@ MicrophoneCapture::~MicrophoneCapture()
     stop();
 }
 
+namespace {
+struct StartResult
+{
+    bool ok = false;
+    QString error;
+};
+} // namespace
+
 bool MicrophoneCapture::start(const QAudioDevice &device, QString *error)
 {
     if (!m_queue) {
-        *error = QStringLiteral("no tx queue to feed");
+        if (error)
+            *error = QStringLiteral("no tx queue to feed");
         return false;
     }
-    bool ok = false;
-    QString err;
-    QMetaObject::invokeMethod(m_worker, [&] { ok = m_worker->start(device, &err); },
-                              Qt::BlockingQueuedConnection);
-    if (!ok && error)
-        *error = err;
-    return ok;
+    MicWorker *worker = m_worker;
+    const auto r = m_caller->call([worker, device] {
+        StartResult r;
+        r.ok = worker->start(device, &r.error);
+        return r;
+    });
+    if (!r) {
+        if (error)
+            *error = QStringLiteral("microphone thread is not running");
+        return false;
+    }
+    if (!r->ok && error)
+        *error = r->error;
+    return r->ok;
 }
 
 void MicrophoneCapture::stop()
 {
-    if (m_worker && m_worker->active)
-        QMetaObject::invokeMethod(m_worker, [this] { m_worker->stop(); }, Qt::BlockingQueuedConnection);
+    if (m_worker && m_worker->active) {
+        MicWorker *worker = m_worker;
+        m_caller->call([worker] {
+            worker->stop();
+            return true;
+        });
+    }
 }
 
 bool MicrophoneCapture::isActive() const

@@ -9,6 +9,7 @@
 class QThread;
 
 namespace pacelab {
+class ThreadCaller;
 class TxQueue;
 }
 
@@ -47,6 +48,7 @@ private:
     TxQueue *m_queue;
     std::unique_ptr<QThread, ThreadDeleter> m_thread;
     MicWorker *m_worker = nullptr;
+    ThreadCaller *m_caller = nullptr; // runs start/stop on the microphone thread
 };
 
 // Converts one block of raw device audio (any QAudioFormat sample format) to PCM16. Exposed for
