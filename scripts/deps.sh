@@ -7,6 +7,8 @@ PKGS=(
   qt6-qpa-plugins libqt6svg6 libgl-dev libqt6opengl6-dev qt6-svg-dev
   libsoxr-dev libespeak-ng-dev espeak-ng-data espeak-ng
   sox libsox-fmt-all xvfb xauth xdg-utils desktop-file-utils appstream
+  # the wss tests make a throw-away certificate with the openssl CLI
+  openssl
   # sanitizer builds (scripts/sanitize.sh): clang's ASAN/UBSAN/TSAN runtimes live in
   # libclang-rt-14-dev; llvm-14 brings llvm-symbolizer for readable stacks
   clang-14 libclang-rt-14-dev llvm-14
