@@ -17,6 +17,9 @@ namespace pacelab::capture {
 
 namespace {
 constexpr qint64 kAssumedSpacingUs = 20'000;
+// The largest |t_us| a capture holds: exact as a JSON number (< 2^53), ~285 years of µs. Dump
+// times beyond it (a year-9999 prefix, a huge "ts") count as no time rather than overflowing.
+constexpr double kMaxTimeUs = 9.0e15;
 
 QString shortText(QByteArrayView b, int max = 60)
 {
@@ -398,7 +401,7 @@ static std::optional<qint64> jsonInteger(const QJsonValue &v)
     if (!v.isDouble())
         return std::nullopt;
     const double d = v.toDouble();
-    if (d != std::floor(d) || std::abs(d) > 9.0e15)
+    if (d != std::floor(d) || std::abs(d) > kMaxTimeUs)
         return std::nullopt;
     return qint64(d);
 }
@@ -409,6 +412,10 @@ bool CaptureReader::Private::sniff()
     for (int guard = 0; guard < 1000; ++guard) {
         std::optional<QByteArray> l = readLine();
         if (!l) {
+            if (stopped) { // stopOnError and a bad (overlong) line: that is the reason, say it
+                fatal = errors.isEmpty() ? QStringLiteral("stopped at the first bad line") : errors.constLast().message;
+                return false;
+            }
             if (!pending.empty())
                 break;
             if (fatal.isEmpty())
@@ -590,18 +597,19 @@ static qint64 numberTimeUs(const QJsonValue &v)
 {
     if (v.isDouble()) {
         const double x = v.toDouble();
-        if (x <= 0)
+        if (!(x > 0))
             return -1;
-        if (x < 1e11) // seconds (epoch or relative)
-            return qint64(x * 1e6);
-        if (x < 1e14) // ms
-            return qint64(x * 1e3);
-        return qint64(x); // µs
+        const double us = x < 1e11 ? x * 1e6  // seconds (epoch or relative)
+                        : x < 1e14 ? x * 1e3  // ms
+                                   : x;       // µs
+        return us <= kMaxTimeUs ? qint64(us) : -1;
     }
     if (v.isString()) {
         const QDateTime dt = QDateTime::fromString(v.toString(), Qt::ISODateWithMs);
-        if (dt.isValid())
-            return dt.toMSecsSinceEpoch() * 1000;
+        if (dt.isValid()) {
+            const qint64 ms = dt.toMSecsSinceEpoch();
+            return ms >= 0 && double(ms) * 1000 <= kMaxTimeUs ? ms * 1000 : -1;
+        }
         bool ok = false;
         const double x = v.toString().toDouble(&ok);
         if (ok)
@@ -691,18 +699,26 @@ std::optional<Record> CaptureReader::Private::parseDump(qint64 line, const QByte
         const QJsonValue v = outer.value(QLatin1String(k));
         if (v.isUndefined())
             continue;
-        t = QLatin1String(k) == QLatin1String("t_us") && v.isDouble() ? qint64(v.toDouble()) : numberTimeUs(v);
+        if (QLatin1String(k) == QLatin1String("t_us") && v.isDouble()) {
+            const double d = v.toDouble();
+            t = d >= 0 && d <= kMaxTimeUs ? qint64(d) : -1;
+        } else {
+            t = numberTimeUs(v);
+        }
         if (t >= 0)
             break;
     }
-    if (t < 0 && open > 0)
+    if (t < 0 && open > 0) {
         t = prefixTimeUs(QByteArrayView(text).first(open));
+        if (double(t) > kMaxTimeUs)
+            t = -1;
+    }
     if (t < 0 && dir == 1 && event == QLatin1String("media")) {
         const QJsonValue ts = media.value(QStringLiteral("timestamp"));
         bool ok = false;
-        const qint64 ms = ts.isString() ? ts.toString().toLongLong(&ok) : qint64(ts.toDouble(-1));
-        if ((ts.isString() && ok) || (ts.isDouble() && ms >= 0))
-            t = ms * 1000;
+        const double ms = ts.isString() ? double(ts.toString().toLongLong(&ok)) : ts.toDouble(-1);
+        if ((ok || ts.isDouble()) && ms >= 0 && ms * 1000 <= kMaxTimeUs)
+            t = qint64(ms) * 1000;
     }
     if (t < 0) {
         ++assumed;
