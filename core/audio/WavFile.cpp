@@ -278,7 +278,9 @@ ReadResult readBytes(const QByteArray &bytes)
     case Encoding::Float32:
         for (qsizetype i = 0; i < count; ++i) {
             const float f = qFromLittleEndian<float>(data + 4 * i);
-            out[i] = std::isnan(f) ? 0 : qint16(std::clamp(std::lrint(double(f) * 32768.0), -32768L, 32767L));
+            // Clip before rounding: lrint of +inf or of anything beyond long is LONG_MIN, which
+            // turned a loud positive sample into full-scale negative.
+            out[i] = std::isnan(f) ? 0 : qint16(std::lrint(std::clamp(double(f) * 32768.0, -32768.0, 32767.0)));
         }
         break;
     case Encoding::Mulaw:

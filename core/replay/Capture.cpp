@@ -22,6 +22,9 @@ namespace pacelab::capture {
 
 namespace {
 constexpr qint64 kAssumedSpacingUs = 20'000;
+// The largest |t_us| a capture holds: exact as a JSON number (< 2^53), ~285 years of µs. Dump
+// times beyond it (a year-9999 prefix, a huge "ts") count as no time rather than overflowing.
+constexpr double kMaxTimeUs = 9.0e15;
 
 QString shortText(QByteArrayView b, int max = 60)
 {
@@ -420,7 +423,7 @@ static std::optional<qint64> jsonInteger(const QJsonValue &v)
     if (!v.isDouble())
         return std::nullopt;
     const double d = v.toDouble();
-    if (d != std::floor(d) || std::abs(d) > 9.0e15)
+    if (d != std::floor(d) || std::abs(d) > kMaxTimeUs)
         return std::nullopt;
     return qint64(d);
 }
@@ -541,6 +544,10 @@ bool CaptureReader::Private::sniff()
     for (int guard = 0; guard < 1000; ++guard) {
         std::optional<QByteArray> l = readLine();
         if (!l) {
+            if (stopped) { // stopOnError and a bad (overlong) line: that is the reason, say it
+                fatal = errors.isEmpty() ? QStringLiteral("stopped at the first bad line") : errors.constLast().message;
+                return false;
+            }
             if (!pending.empty())
                 break;
             if (fatal.isEmpty())

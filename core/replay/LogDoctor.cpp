@@ -195,14 +195,16 @@ std::optional<MetricLine> parseMetricLine(QByteArrayView line, qint64 lineNo)
                     haveFps = true;
                 }
                 break;
+            // A negative depth or drop count is no reading (some loggers print -1 for "unknown",
+            // which is also this struct's "absent"): skip it, a later field may hold the value.
             case Field::Q:
-                if (!haveQ) {
+                if (!haveQ && value >= 0) {
                     m.q = value;
                     haveQ = true;
                 }
                 break;
             case Field::Drops:
-                if (!haveDrops) {
+                if (!haveDrops && value >= 0) {
                     m.drops = value;
                     haveDrops = true;
                 }
