@@ -22,9 +22,6 @@ namespace pacelab::capture {
 
 namespace {
 constexpr qint64 kAssumedSpacingUs = 20'000;
-// The largest |t_us| a capture holds: exact as a JSON number (< 2^53), ~285 years of µs. Dump
-// times beyond it (a year-9999 prefix, a huge "ts") count as no time rather than overflowing.
-constexpr double kMaxTimeUs = 9.0e15;
 
 QString shortText(QByteArrayView b, int max = 60)
 {
