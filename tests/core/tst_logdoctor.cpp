@@ -704,7 +704,7 @@ void TestLogDoctor::hostileInputs_data()
     for (QChar c : text)
         be.append(char(c.unicode() >> 8)).append(char(c.unicode() & 0xff));
     QTest::newRow("UTF-16BE with BOM") << be << true << 20 << "UTF-16BE";
-    QTest::newRow("absurd numbers") << QByteArray("[TX] fps=-5 q=1 drops=0\n[TX] fps=50 q=-7 drops=0\n"
+    QTest::newRow("absurd numbers") << QByteArray("[TX] fps=-5 q=1 drops=0\n[TX] fps=50 q=-7 drops=-1\n"
                                                   "[TX] fps=99999999999999999999 q=1 drops=0\n")
                                     << true << 0 << "no metric lines";
 }
