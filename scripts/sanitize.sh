@@ -24,7 +24,10 @@ TSAN_TESTS=(tst_txqueue tst_pacedsender tst_emulator tst_emulator_engine tst_emu
 scripts/deps.sh
 export QT_QPA_PLATFORM=offscreen
 t0=$(date +%s)
-cmake --preset "$MODE" >/dev/null
+# SANITIZE_CMAKE_ARGS: extra configure arguments, e.g. -DPACELAB_FUZZ=ON so that the fuzz targets
+# come from this same build (CI does that: one clang build for the suite and the fuzzers).
+# shellcheck disable=SC2086
+cmake --preset "$MODE" ${SANITIZE_CMAKE_ARGS:-} >/dev/null
 if [ "$MODE" = asan ]; then
   cmake --build build-asan -j "$JOBS"
   targets_regex=""
