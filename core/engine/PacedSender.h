@@ -135,6 +135,9 @@ private:
     quint64 m_pingSeq = 0;
     int m_lastRttMs = -1;
     int m_missedPongs = 0;
+    int m_missedPongsInRow = 0;
+    bool m_closeHandshake = false; // a close frame was sent or received on this socket
+    QString m_abortReason; // set when we drop a dead connection ourselves: the disconnect's reason
 
     // Clock.
     QTimer *m_clockTimer = nullptr;
