@@ -20,7 +20,12 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QTemporaryDir>
+#include <QThread>
 #include <QTimer>
+#include <QScopeGuard>
+
+#include <pthread.h>
+#include <sched.h>
 
 #include <sys/resource.h>
 
@@ -181,19 +186,48 @@ int runSoak(const QStringList &args)
     }
     sources.push_back({"file", fileAudio});
 
-    TwilioEmulator emu;
+    // The emulator gets its own thread (at the sender's real-time priority minus one with
+    // --rt): its arrival timestamps are what its drift is fitted on, so a receiver starved by
+    // the bench's main thread or the machine would measure its own lateness, not the sender's.
+    QThread emuThread;
+    emuThread.setObjectName(QStringLiteral("soak-emulator"));
+    emuThread.start(QThread::TimeCriticalPriority);
+    auto *emuPtr = new TwilioEmulator;
+    emuPtr->moveToThread(&emuThread);
+    TwilioEmulator &emu = *emuPtr;
+    auto onEmu = [&emu](auto fn) {
+        decltype(fn()) r{};
+        QMetaObject::invokeMethod(&emu, [&] { r = fn(); }, Qt::BlockingQueuedConnection);
+        return r;
+    };
     EmulatorOptions eo;
     // Recording what was received is the one thing that grows with the stream by design
     // (8 KB/s): off, so RSS growth measures leaks, not the recording.
     eo.maxRecordBytes = 0;
     eo.sendInboundMedia = true;
-    emu.setOptions(eo);
-    if (!emu.listen(QHostAddress::LocalHost, 0)) {
-        std::fprintf(stderr, "soak: %s\n", qPrintable(emu.errorString()));
+    std::atomic<qint64> marksEchoed{0};
+    QObject::connect(&emu, &TwilioEmulator::markEchoed, &emu, [&marksEchoed](const QString &) { ++marksEchoed; },
+                     Qt::DirectConnection);
+    const QString listenError = onEmu([&]() -> QString {
+        if (rtPriority > 1) {
+            sched_param sp{};
+            sp.sched_priority = rtPriority - 1;
+            if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) != 0)
+                std::printf("  [soak] real-time priority refused for the emulator thread\n");
+        }
+        emu.setOptions(eo);
+        return emu.listen(QHostAddress::LocalHost, 0) ? QString() : emu.errorString();
+    });
+    if (!listenError.isEmpty()) {
+        std::fprintf(stderr, "soak: %s\n", qPrintable(listenError));
         return 1;
     }
-    qint64 marksEchoed = 0;
-    QObject::connect(&emu, &TwilioEmulator::markEchoed, &emu, [&marksEchoed](const QString &) { ++marksEchoed; });
+    const QUrl emuUrl = onEmu([&] { return emu.serverUrl(); });
+    auto emuCleanup = qScopeGuard([&] {
+        QMetaObject::invokeMethod(&emu, [&] { emu.stop(); delete &emu; }, Qt::BlockingQueuedConnection);
+        emuThread.quit();
+        emuThread.wait();
+    });
 
     SenderConfig cfg;
     cfg.realtimePriority = rtPriority;
@@ -202,7 +236,7 @@ int runSoak(const QStringList &args)
         if (level != QLatin1String("info"))
             std::printf("  [engine %s] %s\n", qPrintable(level), qPrintable(text));
     });
-    engine.connectTo(emu.serverUrl());
+    engine.connectTo(emuUrl);
 
     std::atomic<bool> stopProducer{false};
     std::atomic<quint64> pushed{0};
@@ -243,14 +277,24 @@ int runSoak(const QStringList &args)
         r.lateResets = t.lateResets;
         r.stalled = t.stalledFrames;
         r.senderDriftMs = t.finalDriftUs / 1000.0;
-        const ArrivalStats s = emu.stats();
+        struct EmuFigures
+        {
+            ArrivalStats s;
+            int violations = 0, underruns = 0;
+            qint64 underrunUs = 0;
+        };
+        const EmuFigures e = onEmu([&] {
+            return EmuFigures{emu.stats(), emu.violationCount(), emu.playout().underrunCount(),
+                              emu.playout().underrunTotalUs()};
+        });
+        const ArrivalStats &s = e.s;
         r.emuDriftMs = s.driftValid ? s.driftMs : 0.0;
         r.emuDriftPpm = s.driftValid ? s.driftPpm : 0.0;
         r.cpu = (cpuSeconds() - cpu0) / std::max(0.001, wall.elapsed() / 1000.0);
-        r.violations = emu.violationCount();
-        r.underruns = emu.playout().underrunCount();
-        r.underrunMs = emu.playout().underrunTotalUs() / 1000;
-        r.marksEchoed = marksEchoed;
+        r.violations = e.violations;
+        r.underruns = e.underruns;
+        r.underrunMs = e.underrunUs / 1000;
+        r.marksEchoed = marksEchoed.load();
         r.clears = clears;
         maxRss = std::max(maxRss, r.rssKiB);
         return r;
@@ -301,7 +345,7 @@ int runSoak(const QStringList &args)
 
     std::printf("[soak] %.1f min, 50 fps, sources tone/silence/noise/file, mark every %d s, clear every %d s, "
                 "emulator %s, pid %lld\n",
-                minutes, markEverySec, clearEverySec, qPrintable(emu.serverUrl().toString()),
+                minutes, markEverySec, clearEverySec, qPrintable(emuUrl.toString()),
                 qint64(QCoreApplication::applicationPid()));
     std::fflush(stdout);
     QCoreApplication::exec();
@@ -312,7 +356,7 @@ int runSoak(const QStringList &args)
     const Row end = snapshot();
     const double cpuSteady = (cpuSeconds() - cpuAtWarm) / std::max(0.001, (wall.elapsed() - wallAtWarm) / 1000.0);
     const SenderEngine::State st = engine.state();
-    const ArrivalStats s = emu.stats();
+    const ArrivalStats s = onEmu([&] { return emu.stats(); });
 
     stopProducer = true;
     engine.queue()->close();
