@@ -8,6 +8,7 @@
 #include "emulator/TwilioEmulator.h"
 #include "engine/SenderEngine.h"
 #include "replay/Capture.h"
+#include "util/FileUtil.h"
 #include "tts/EspeakTts.h"
 
 #include <QCoreApplication>
@@ -289,14 +290,19 @@ int runHeadless(const HeadlessOptions &opts)
     out().flush();
     if (captureWriter) {
         engine.stop();
-        captureWriter->flush();
-        out() << "capture: " << captureWriter->recordsWritten() << " records in " << opts.capturePath << "\n";
+        // close() moves <path>.part to <path>; a write error (disk full) is reported, not hidden.
+        captureWriter->close();
+        if (const QString e = captureWriter->errorString(); !e.isEmpty()) {
+            err() << "pacelab: " << e << "\n";
+            exitCode = 1;
+        } else {
+            out() << "capture: " << captureWriter->recordsWritten() << " records in " << opts.capturePath << "\n";
+        }
     }
     if (!opts.summaryJson.isEmpty()) {
-        QFile f(opts.summaryJson);
-        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate)
-            || f.write(QJsonDocument(summary).toJson()) < 0) {
-            err() << "pacelab: cannot write " << opts.summaryJson << ": " << f.errorString() << "\n";
+        QString error;
+        if (!saveFileAtomically(opts.summaryJson, QJsonDocument(summary).toJson(), &error, QStringLiteral("summary"))) {
+            err() << "pacelab: " << error << "\n";
             return 1;
         }
     }
