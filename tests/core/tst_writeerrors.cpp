@@ -19,6 +19,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -158,6 +159,7 @@ private Q_SLOTS:
     void filesystemIsFull();
     void devNullIsNotReplaced();
     void captureFailsMidRun();
+    void cliCaptureFailsMidRun();
 };
 
 void TestWriteErrors::initTestCase()
@@ -372,6 +374,41 @@ void TestWriteErrors::captureFailsMidRun()
         ++n;
     QVERIFY(n > 0);
     qInfo().noquote() << error << QStringLiteral("(%1 records readable, %2 lost)").arg(n).arg(w.recordsLost());
+#endif
+}
+
+void TestWriteErrors::cliCaptureFailsMidRun()
+{
+#ifndef Q_OS_LINUX
+    QSKIP("uses RLIMIT_FSIZE");
+#else
+    // `pacelab --headless --capture` on a disk that fills: the run says so and fails, the earlier
+    // capture of that name survives.
+    QTemporaryDir dir;
+    const QString cap = dir.filePath(QStringLiteral("session.jsonl"));
+    QVERIFY(writePrevious(cap));
+    QProcess p;
+    p.setChildProcessModifier([] {
+        // In the child, before exec: ignored signals stay ignored, limits are inherited.
+        std::signal(SIGXFSZ, SIG_IGN);
+        rlimit r{};
+        getrlimit(RLIMIT_FSIZE, &r);
+        r.rlim_cur = 4096;
+        setrlimit(RLIMIT_FSIZE, &r);
+    });
+    p.start(QStringLiteral(PACELAB_BINARY), {QStringLiteral("--headless"), QStringLiteral("--duration"),
+                                             QStringLiteral("3"), QStringLiteral("--capture"), cap});
+    QVERIFY(p.waitForStarted());
+    QVERIFY(p.waitForFinished(60000));
+    const QString err = QString::fromUtf8(p.readAllStandardError());
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QVERIFY2(p.exitCode() != 0, qPrintable(err));
+    verifyMessage(err, cap + QStringLiteral(".part"), QStringLiteral("too large"));
+    QVERIFY2(err.contains(QLatin1String("left unchanged")), qPrintable(err));
+    QCOMPARE(readAll(cap), kPrevious);
+    for (const QString &line : err.split(QLatin1Char('\n')))
+        if (line.contains(QLatin1String("capture")))
+            qInfo().noquote() << line;
 #endif
 }
 
