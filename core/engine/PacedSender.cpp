@@ -241,6 +241,18 @@ void PacedSender::openClient()
     setState(SenderEngine::Connecting,
              QStringLiteral("connecting to %1").arg(m_url.toDisplayString()));
     m_socket->open(request);
+    if (m_cfg.connectTimeoutMs > 0) {
+        QPointer<QWebSocket> s = m_socket;
+        QTimer::singleShot(m_cfg.connectTimeoutMs, this, [this, s] {
+            if (!s || s != m_socket || m_connectedOnce)
+                return;
+            m_abortReason = QStringLiteral("no answer within %1 ms (TCP, TLS or WebSocket upgrade)")
+                                .arg(m_cfg.connectTimeoutMs);
+            s->abort();
+            if (m_socket == s)
+                onDisconnected();
+        });
+    }
 }
 
 void PacedSender::listen(const QHostAddress &addr, quint16 port)

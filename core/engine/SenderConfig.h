@@ -64,6 +64,10 @@ struct SenderConfig
     QString telemetryJsonlPath; // empty = off; one JSON object per line, appended
     bool printTelemetry = false; // print the "[TX] fps=50 q=6 drops=0 ..." line to stdout
 
+    // Client mode: give up on a connection attempt (TCP + TLS + WebSocket upgrade) after this
+    // long. A server that accepts but never answers, or a network that drops the SYN, would
+    // otherwise leave the sender "connecting" for minutes. 0 = wait as long as the OS does.
+    int connectTimeoutMs = 10000;
     // Client mode only: reconnect after a drop, with exponential backoff.
     bool reconnect = false;
     int reconnectInitialMs = 500;

@@ -198,6 +198,12 @@ void FaultProxy::resetMidFrameOnce(Direction direction)
     m_resetRequest = int(direction);
 }
 
+void FaultProxy::setSilentAccept(bool silent)
+{
+    std::lock_guard lock(m_mutex);
+    m_silentAccept = silent;
+}
+
 void FaultProxy::setJunkReply(const QByteArray &bytes)
 {
     std::lock_guard lock(m_mutex);
@@ -234,10 +240,21 @@ void FaultProxy::acceptOne()
         return;
     ++m_accepted;
     QByteArray junk;
+    bool silent = false;
     {
         std::lock_guard lock(m_mutex);
         m_acceptTimes.append(steadyMs());
         junk = m_junk;
+        silent = m_silentAccept;
+    }
+    if (silent) {
+        // Read and drop whatever the client sends; never answer, never close.
+        auto c = std::make_unique<Conn>();
+        c->client = cfd;
+        c->blackholed = true;
+        m_conns.push_back(std::move(c));
+        ++m_open;
+        return;
     }
     if (!junk.isEmpty()) {
         [[maybe_unused]] auto r = ::write(cfd, junk.constData(), size_t(junk.size()));

@@ -51,6 +51,9 @@ public:
     // forwarded only up to half its payload, then the side it was going to is reset (SO_LINGER
     // 0 + close -> RST) and the other side is closed too.
     void resetMidFrameOnce(Direction direction);
+    // New connections are accepted and then ignored (nothing forwarded, nothing answered, not
+    // closed): a server that never answers the upgrade.
+    void setSilentAccept(bool silent);
     // Non-empty: new connections get these bytes and a close instead of being forwarded.
     void setJunkReply(const QByteArray &bytes);
 
@@ -83,6 +86,7 @@ private:
     bool m_blackholeRequest = false;
     int m_resetRequest = -1; // Direction or -1
     QByteArray m_junk;
+    bool m_silentAccept = false;
     QVector<qint64> m_acceptTimes;
 
     std::vector<std::unique_ptr<Conn>> m_conns; // proxy thread only

@@ -198,6 +198,7 @@ private Q_SLOTS:
     void resetMidFrame_data();
     void resetMidFrame();
     void halfOpenFoundByMissedPongs();
+    void serverNeverAnswers();
     void tlsFailuresDoNotStorm_data();
     void tlsFailuresDoNotStorm();
     void serverRestart();
@@ -345,6 +346,40 @@ void TestFaults::halfOpenFoundByMissedPongs()
     for (const QString &e : texts(errors))
         if (e.contains(QLatin1String("no pong")))
             qInfo().noquote() << "engine:" << e;
+}
+
+void TestFaults::serverNeverAnswers()
+{
+    // TCP is accepted, the upgrade request is never answered (a hung server, a broken middlebox):
+    // each attempt gives up after the connect timeout, with backoff, and the stream starts as
+    // soon as the server answers again.
+    TwilioEmulator emu;
+    QVERIFY(emu.listen(QHostAddress::LocalHost, 0));
+    EmuWatch watch(emu);
+    FaultProxy proxy(emu.serverPort());
+    proxy.setSilentAccept(true);
+    QString err;
+    QVERIFY2(proxy.start(&err), qPrintable(err));
+
+    SenderConfig cfg = reconnectingConfig();
+    cfg.connectTimeoutMs = 500;
+    SenderEngine engine(cfg);
+    QSignalSpy errors(&engine, &SenderEngine::errorOccurred);
+    engine.connectTo(proxy.url());
+    QTRY_VERIFY_WITH_TIMEOUT(errors.size() >= 2, 20000);
+    QVERIFY2(anyContains(texts(errors), QStringLiteral("no answer within 500 ms")),
+             qPrintable(texts(errors).join(QLatin1Char('\n'))));
+    QVERIFY(engine.state() != SenderEngine::Connected);
+    const int attempts = proxy.accepted();
+    QVERIFY(attempts >= 2);
+
+    proxy.setSilentAccept(false);
+    QTRY_COMPARE_WITH_TIMEOUT(engine.state(), SenderEngine::Connected, 20000);
+    Producer producer(engine, /*realTime=*/false);
+    QTRY_VERIFY_WITH_TIMEOUT(watch.framesThisSession >= 25, 20000);
+    QCOMPARE(watch.sessions.size(), 1);
+    producer.stop();
+    qInfo().noquote() << "engine:" << errors.first().at(0).toString() << "; attempts before the server answered:" << attempts;
 }
 
 void TestFaults::tlsFailuresDoNotStorm_data()
