@@ -135,6 +135,7 @@ int runSoak(const QStringList &args)
     int clearEverySec = 20;
     int markEverySec = 2;
     int rtPriority = 0;
+    QUrl target; // external peer (e.g. `pacelab emulate --listen`): RSS then is the engine's alone
     for (int i = 0; i < args.size(); ++i) {
         const QString &a = args[i];
         auto value = [&](double *v) {
@@ -158,13 +159,20 @@ int runSoak(const QStringList &args)
             if (!value(&v))
                 return 2;
             markEverySec = int(v);
+        } else if (a == QLatin1String("--target")) {
+            target = QUrl(args.value(++i));
+            if (!target.isValid() || target.scheme() != QLatin1String("ws")) {
+                std::fprintf(stderr, "soak: --target needs a ws:// URL\n");
+                return 2;
+            }
         } else if (a == QLatin1String("--rt")) {
             if (!value(&v))
                 return 2;
             rtPriority = int(v);
         } else {
             std::printf("usage: pacelab-bench soak [--minutes M (60)] [--mark-every S (2)] [--clear-every S (20)]"
-                        " [--rt PRIO (0)]\n");
+                        " [--rt PRIO (0)]"
+                        " [--target ws://HOST:PORT/ (an external emulator instead of the built-in one)]\n");
             return a == QLatin1String("--help") ? 0 : 2;
         }
     }
@@ -216,13 +224,18 @@ int runSoak(const QStringList &args)
                 std::printf("  [soak] real-time priority refused for the emulator thread\n");
         }
         emu.setOptions(eo);
+        if (!target.isEmpty())
+            return QString(); // the external emulator judges the stream; this one stays idle
         return emu.listen(QHostAddress::LocalHost, 0) ? QString() : emu.errorString();
     });
     if (!listenError.isEmpty()) {
         std::fprintf(stderr, "soak: %s\n", qPrintable(listenError));
         return 1;
     }
-    const QUrl emuUrl = onEmu([&] { return emu.serverUrl(); });
+    const QUrl emuUrl = target.isEmpty() ? onEmu([&] { return emu.serverUrl(); }) : target;
+    if (!target.isEmpty())
+        std::printf("[soak] external peer %s: the emulator figures below stay 0 (see its own summary)\n",
+                    qPrintable(target.toString()));
     auto emuCleanup = qScopeGuard([&] {
         QMetaObject::invokeMethod(&emu, [&] { emu.stop(); delete &emu; }, Qt::BlockingQueuedConnection);
         emuThread.quit();
