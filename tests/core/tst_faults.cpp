@@ -3,7 +3,8 @@
 // a reset in the middle of a WebSocket frame (both directions), a peer that vanishes without a
 // FIN, TLS handshake failure and bad certificates, a server restart. Assertions are what holds
 // on a saturated 2-core machine: states, counts, order, bounds, "eventually" with generous
-// timeouts; never timings or fps.
+// timeouts; never timings or fps. Over 500 lines: seven self-contained fault scenarios and the
+// helpers they share.
 #include "emulator/TwilioEmulator.h"
 #include "engine/SenderEngine.h"
 
