@@ -298,13 +298,21 @@ int runHeadless(const HeadlessOptions &opts)
     }
     out().flush();
     if (captureWriter) {
-        captureWriter->flush();
-        out() << "capture: " << captureWriter->recordsWritten() << " records in " << opts.capturePath << "\n";
+        // close() moves <path>.part to <path>; a write error (disk full) is reported, not hidden.
+        captureWriter->close();
+        if (const QString e = captureWriter->errorString(); !e.isEmpty()) {
+            err() << "pacelab: " << e << "\n";
+            exitCode = 1;
+        } else {
+            out() << "capture: " << captureWriter->recordsWritten() << " records in " << opts.capturePath << "\n";
+        }
     }
-    QString writeError;
-    if (!opts.summaryJson.isEmpty() && !saveFileAtomically(opts.summaryJson, QJsonDocument(summary).toJson(), &writeError)) {
-        err() << "pacelab: " << writeError << "\n";
-        return 1;
+    if (!opts.summaryJson.isEmpty()) {
+        QString error;
+        if (!saveFileAtomically(opts.summaryJson, QJsonDocument(summary).toJson(), &error, QStringLiteral("summary"))) {
+            err() << "pacelab: " << error << "\n";
+            return 1;
+        }
     }
     return exitCode;
 }

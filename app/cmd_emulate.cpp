@@ -6,6 +6,7 @@
 
 #include "emulator/TwilioEmulator.h"
 #include "replay/Capture.h"
+#include "util/FileUtil.h"
 
 #include <algorithm>
 
@@ -311,10 +312,17 @@ static int runEmulate(const QStringList &args)
         QJsonObject root = listenMode || sessions.size() != 1 ? QJsonObject{{QStringLiteral("sessions"), sessions}}
                                                               : sessions.first().toObject();
         const QByteArray json = QJsonDocument(root).toJson(QJsonDocument::Indented);
-        QFile f(jsonPath);
-        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(json) != json.size()) {
-            err << "pacelab emulate: cannot write " << jsonPath << ": " << f.errorString() << "\n";
+        QString error;
+        if (!saveFileAtomically(jsonPath, json, &error, QStringLiteral("summary"))) {
+            err << "pacelab emulate: " << error << "\n";
             return app::ExitFailed;
+        }
+    }
+    if (parser.isSet(captureOpt)) {
+        captureWriter.close(); // moves <path>.part to <path>
+        if (!captureWriter.errorString().isEmpty()) {
+            err << "pacelab emulate: " << captureWriter.errorString() << "\n";
+            failed = true;
         }
     }
     if (rc != 0 || failed)

@@ -274,6 +274,18 @@ void PacedSender::openClient()
     setState(EngineState::Connecting,
              QStringLiteral("connecting to %1").arg(m_url.toDisplayString()));
     m_socket->open(request);
+    if (m_cfg.connectTimeoutMs > 0) {
+        QPointer<QWebSocket> s = m_socket;
+        QTimer::singleShot(m_cfg.connectTimeoutMs, this, [this, s] {
+            if (!s || s != m_socket || m_connectedOnce)
+                return;
+            m_abortReason = QStringLiteral("no answer within %1 ms (TCP, TLS or WebSocket upgrade)")
+                                .arg(m_cfg.connectTimeoutMs);
+            s->abort();
+            if (m_socket == s)
+                onDisconnected();
+        });
+    }
 }
 
 void PacedSender::listen(const ListenRequest &request)
@@ -324,6 +336,7 @@ void PacedSender::onNewConnection()
 
 void PacedSender::attachSocket(QWebSocket *s)
 {
+    m_closeHandshake = false;
     // Twilio's largest message (start with customParameters) is a few KiB. Without a cap Qt
     // buffers up to 2 GiB from a hostile peer; with it the socket closes with 1009 instead.
     constexpr quint64 maxIncoming = 4 * 1024 * 1024;
@@ -337,6 +350,10 @@ void PacedSender::attachSocket(QWebSocket *s)
         if (s == m_socket)
             onDisconnected();
     });
+    connect(s, &QWebSocket::aboutToClose, this, [this, s] {
+        if (s == m_socket)
+            m_closeHandshake = true;
+    });
     connect(s, &QWebSocket::textMessageReceived, this, &PacedSender::onTextMessage);
     connect(s, &QWebSocket::binaryMessageReceived, this, &PacedSender::onBinaryMessage);
     connect(s, &QWebSocket::pong, this, &PacedSender::onPong);
@@ -348,8 +365,12 @@ void PacedSender::attachSocket(QWebSocket *s)
             [this, s](QAbstractSocket::SocketError error) {
                 if (s != m_socket)
                     return;
-                if (error == QAbstractSocket::SslHandshakeFailedError)
-                    m_lastSocketError = QStringLiteral("TLS handshake failed: ") + s->errorString();
+                if (error == QAbstractSocket::SslHandshakeFailedError) {
+                    // sslErrors() already named every certificate problem (expired, untrusted,
+                    // wrong host); errorString() has only the first of them.
+                    if (!m_lastSocketError.startsWith(QLatin1String("TLS certificate")))
+                        m_lastSocketError = QStringLiteral("TLS handshake failed: ") + s->errorString();
+                }
                 else if (m_lastSocketError.isEmpty() || !m_lastSocketError.startsWith(QLatin1String("TLS")))
                     m_lastSocketError = s->errorString();
                 // A failed connect never reaches "disconnected": handle it here.
@@ -375,6 +396,7 @@ void PacedSender::onConnected()
     m_lastSocketError.clear();
     m_reconnectAttempts = 0;
     m_pingOutstanding = false;
+    m_missedPongsInRow = 0;
     if (m_cfg.pingIntervalMs > 0)
         m_pingTimer->start(m_cfg.pingIntervalMs);
     const QString peer = m_clientMode ? m_url.toDisplayString()
@@ -396,8 +418,12 @@ void PacedSender::onDisconnected()
     if (!s)
         return;
     QString why;
-    if (m_connectedOnce) {
-        why = QStringLiteral("connection closed by the peer (%1)").arg(closeText(s));
+    if (!m_abortReason.isEmpty()) {
+        why = m_abortReason;
+    } else if (m_connectedOnce) {
+        // closeCode() reads 1000 after a reset too: only a close handshake makes it meaningful.
+        why = m_closeHandshake ? QStringLiteral("connection closed by the peer (%1)").arg(closeText(s))
+                               : QStringLiteral("connection dropped without a close frame (reset or lost)");
         if (!m_lastSocketError.isEmpty())
             why += QStringLiteral("; ") + m_lastSocketError;
     } else {
@@ -415,6 +441,8 @@ void PacedSender::onDisconnected()
     m_prepared.clear();
     m_connectedOnce = false;
     m_lastSocketError.clear();
+    m_abortReason.clear();
+    m_closeHandshake = false;
     {
         std::lock_guard lock(m_shared->mutex);
         m_shared->streamSid.clear();
@@ -507,8 +535,21 @@ void PacedSender::onPingTimer()
         return;
     if (m_pingOutstanding) {
         ++m_missedPongs;
+        ++m_missedPongsInRow;
         Q_EMIT logMessage(QStringLiteral("warning"),
                           QStringLiteral("no pong for the previous ping (%1 missed)").arg(m_missedPongs));
+        if (m_cfg.maxMissedPongs > 0 && m_missedPongsInRow >= m_cfg.maxMissedPongs) {
+            // A peer that vanished without a FIN never closes the socket: only silence shows it.
+            m_abortReason = QStringLiteral("no pong for %1 pings in a row (%2 ms apart): the peer is gone, "
+                                           "connection dropped")
+                                .arg(m_missedPongsInRow)
+                                .arg(m_cfg.pingIntervalMs);
+            QWebSocket *s = m_socket;
+            s->abort();
+            if (m_socket == s) // abort() did not report the disconnect: do it here
+                onDisconnected();
+            return;
+        }
     }
     m_socket->ping(QByteArray::number(++m_pingSeq));
     m_pingOutstanding = true;
@@ -519,6 +560,7 @@ void PacedSender::onPong(quint64 elapsedMs, const QByteArray &payload)
     Q_UNUSED(payload);
     m_lastRttMs = int(std::min<quint64>(elapsedMs, 1u << 30));
     m_pingOutstanding = false;
+    m_missedPongsInRow = 0;
 }
 
 // ---- clock ----------------------------------------------------------------------------------

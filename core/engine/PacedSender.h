@@ -182,6 +182,9 @@ private:
     quint64 m_pingSeq = 0;
     int m_lastRttMs = -1;
     int m_missedPongs = 0;
+    int m_missedPongsInRow = 0;
+    bool m_closeHandshake = false; // a close frame was sent or received on this socket
+    QString m_abortReason; // set when we drop a dead connection ourselves: the disconnect's reason
 
     // Clock: the QTimer wakes the thread, the pacer says when and what for.
     QTimer *m_clockTimer = nullptr;

@@ -27,6 +27,10 @@ QString SenderConfig::validate() const
         return QStringLiteral("real-time priority must be 0..99 (0 = off), got %1").arg(realtimePriority);
     if (pingIntervalMs < 0)
         return QStringLiteral("ping interval must be >= 0 ms (0 = off), got %1").arg(pingIntervalMs);
+    if (connectTimeoutMs < 0)
+        return QStringLiteral("connect timeout must be >= 0 ms (0 = none), got %1").arg(connectTimeoutMs);
+    if (maxMissedPongs < 0)
+        return QStringLiteral("max missed pongs must be >= 0 (0 = never give up), got %1").arg(maxMissedPongs);
     if (maxBytesToWrite < 1024)
         return QStringLiteral("max bytes to write must be >= 1024, got %1").arg(maxBytesToWrite);
     if (dropWarnIntervalMs < 0)

@@ -47,6 +47,11 @@ struct SenderConfig
     int realtimePriority = 0;
 
     int pingIntervalMs = 15000; // 0 = off
+    // This many pings in a row without a pong -> the peer is gone (a half-open connection sends
+    // no FIN): abort the socket, then reconnect (client mode, if enabled) or wait for the next
+    // connection (listen mode). 0 = count missed pongs only. 3 x 15 s: a dead peer is found
+    // within a minute; a peer that answers late once is not dropped.
+    int maxMissedPongs = 3;
     // Socket write back-pressure: the writer stops handing frames to the socket while
     // bytesToWrite() exceeds this; the send queue then fills, the clock stops taking frames
     // (stalled frames) and the tx queue's policy (drop-oldest / back-pressure) applies.
@@ -59,6 +64,10 @@ struct SenderConfig
     QString telemetryJsonlPath; // empty = off; one JSON object per line, appended
     bool printTelemetry = false; // print the "[TX] fps=50 q=6 drops=0 ..." line to stdout
 
+    // Client mode: give up on a connection attempt (TCP + TLS + WebSocket upgrade) after this
+    // long. A server that accepts but never answers, or a network that drops the SYN, would
+    // otherwise leave the sender "connecting" for minutes. 0 = wait as long as the OS does.
+    int connectTimeoutMs = 10000;
     // Client mode only: reconnect after a drop, with exponential backoff.
     bool reconnect = false;
     int reconnectInitialMs = 500;

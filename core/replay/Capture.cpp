@@ -4,6 +4,8 @@
 // each half would need the other's line splitter and time checks.
 #include "Capture.h"
 
+#include "util/FileUtil.h"
+
 #include <QDateTime>
 #include <QFile>
 #include <QFileInfo>
@@ -12,7 +14,10 @@
 #include <QJsonParseError>
 #include <QRegularExpression>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
+#include <cstring>
 #include <cmath>
 #include <deque>
 #include <limits>
@@ -107,11 +112,31 @@ bool Record::operator==(const Record &o) const
 
 // ---- writer ------------------------------------------------------------------------------------
 
+namespace {
+
+// Atomic replace (POSIX rename); elsewhere remove + rename.
+bool replaceFile(const QString &from, const QString &to)
+{
+#ifdef Q_OS_UNIX
+    return ::rename(QFile::encodeName(from).constData(), QFile::encodeName(to).constData()) == 0;
+#else
+    QFile::remove(to);
+    return QFile::rename(from, to);
+#endif
+}
+
+} // namespace
+
 struct CaptureWriter::Private
 {
     std::mutex mutex;
     std::unique_ptr<QFile> file;
     QIODevice *dev = nullptr;
+    // Writing to a file: the capture goes to partPath and is renamed to path on a clean close,
+    // so a failed run never destroys an earlier capture of the same name. Empty partPath: the
+    // path is a device or FIFO (/dev/stdout), written directly.
+    QString path;
+    QString partPath;
     QByteArray buffer;
     qint64 lastFlushUs = 0;
     qint64 written = 0;
@@ -136,16 +161,19 @@ struct CaptureWriter::Private
         lastFlushUs = steadyNowUs();
         if (!dev || buffer.isEmpty())
             return error.isEmpty();
-        const qint64 n = dev->write(buffer);
-        if (n != buffer.size()) {
-            error = QStringLiteral("write failed: %1").arg(dev->errorString());
+        if (!writeAll(dev, buffer.constData(), buffer.size())) {
+            error = file ? QStringLiteral("cannot write capture '%1': %2").arg(file->fileName(), dev->errorString())
+                         : QStringLiteral("write failed: %1").arg(dev->errorString());
             dev = nullptr; // stop writing; later records are counted as lost
             buffer.clear();
             return false;
         }
         buffer.clear();
-        if (file)
-            file->flush();
+        if (file && !file->flush()) {
+            error = QStringLiteral("cannot write capture '%1': %2").arg(file->fileName(), file->errorString());
+            dev = nullptr;
+            return false;
+        }
         return true;
     }
 
@@ -173,11 +201,22 @@ CaptureWriter::~CaptureWriter()
 bool CaptureWriter::open(const QString &path, const QJsonObject &headerExtra)
 {
     std::lock_guard lock(d->mutex);
-    auto f = std::make_unique<QFile>(path);
-    if (!f->open(QIODevice::WriteOnly | QIODevice::Truncate)) {
-        d->error = QStringLiteral("cannot create capture %1: %2").arg(path, f->errorString());
+    const QFileInfo fi(path);
+    if (fi.isDir()) {
+        d->error = QStringLiteral("cannot create capture '%1': it is a directory").arg(path);
         return false;
     }
+    const bool direct = fi.exists() && !fi.isFile(); // device, FIFO, socket
+    const QString target = direct ? path : path + QStringLiteral(".part");
+    auto f = std::make_unique<QFile>(target);
+    // Unbuffered: lines are batched in d->buffer already, and a full disk must show at the write
+    // with its errno (a buffered QFile reports "Unknown error" from a later flush).
+    if (!f->open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Unbuffered)) {
+        d->error = QStringLiteral("cannot create capture '%1': %2").arg(target, f->errorString());
+        return false;
+    }
+    d->path = path;
+    d->partPath = direct ? QString() : target;
     d->file = std::move(f);
     d->dev = d->file.get();
     d->error.clear();
@@ -193,6 +232,8 @@ bool CaptureWriter::open(QIODevice *device, const QJsonObject &headerExtra)
         return false;
     }
     d->file.reset();
+    d->path.clear();
+    d->partPath.clear();
     d->dev = device;
     d->error.clear();
     d->written = d->lost = 0;
@@ -209,9 +250,21 @@ void CaptureWriter::close()
 {
     std::lock_guard lock(d->mutex);
     d->flushLocked();
-    if (d->file)
+    if (d->file) {
         d->file->close();
+        if (!d->partPath.isEmpty()) {
+            if (d->error.isEmpty()) {
+                if (!replaceFile(d->partPath, d->path))
+                    d->error = QStringLiteral("cannot rename capture '%1' to '%2': %3")
+                                   .arg(d->partPath, d->path, QString::fromLocal8Bit(strerror(errno)));
+            } else if (!d->error.contains(QLatin1String("left unchanged"))) {
+                d->error += QStringLiteral("; the partial capture is in '%1', '%2' was left unchanged")
+                                .arg(d->partPath, d->path);
+            }
+        }
+    }
     d->file.reset();
+    d->partPath.clear();
     d->dev = nullptr;
 }
 
@@ -917,6 +970,10 @@ bool CaptureReader::open(const QString &path)
     const QFileInfo fi(path);
     if (!fi.exists()) {
         d->fatal = QStringLiteral("%1: no such file").arg(path);
+        // A recording that never finished (the writer was killed) is still named <path>.part.
+        if (QFileInfo::exists(path + QStringLiteral(".part")))
+            d->fatal += QStringLiteral(" (but '%1.part' is there: the capture of a run that did not finish; "
+                                       "replay that file, every complete line of it loads)").arg(path);
         return false;
     }
     if (fi.isDir()) {

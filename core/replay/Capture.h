@@ -60,6 +60,9 @@ public:
     CaptureWriter &operator=(const CaptureWriter &) = delete;
 
     // Writes the header at once. headerExtra adds fields (source, streamSid, config...).
+    // The capture is written to "<path>.part" and renamed to path by close(): a run that fails
+    // to write (disk full) leaves an earlier capture of that name intact, and its partial capture
+    // in the .part file. A path that is a device or FIFO is written directly.
     bool open(const QString &path, const QJsonObject &headerExtra = {});
     bool open(QIODevice *device, const QJsonObject &headerExtra = {}); // not owned; must be open
     bool isOpen() const;

@@ -128,9 +128,10 @@ void TestCapture::roundTripFile()
         QVERIFY(w.open(path));
         w.recordMessage(Dir::Out, MsgKind::Text, twilio::encodeClear(QStringLiteral("MZx")));
         w.recordEvent(QStringLiteral("note"));
-        // Flushed within a second even without close: the file is readable while recording.
+        // Flushed within a second even without close: the file is readable while recording
+        // (as <path>.part until close() renames it).
         w.recordTxTelemetry(QJsonObject{{QStringLiteral("fps"), 50}});
-        QFile f(path);
+        QFile f(path + QStringLiteral(".part"));
         QVERIFY(f.open(QIODevice::ReadOnly));
         QCOMPARE(f.readAll().count('\n'), 4);
     }

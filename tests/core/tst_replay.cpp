@@ -916,16 +916,26 @@ void TestReplay::killedWhileWritingCapture()
     p.start(QStringLiteral(PACELAB_BINARY), {QStringLiteral("--headless"), QStringLiteral("--duration"), QStringLiteral("30"),
                                              QStringLiteral("--capture"), cap});
     QVERIFY(p.waitForStarted(20000));
-    auto lines = [&] {
-        QFile f(cap);
+    auto lines = [](const QString &path) {
+        QFile f(path);
         return f.open(QIODevice::ReadOnly) ? f.readAll().count('\n') : 0;
     };
-    QTRY_VERIFY_WITH_TIMEOUT(lines() >= 60, 60000); // header + > 1 s of messages and telemetry
+    // Until the run ends the capture is written as <path>.part (renamed on close), so a killed
+    // run leaves the .part file and never a half-written file under the final name.
+    const QString part = cap + QStringLiteral(".part");
+    QTRY_VERIFY_WITH_TIMEOUT(lines(part) >= 60, 60000); // header + > 1 s of messages and telemetry
     p.kill(); // SIGKILL: no flush, no close
     QVERIFY(p.waitForFinished(20000));
     QCOMPARE(p.exitStatus(), QProcess::CrashExit);
+    QVERIFY(!QFile::exists(cap));
+    {
+        // Asked for the final name, the reader points at the .part file.
+        const LoadResult missing = loadCall(cap);
+        QVERIFY(!missing.ok);
+        QVERIFY2(missing.error.contains(QStringLiteral(".part' is there")), qPrintable(missing.error));
+    }
 
-    QFile f(cap);
+    QFile f(part);
     QVERIFY(f.open(QIODevice::ReadOnly));
     const QByteArray bytes = f.readAll();
     f.close();
@@ -958,7 +968,7 @@ void TestReplay::killedWhileWritingCapture()
     if (QTest::currentTestFailed())
         return;
     // And the whole replay loads it.
-    const LoadResult r = loadCall(cap);
+    const LoadResult r = loadCall(part);
     QVERIFY2(r.ok, qPrintable(r.error));
     QVERIFY(r.call.outMessages > 0);
 }
