@@ -57,7 +57,6 @@ struct SenderConfig
     int drainTimeoutMs = 10000; // Drain gives up (and discards) after this long
 
     QString telemetryJsonlPath; // empty = off; one JSON object per line, appended
-    bool printTelemetry = false; // print the "[TX] fps=50 q=6 drops=0 ..." line to stdout
 
     // Client mode only: reconnect after a drop, with exponential backoff.
     bool reconnect = false;
