@@ -226,7 +226,7 @@ static int runEmulate(const QStringList &args)
         ++printedViolations;
     });
     QObject::connect(&emu, &TwilioEmulator::logMessage, &emu, [&](const QString &level, const QString &text) {
-        if (level != QLatin1String("warn") || !text.startsWith(QLatin1String("violation")))
+        if (level != QLatin1String("warning") || !text.startsWith(QLatin1String("violation")))
             err << "[" << level << "] " << text << Qt::endl;
     });
     QObject::connect(&emu, &TwilioEmulator::errorOccurred, &emu, [&](const QString &) {

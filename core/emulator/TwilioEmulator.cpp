@@ -228,7 +228,7 @@ void TwilioEmulator::onNewConnection()
         if (!s)
             break;
         if (m_socket) {
-            log(QStringLiteral("warn"), QStringLiteral("refused a second connection from %1: one stream at a time")
+            log(QStringLiteral("warning"), QStringLiteral("refused a second connection from %1: one stream at a time")
                                             .arg(s->peerAddress().toString()));
             s->close(QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("the emulator serves one stream at a time"));
             s->deleteLater();
@@ -544,7 +544,7 @@ void TwilioEmulator::addViolation(int code, const QString &message, qint64 atUs)
     m_violationsByCode[code]++;
     if (m_violations.size() < kMaxViolationsListed)
         m_violations.append(v);
-    log(QStringLiteral("warn"), QStringLiteral("violation %1 at %2 s: %3").arg(code).arg(ms(v.sessionSec, 3), message));
+    log(QStringLiteral("warning"), QStringLiteral("violation %1 at %2 s: %3").arg(code).arg(ms(v.sessionSec, 3), message));
     Q_EMIT violation(v);
 }
 
@@ -602,7 +602,7 @@ void TwilioEmulator::onTextMessage(const QString &text)
                 m_recorded += payload;
             } else {
                 m_recordTruncated = true;
-                log(QStringLiteral("warn"), QStringLiteral("recording stopped at %1 s of audio (limit)")
+                log(QStringLiteral("warning"), QStringLiteral("recording stopped at %1 s of audio (limit)")
                                                 .arg(m_recorded.size() / 8000));
             }
         }
