@@ -517,16 +517,15 @@ void TwilioEmulator::advanceTo(qint64 now)
     while (now >= m_sessionStartUs + qint64(m_nextSecond + 1) * 1'000'000) {
         const qint64 boundary = m_sessionStartUs + qint64(m_nextSecond + 1) * 1'000'000;
         m_playout.advance(boundary);
-        emitSecond(m_nextSecond, boundary);
+        emitSecond(m_nextSecond);
         m_nextSecond++;
     }
     m_playout.advance(now);
     updateBargeIn(now);
 }
 
-void TwilioEmulator::emitSecond(int second, qint64 boundaryUs)
+void TwilioEmulator::emitSecond(int second)
 {
-    Q_UNUSED(boundaryUs);
     const PerSecondRx rx = m_secondBuilder.next(second, m_analytics.stats(), m_playout, m_violationCount);
     if (m_perSecond.size() < kMaxSecondsListed)
         m_perSecond.append(rx);
