@@ -50,18 +50,6 @@ QString fmt(double v, int prec = 1)
     return std::isfinite(v) ? QString::number(v, 'f', prec) : QStringLiteral("-");
 }
 
-double meanFps(const ArrivalStats &s)
-{
-    double sum = 0;
-    int n = 0;
-    for (int i = 1; i + 1 < s.fpsPerSecond.size(); ++i)
-        if (s.fpsPerSecond[i] > 0) {
-            sum += s.fpsPerSecond[i];
-            ++n;
-        }
-    return n ? sum / n : 0.0;
-}
-
 } // namespace
 
 static int runReplay(const QStringList &args)
@@ -261,7 +249,7 @@ static int runReplay(const QStringList &args)
                 out << QStringLiteral("%1 %2 %3\n").arg(QString::fromLatin1(name), -18).arg(a, 10).arg(b, 10);
             };
             row("frames", QString::number(o.frames), QString::number(p.frames));
-            row("fps (mean)", fmt(meanFps(o)), fmt(meanFps(p)));
+            row("fps (mean)", fmt(meanSendingFps(o)), fmt(meanSendingFps(p)));
             row("delta p99 (ms)", fmt(o.deltaP99Ms), fmt(p.deltaP99Ms));
             row("delta max (ms)", fmt(o.deltaMaxMs), fmt(p.deltaMaxMs));
             row("jitter (ms)", fmt(o.jitterMs, 2), fmt(p.jitterMs, 2));
