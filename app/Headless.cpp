@@ -1,5 +1,6 @@
 #include "Headless.h"
 
+#include "CliOutput.h"
 #include "CliUtil.h"
 
 #include "audio/WavFile.h"
@@ -24,18 +25,6 @@
 namespace pacelab::app {
 
 namespace {
-
-QTextStream &out()
-{
-    static QTextStream s(stdout);
-    return s;
-}
-
-QTextStream &err()
-{
-    static QTextStream s(stderr);
-    return s;
-}
 
 void onSigint(int)
 {
