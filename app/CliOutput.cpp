@@ -31,6 +31,20 @@ QString withTryHelp(const QString &command, const QString &message)
     return QStringLiteral("%1\nTry 'pacelab %2 --help'.\n").arg(message, command);
 }
 
+Parse parseCommandLine(QCommandLineParser &parser, const QString &command, const QStringList &args,
+                       QString *helpText, QString *usageText)
+{
+    if (!parser.parse(commandArgv(args, command))) {
+        *usageText = withTryHelp(command, parser.errorText());
+        return Parse::Usage;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        *helpText = parser.helpText();
+        return Parse::Help;
+    }
+    return Parse::Run;
+}
+
 int endParse(const QString &command, Parse outcome, const QString &helpText, const QString &usageText)
 {
     if (outcome == Parse::Help) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QCommandLineParser>
 #include <QJsonObject>
 #include <QString>
 #include <QStringList>
@@ -24,9 +25,32 @@ enum class Parse { Run, Help, Usage };
 // message + "\nTry 'pacelab <command> --help'.\n": the usual usage error text.
 QString withTryHelp(const QString &command, const QString &message);
 
+// Parses the sub-command's arguments (commandArgv) and handles the two outcomes every command
+// shares: a parse error (Usage, *usageText with the "Try" line) and --help (Help, *helpText).
+// Run means: go on reading the options.
+Parse parseCommandLine(QCommandLineParser &parser, const QString &command, const QStringList &args,
+                       QString *helpText, QString *usageText);
+
 // Ends a Help or Usage outcome: the help text on stdout (ExitOk), or "pacelab <command>: " and
 // the usage text on stderr (ExitUsage).
 int endParse(const QString &command, Parse outcome, const QString &helpText, const QString &usageText);
+
+// A command in three parts: parse(args, &options, &usageText) -> Parse; on Run, run(options)
+// gives the exit code (the command's run and print). Options has a `helpText`.
+template <typename Options, typename RunFn>
+int runCommand(const QString &command, const QStringList &args,
+               Parse (*parse)(const QStringList &, Options *, QString *), RunFn run)
+{
+    Options options;
+    QString usageText;
+    const Parse p = parse(args, &options, &usageText);
+    if (p != Parse::Run)
+        return endParse(command, p, options.helpText, usageText);
+    const int rc = run(options);
+    out().flush();
+    err().flush();
+    return rc;
+}
 
 // The document, indented, saved atomically (a failed write leaves a previous file intact). On
 // failure *error reads "cannot write '<path>': <reason>".

@@ -93,14 +93,10 @@ Parse parseCheckOptions(const QStringList &args, CheckOptions *o, QString *usage
                                                    + BrokenTwins::allNames().join(QStringLiteral(", ")),
                       QStringLiteral("list")});
 
-    if (!parser.parse(commandArgv(args, kCommand)))
-        return usage(parser.errorText());
-    if (parser.isSet(QStringLiteral("help"))) {
-        QString help = parser.helpText();
-        const qsizetype eol = help.indexOf(QLatin1Char('\n'));
-        help.replace(0, eol, QStringLiteral("Usage: pacelab check [options]"));
-        o->helpText = help;
-        return Parse::Help;
+    if (const Parse p = parseCommandLine(parser, kCommand, args, &o->helpText, usageText); p != Parse::Run) {
+        if (p == Parse::Help)
+            o->helpText.replace(0, o->helpText.indexOf(QLatin1Char('\n')), QStringLiteral("Usage: pacelab check [options]"));
+        return p;
     }
     if (!parser.positionalArguments().isEmpty())
         return usage(QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()));
@@ -297,12 +293,7 @@ int printCheck(const CheckOptions &o, const CheckRun &r)
 
 int checkCommand(const QStringList &args)
 {
-    CheckOptions opts;
-    QString usageText;
-    const Parse p = parseCheckOptions(args, &opts, &usageText);
-    if (p != Parse::Run)
-        return endParse(kCommand, p, opts.helpText, usageText);
-    return printCheck(opts, runCheck(opts));
+    return runCommand(kCommand, args, parseCheckOptions, [](const CheckOptions &o) { return printCheck(o, runCheck(o)); });
 }
 
 } // namespace

@@ -41,14 +41,8 @@ Parse parseDoctorOptions(const QStringList &args, DoctorOptions *o, QString *err
     parser.addOption(jsonOpt);
     parser.addOption(seriesOpt);
 
-    if (!parser.parse(commandArgv(args, kCommand))) {
-        *error = withTryHelp(kCommand, parser.errorText());
-        return Parse::Usage;
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        o->helpText = parser.helpText();
-        return Parse::Help;
-    }
+    if (const Parse p = parseCommandLine(parser, kCommand, args, &o->helpText, error); p != Parse::Run)
+        return p;
     const QStringList pos = parser.positionalArguments();
     if (pos.size() != 1) {
         *error = QStringLiteral("%1.\nUsage: pacelab doctor FILE|- [--json FILE] [--series]\n")
@@ -123,15 +117,7 @@ int printDoctor(const DoctorOptions &o, const DoctorResult &r)
 
 int doctorCommand(const QStringList &args)
 {
-    DoctorOptions opts;
-    QString error;
-    const Parse p = parseDoctorOptions(args, &opts, &error);
-    if (p != Parse::Run)
-        return endParse(kCommand, p, opts.helpText, error);
-    const int rc = printDoctor(opts, runDoctor(opts));
-    out().flush();
-    err().flush();
-    return rc;
+    return runCommand(kCommand, args, parseDoctorOptions, [](const DoctorOptions &o) { return printDoctor(o, runDoctor(o)); });
 }
 
 } // namespace

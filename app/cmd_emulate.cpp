@@ -93,12 +93,8 @@ Parse parseEmulateOptions(const QStringList &args, EmulateOptions *o, QString *u
                           streamSidOpt, recordOpt, recordFmtOpt, jsonOpt, bargeAtOpt, bargeMsOpt, bargeFileOpt, jitterOpt, quietOpt, captureOpt})
         parser.addOption(o);
 
-    if (!parser.parse(commandArgv(args, kCommand)))
-        return usage(parser.errorText());
-    if (parser.isSet(QStringLiteral("help"))) {
-        o->helpText = parser.helpText();
-        return Parse::Help;
-    }
+    if (const Parse p = parseCommandLine(parser, kCommand, args, &o->helpText, usageText); p != Parse::Run)
+        return p;
     if (!parser.positionalArguments().isEmpty())
         return usage(QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()));
     const bool listenMode = o->listenMode = parser.isSet(listenOpt);
@@ -373,15 +369,7 @@ int printEmulate(const EmulateOptions &o, EmulateResult res)
 
 int emulateCommand(const QStringList &args)
 {
-    EmulateOptions opts;
-    QString usageText;
-    const Parse p = parseEmulateOptions(args, &opts, &usageText);
-    if (p != Parse::Run)
-        return endParse(kCommand, p, opts.helpText, usageText);
-    const int rc = printEmulate(opts, runEmulate(opts));
-    out().flush();
-    err().flush();
-    return rc;
+    return runCommand(kCommand, args, parseEmulateOptions, [](const EmulateOptions &o) { return printEmulate(o, runEmulate(o)); });
 }
 
 } // namespace

@@ -94,14 +94,8 @@ Parse parseReplayOptions(const QStringList &args, ReplayOptions *o, QString *err
     const QCommandLineOption quietOpt(QStringLiteral("quiet"), QStringLiteral("No progress line."));
     parser.addOptions({analyzeOpt, sendOpt, callerOpt, jsonOpt, outWavOpt, inWavOpt, pcmOpt, quietOpt});
 
-    if (!parser.parse(commandArgv(args, kCommand))) {
-        *error = withTryHelp(kCommand, parser.errorText());
-        return Parse::Usage;
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        o->helpText = parser.helpText();
-        return Parse::Help;
-    }
+    if (const Parse p = parseCommandLine(parser, kCommand, args, &o->helpText, error); p != Parse::Run)
+        return p;
     const QStringList pos = parser.positionalArguments();
     if (pos.size() != 1) {
         *error = QStringLiteral("%1.\nUsage: pacelab replay FILE [--analyze|--send URL|--as-caller URL] [--json FILE]\n")
@@ -413,15 +407,7 @@ int replay(const ReplayOptions &o)
 
 int replayCommand(const QStringList &args)
 {
-    ReplayOptions opts;
-    QString error;
-    const Parse p = parseReplayOptions(args, &opts, &error);
-    if (p != Parse::Run)
-        return endParse(kCommand, p, opts.helpText, error);
-    const int rc = replay(opts);
-    out().flush();
-    err().flush();
-    return rc;
+    return runCommand(kCommand, args, parseReplayOptions, replay);
 }
 
 } // namespace
