@@ -89,9 +89,9 @@ Parse parseEmulateOptions(const QStringList &args, EmulateOptions *o, QString *u
     const QCommandLineOption jitterOpt(QStringLiteral("jitter-buffer-ms"), QStringLiteral("Modelled Twilio jitter buffer (default 40 ms)."), QStringLiteral("MS"));
     const QCommandLineOption captureOpt(QStringLiteral("capture"), QStringLiteral("Record every WebSocket message and [RX] second to this capture file (replay it with 'pacelab replay')."), QStringLiteral("FILE"));
     const QCommandLineOption quietOpt(QStringLiteral("quiet"), QStringLiteral("No per-second lines, only the summary."));
-    for (const auto &o : {listenOpt, botOpt, callerOpt, toneOpt, durationOpt, onceOpt, tokenOpt, headerOpt, caOpt, paramOpt,
+    for (const auto &opt : {listenOpt, botOpt, callerOpt, toneOpt, durationOpt, onceOpt, tokenOpt, headerOpt, caOpt, paramOpt,
                           streamSidOpt, recordOpt, recordFmtOpt, jsonOpt, bargeAtOpt, bargeMsOpt, bargeFileOpt, jitterOpt, quietOpt, captureOpt})
-        parser.addOption(o);
+        parser.addOption(opt);
 
     if (const Parse p = parseCommandLine(parser, kCommand, args, &o->helpText, usageText); p != Parse::Run)
         return p;
@@ -109,9 +109,9 @@ Parse parseEmulateOptions(const QStringList &args, EmulateOptions *o, QString *u
     if (listenMode) {
         if (!parseHostPort(QStringLiteral("listen"), parser.value(listenOpt), 0, &listenAddr, &listenPort, &error))
             return usage(error);
-        for (const auto &o : {tokenOpt, headerOpt, caOpt})
-            if (parser.isSet(o))
-                return usage(QStringLiteral("--%1 applies to --bot only").arg(o.names().first()));
+        for (const auto &opt : {tokenOpt, headerOpt, caOpt})
+            if (parser.isSet(opt))
+                return usage(QStringLiteral("--%1 applies to --bot only").arg(opt.names().first()));
     } else {
         if (!parseWebSocketUrl(QStringLiteral("bot"), parser.value(botOpt), &botUrl, &error))
             return usage(error);
