@@ -1,6 +1,7 @@
 #include "CliUtil.h"
 
 #include "util/FileUtil.h"
+#include "util/UrlUtil.h"
 
 #include <cmath>
 
@@ -37,27 +38,27 @@ bool parseHostPort(const QString &option, const QString &text, int minPort, QHos
 
 bool parseWebSocketUrl(const QString &option, const QString &text, QUrl *url, QString *error)
 {
-    const QUrl u(text, QUrl::StrictMode);
-    if (text.trimmed().isEmpty() || !u.isValid()) {
+    QString detail;
+    switch (pacelab::parseWebSocketUrl(text, url, &detail)) {
+    case WsUrlError::None:
+        return true;
+    case WsUrlError::Empty:
+    case WsUrlError::Malformed:
         *error = QStringLiteral("--%1: malformed URL '%2'%3").arg(option, text,
-                  u.errorString().isEmpty() ? QString() : QStringLiteral(" (%1)").arg(u.errorString()));
+                  detail.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(detail));
         return false;
-    }
-    const QString scheme = u.scheme().toLower();
-    if (scheme != QLatin1String("ws") && scheme != QLatin1String("wss")) {
+    case WsUrlError::NoScheme:
+    case WsUrlError::WrongScheme:
         *error = QStringLiteral("--%1: URL '%2' must start with ws:// or wss://").arg(option, text);
         return false;
-    }
-    if (u.host().isEmpty()) {
+    case WsUrlError::NoHost:
         *error = QStringLiteral("--%1: URL '%2' has no host").arg(option, text);
         return false;
-    }
-    if (u.port() == 0) {
+    case WsUrlError::PortZero:
         *error = QStringLiteral("--%1: URL '%2' has port 0").arg(option, text);
         return false;
     }
-    *url = u;
-    return true;
+    return false;
 }
 
 bool parseNumber(const QString &option, const QString &text, double min, double max, double *value,

@@ -11,7 +11,7 @@ namespace pacelab::app {
 bool parseHostPort(const QString &option, const QString &text, int minPort, QHostAddress *address,
                    quint16 *port, QString *error);
 
-// A ws:// or wss:// URL with a host and a non-zero port, or a message naming the option.
+// pacelab::parseWebSocketUrl (core/util/UrlUtil.h), with a message naming the option.
 bool parseWebSocketUrl(const QString &option, const QString &text, QUrl *url, QString *error);
 
 // A finite number in [min, max]; `what` names it in the message ("seconds", "a factor"...).

@@ -1,5 +1,6 @@
 #include "Headless.h"
 
+#include "CliOutput.h"
 #include "CliUtil.h"
 
 #include "audio/WavFile.h"
@@ -20,22 +21,11 @@
 #include <QTimer>
 
 #include <csignal>
+#include <optional>
 
 namespace pacelab::app {
 
 namespace {
-
-QTextStream &out()
-{
-    static QTextStream s(stdout);
-    return s;
-}
-
-QTextStream &err()
-{
-    static QTextStream s(stderr);
-    return s;
-}
 
 void onSigint(int)
 {
@@ -167,8 +157,31 @@ bool HeadlessOptions::read(const QCommandLineParser &parser, QString *error)
     return true;
 }
 
-int runHeadless(const HeadlessOptions &opts)
+namespace {
+
+// What a headless session ended with, for printHeadless.
+struct HeadlessRun
 {
+    std::optional<int> earlyExit; // the session could not start (the message is printed)
+    int exitCode = 0;             // 1 after an engine or source error
+    SenderTotals totals;
+    qint64 drops = 0;
+    bool withEmulator = false;
+    QString emulatorText;
+    QJsonObject emulatorJson;
+    std::optional<qint64> captureRecords; // set when a capture was written
+    QString captureError;                 // the capture could not be written completely
+};
+
+// Streams the source through the sender for the duration; the per-second [TX]/[RX] lines and
+// the log are printed as they come.
+HeadlessRun runSession(const HeadlessOptions &opts)
+{
+    HeadlessRun run;
+    auto early = [&run](int code) {
+        run.earlyExit = code;
+        return run;
+    };
     SenderConfig cfg;
     cfg.telemetryJsonlPath = opts.telemetryJsonl;
 
@@ -182,7 +195,7 @@ int runHeadless(const HeadlessOptions &opts)
         if (!captureWriter->open(opts.capturePath, header)) {
             err() << "pacelab: cannot write the capture " << opts.capturePath << ": "
                   << captureWriter->errorString() << "\n";
-            return 2;
+            return early(2);
         }
         cfg.messageTap = [captureWriter](qint64 tUs, bool outbound, bool binary, const QByteArray &data) {
             captureWriter->recordMessage(outbound ? capture::Dir::Out : capture::Dir::In,
@@ -192,7 +205,7 @@ int runHeadless(const HeadlessOptions &opts)
     }
     if (const QString problem = cfg.validate(); !problem.isEmpty()) {
         err() << "pacelab: " << problem << "\n";
-        return 2;
+        return early(2);
     }
 
     std::unique_ptr<TwilioEmulator> emulator;
@@ -200,7 +213,7 @@ int runHeadless(const HeadlessOptions &opts)
         emulator = std::make_unique<TwilioEmulator>();
         if (!emulator->listen(QHostAddress::LocalHost, 0)) {
             err() << "pacelab: cannot start the built-in emulator: " << emulator->errorString() << "\n";
-            return 1;
+            return early(1);
         }
         QObject::connect(emulator.get(), &TwilioEmulator::secondTick, [captureWriter](const PerSecondRx &rx) {
             if (captureWriter)
@@ -277,7 +290,27 @@ int runHeadless(const HeadlessOptions &opts)
         engine.stop();
         loop.exec();
     }
-    const SenderTotals totals = engine.totals();
+    run.exitCode = exitCode;
+    run.totals = engine.totals();
+    run.drops = qint64(engine.queue()->totalDrops());
+    if (emulator) {
+        run.withEmulator = true;
+        run.emulatorText = emulator->summaryText();
+        run.emulatorJson = emulator->summaryJson();
+    }
+    if (captureWriter) {
+        // close() moves <path>.part to <path>; a write error (disk full) is reported, not hidden.
+        captureWriter->close();
+        run.captureError = captureWriter->errorString();
+        run.captureRecords = qint64(captureWriter->recordsWritten());
+    }
+    return run;
+}
+
+// The [TX] summary, the emulator's summary, the capture line and the --json file.
+int printHeadless(const HeadlessOptions &opts, const HeadlessRun &run)
+{
+    const SenderTotals &totals = run.totals;
     QJsonObject summary{
         {QStringLiteral("framesSent"), qint64(totals.framesSent)},
         {QStringLiteral("lateResets"), qint64(totals.lateResets)},
@@ -286,35 +319,41 @@ int runHeadless(const HeadlessOptions &opts)
         {QStringLiteral("latenessMaxUs"), totals.latenessMaxUs},
         {QStringLiteral("finalDriftUs"), totals.finalDriftUs},
         {QStringLiteral("offThreadWrites"), qint64(totals.offThreadWrites)},
-        {QStringLiteral("dropsTotal"), qint64(engine.queue()->totalDrops())},
+        {QStringLiteral("dropsTotal"), run.drops},
     };
     out() << QStringLiteral("[TX] summary: frames=%1 drops=%2 late_resets=%3 lateness p50=%4us p99=%5us max=%6us drift=%7us\n")
-                 .arg(totals.framesSent).arg(engine.queue()->totalDrops()).arg(totals.lateResets)
+                 .arg(totals.framesSent).arg(run.drops).arg(totals.lateResets)
                  .arg(totals.latenessP50Us).arg(totals.latenessP99Us).arg(totals.latenessMaxUs)
                  .arg(totals.finalDriftUs);
-    if (emulator) {
-        out() << emulator->summaryText() << "\n";
-        summary.insert(QStringLiteral("emulator"), emulator->summaryJson());
+    if (run.withEmulator) {
+        out() << run.emulatorText << "\n";
+        summary.insert(QStringLiteral("emulator"), run.emulatorJson);
     }
     out().flush();
-    if (captureWriter) {
-        // close() moves <path>.part to <path>; a write error (disk full) is reported, not hidden.
-        captureWriter->close();
-        if (const QString e = captureWriter->errorString(); !e.isEmpty()) {
-            err() << "pacelab: " << e << "\n";
-            exitCode = 1;
-        } else {
-            out() << "capture: " << captureWriter->recordsWritten() << " records in " << opts.capturePath << "\n";
-        }
+    int exitCode = run.exitCode;
+    if (!run.captureError.isEmpty()) {
+        err() << "pacelab: " << run.captureError << "\n";
+        exitCode = 1;
+    } else if (run.captureRecords) {
+        out() << "capture: " << *run.captureRecords << " records in " << opts.capturePath << "\n";
     }
-    if (!opts.summaryJson.isEmpty()) {
-        QString error;
-        if (!saveFileAtomically(opts.summaryJson, QJsonDocument(summary).toJson(), &error, QStringLiteral("summary"))) {
-            err() << "pacelab: " << error << "\n";
-            return 1;
-        }
+    QString writeError;
+    if (!opts.summaryJson.isEmpty() && !saveFileAtomically(opts.summaryJson, QJsonDocument(summary).toJson(), &writeError)) {
+        err() << "pacelab: " << writeError << "\n";
+        return 1;
     }
     return exitCode;
+}
+
+} // namespace
+
+int runHeadless(const HeadlessOptions &opts)
+{
+    const HeadlessRun run = runSession(opts);
+    const int rc = run.earlyExit ? *run.earlyExit : printHeadless(opts, run);
+    out().flush();
+    err().flush();
+    return rc;
 }
 
 } // namespace pacelab::app

@@ -1,7 +1,8 @@
 // `pacelab check`: the pre-deploy checklist, headless (CI). Runs the scenarios against the
 // built-in emulator (default), a given peer, a real Twilio stream (--listen) or, with --bot, the
 // test-your-bot set against an external bot. Exit 0 only if every scenario passed, 1 if any
-// failed, 2 for bad usage.
+// failed, 2 for bad usage. Options -> run -> print, each its own function.
+#include "CliOutput.h"
 #include "CliUtil.h"
 #include "Commands.h"
 
@@ -17,7 +18,6 @@
 #include <QFileInfo>
 #include <QHash>
 #include <QHostAddress>
-#include <QTextStream>
 #include <QUrl>
 
 #include <cstdio>
@@ -25,27 +25,11 @@
 
 using namespace pacelab;
 using namespace pacelab::check;
+using namespace pacelab::app;
 
 namespace {
 
-QTextStream &out()
-{
-    static QTextStream s(stdout);
-    return s;
-}
-
-QTextStream &err()
-{
-    static QTextStream s(stderr);
-    return s;
-}
-
-int usage(const QString &message)
-{
-    err() << "pacelab check: " << message << "\nTry 'pacelab check --help'.\n";
-    err().flush();
-    return app::ExitUsage;
-}
+const QString kCommand = QStringLiteral("check");
 
 void scaleDurations(Durations &d, double f)
 {
@@ -70,8 +54,22 @@ QString scenarioLine(const ScenarioResult &r)
         .arg(r.reason);
 }
 
-int runCheck(const QStringList &args)
+struct CheckOptions
 {
+    CheckConfig cfg;
+    QStringList ids;
+    QString junit, json, html; // report paths, empty = none
+    bool quiet = false;
+    bool verbose = false;
+    QString helpText; // --help, or the --list output
+};
+
+Parse parseCheckOptions(const QStringList &args, CheckOptions *o, QString *usageText)
+{
+    auto usage = [usageText](const QString &message) {
+        *usageText = withTryHelp(kCommand, message);
+        return Parse::Usage;
+    };
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Runs the pre-deploy checklist: S1-S6 (stability), E1-E3 (end to end) against PaceLab's sender and the "
@@ -95,27 +93,21 @@ int runCheck(const QStringList &args)
                                                    + BrokenTwins::allNames().join(QStringLiteral(", ")),
                       QStringLiteral("list")});
 
-    QStringList argv{args.value(0)};
-    argv += args.mid(2);
-    if (!parser.parse(argv))
-        return usage(parser.errorText());
-    if (parser.isSet(QStringLiteral("help"))) {
-        QString help = parser.helpText();
-        const qsizetype eol = help.indexOf(QLatin1Char('\n'));
-        help.replace(0, eol, QStringLiteral("Usage: pacelab check [options]"));
-        out() << help;
-        return app::ExitOk;
+    if (const Parse p = parseCommandLine(parser, kCommand, args, &o->helpText, usageText); p != Parse::Run) {
+        if (p == Parse::Help)
+            o->helpText.replace(0, o->helpText.indexOf(QLatin1Char('\n')), QStringLiteral("Usage: pacelab check [options]"));
+        return p;
     }
     if (!parser.positionalArguments().isEmpty())
         return usage(QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()));
 
     if (parser.isSet(QStringLiteral("list"))) {
         for (const ScenarioInfo &i : ScenarioRunner::available())
-            out() << QStringLiteral("%1  %2 (~%3 s)\n    %4\n").arg(i.id, i.title).arg(qRound(i.expectedDurationSec)).arg(i.whatItChecks);
-        return app::ExitOk;
+            o->helpText += QStringLiteral("%1  %2 (~%3 s)\n    %4\n").arg(i.id, i.title).arg(qRound(i.expectedDurationSec)).arg(i.whatItChecks);
+        return Parse::Help; // the list is printed like help: on stdout, exit 0
     }
 
-    CheckConfig cfg;
+    CheckConfig &cfg = o->cfg;
     QString error;
     // Target mode: at most one of --target / --listen / --bot.
     QStringList targets;
@@ -126,15 +118,15 @@ int runCheck(const QStringList &args)
         return usage(QStringLiteral("conflicting targets: %1 (choose one)").arg(targets.join(QStringLiteral(" and "))));
     if (parser.isSet(QStringLiteral("target"))) {
         cfg.mode = TargetMode::Target;
-        if (!app::parseWebSocketUrl(QStringLiteral("target"), parser.value(QStringLiteral("target")), &cfg.targetUrl, &error))
+        if (!parseWebSocketUrl(QStringLiteral("target"), parser.value(QStringLiteral("target")), &cfg.targetUrl, &error))
             return usage(error);
     } else if (parser.isSet(QStringLiteral("listen"))) {
         cfg.mode = TargetMode::Listen;
-        if (!app::parseHostPort(QStringLiteral("listen"), parser.value(QStringLiteral("listen")), 1, &cfg.listenAddress, &cfg.listenPort, &error))
+        if (!parseHostPort(QStringLiteral("listen"), parser.value(QStringLiteral("listen")), 1, &cfg.listenAddress, &cfg.listenPort, &error))
             return usage(error);
     } else if (parser.isSet(QStringLiteral("bot"))) {
         cfg.mode = TargetMode::Bot;
-        if (!app::parseWebSocketUrl(QStringLiteral("bot"), parser.value(QStringLiteral("bot")), &cfg.botUrl, &error))
+        if (!parseWebSocketUrl(QStringLiteral("bot"), parser.value(QStringLiteral("bot")), &cfg.botUrl, &error))
             return usage(error);
     }
     if (parser.isSet(QStringLiteral("ca-file"))) {
@@ -147,7 +139,7 @@ int runCheck(const QStringList &args)
         return usage(error);
     if (parser.isSet(QStringLiteral("scale"))) {
         double f = 1;
-        if (!app::parseNumber(QStringLiteral("scale"), parser.value(QStringLiteral("scale")), 0.1, 10, &f, &error, QStringLiteral("a factor")))
+        if (!parseNumber(QStringLiteral("scale"), parser.value(QStringLiteral("scale")), 0.1, 10, &f, &error, QStringLiteral("a factor")))
             return usage(error);
         scaleDurations(cfg.durations, f);
     }
@@ -155,7 +147,7 @@ int runCheck(const QStringList &args)
     // Scenarios.
     if (parser.isSet(QStringLiteral("scenario")) && parser.isSet(QStringLiteral("all")))
         return usage(QStringLiteral("use either --scenario or --all, not both"));
-    QStringList ids;
+    QStringList &ids = o->ids;
     if (parser.isSet(QStringLiteral("scenario"))) {
         for (const QString &v : parser.values(QStringLiteral("scenario")))
             for (const QString &p : v.split(QLatin1Char(','), Qt::SkipEmptyParts))
@@ -174,34 +166,48 @@ int runCheck(const QStringList &args)
         return usage(notApplicable);
 
     // Reports: fail now, not after minutes of scenarios.
-    const QString junit = parser.value(QStringLiteral("junit"));
-    const QString json = parser.value(QStringLiteral("json"));
-    const QString html = parser.value(QStringLiteral("html"));
+    const QString junit = o->junit = parser.value(QStringLiteral("junit"));
+    const QString json = o->json = parser.value(QStringLiteral("json"));
+    const QString html = o->html = parser.value(QStringLiteral("html"));
     for (const auto &[opt, path] : {std::pair{"junit", junit}, std::pair{"json", json}, std::pair{"html", html}}) {
         if (parser.isSet(QLatin1String(opt)) && !checkWritable(path, &error))
             return usage(QStringLiteral("--%1: %2").arg(QLatin1String(opt), error));
     }
 
-    const bool quiet = parser.isSet(QStringLiteral("quiet"));
-    const bool verbose = parser.isSet(QStringLiteral("verbose")) && !quiet;
+    o->quiet = parser.isSet(QStringLiteral("quiet"));
+    o->verbose = parser.isSet(QStringLiteral("verbose")) && !o->quiet;
+    return Parse::Run;
+}
+
+struct CheckRun
+{
+    QList<ScenarioResult> results;
+    QDateTime started;
+    double totalSec = 0;
+};
+
+// Runs the scenarios; progress (a line per scenario, or a live line on a terminal) is printed as
+// they go.
+CheckRun runCheck(const CheckOptions &o)
+{
     const bool tty = isatty(fileno(stdout)) == 1;
 
     ScenarioRunner runner;
     runner.setSpeechSynthFactory([] { return std::make_unique<SpeechSynthAdapter<tts::EspeakTts>>(); });
     QHash<QString, QString> titles;
-    for (const ScenarioInfo &i : ScenarioRunner::available(cfg.durations))
+    for (const ScenarioInfo &i : ScenarioRunner::available(o.cfg.durations))
         titles.insert(i.id, i.title);
 
-    if (!quiet) {
-        out() << "PaceLab checklist: " << ids.join(QLatin1Char(',')) << " — " << cfg.describeTarget() << "\n";
-        if (cfg.broken.any())
-            out() << "deliberately broken: " << cfg.broken.names().join(QStringLiteral(", ")) << "\n";
+    if (!o.quiet) {
+        out() << "PaceLab checklist: " << o.ids.join(QLatin1Char(',')) << " — " << o.cfg.describeTarget() << "\n";
+        if (o.cfg.broken.any())
+            out() << "deliberately broken: " << o.cfg.broken.names().join(QStringLiteral(", ")) << "\n";
         out().flush();
     }
     QObject::connect(&runner, &ScenarioRunner::scenarioStarted, [&](const QString &id) {
-        if (!quiet && !tty) {
+        if (!o.quiet && !tty) {
             double expected = 0;
-            for (const ScenarioInfo &i : ScenarioRunner::available(cfg.durations))
+            for (const ScenarioInfo &i : ScenarioRunner::available(o.cfg.durations))
                 if (i.id == id)
                     expected = i.expectedDurationSec;
             out() << id << " " << titles.value(id) << ": running (about " << qRound(expected) << " s)\n";
@@ -209,13 +215,13 @@ int runCheck(const QStringList &args)
         }
     });
     QObject::connect(&runner, &ScenarioRunner::progress, [&](const QString &id, double elapsed, double expected) {
-        if (quiet || !tty)
+        if (o.quiet || !tty)
             return;
         out() << QStringLiteral("\r\033[K%1 %2  %3 / %4 s").arg(id, titles.value(id)).arg(elapsed, 0, 'f', 1).arg(expected, 0, 'f', 0);
         out().flush();
     });
     QObject::connect(&runner, &ScenarioRunner::scenarioFinished, [&](const ScenarioResult &r) {
-        if (quiet)
+        if (o.quiet)
             return;
         if (tty)
             out() << "\r\033[K";
@@ -223,7 +229,7 @@ int runCheck(const QStringList &args)
         out().flush();
     });
     QObject::connect(&runner, &ScenarioRunner::logMessage, [&](const QString &level, const QString &text) {
-        if (!verbose)
+        if (!o.verbose)
             return;
         if (tty)
             out() << "\r\033[K";
@@ -231,53 +237,65 @@ int runCheck(const QStringList &args)
         out().flush();
     });
 
-    const QDateTime started = QDateTime::currentDateTime();
+    CheckRun res;
+    res.started = QDateTime::currentDateTime();
     QElapsedTimer clock;
     clock.start();
-    QList<ScenarioResult> results;
     QObject::connect(&runner, &ScenarioRunner::allFinished, [&](const QList<ScenarioResult> &r) {
-        results = r;
+        res.results = r;
         QCoreApplication::quit();
     });
-    runner.run(ids, cfg);
+    runner.run(o.ids, o.cfg);
     QCoreApplication::exec();
 
-    const double total = clock.nsecsElapsed() / 1e9;
-    const ReportMeta meta = ReportMeta::from(cfg, started, total);
-    int rc = app::ExitOk;
-    const ReportCounts counts = ReportCounts::of(results);
+    res.totalSec = clock.nsecsElapsed() / 1e9;
+    return res;
+}
+
+// The reports, the failures (--quiet) and the summary line; returns the exit code.
+int printCheck(const CheckOptions &o, const CheckRun &r)
+{
+    const ReportMeta meta = ReportMeta::from(o.cfg, r.started, r.totalSec);
+    int rc = ExitOk;
+    const ReportCounts counts = ReportCounts::of(r.results);
     if (counts.failed > 0 || counts.errors > 0 || counts.passed == 0)
-        rc = app::ExitFailed;
-    for (const auto &[kind, path] : {std::pair{"JUnit", junit}, std::pair{"JSON", json}, std::pair{"HTML", html}}) {
+        rc = ExitFailed;
+    for (const auto &[kind, path] : {std::pair{"JUnit", o.junit}, std::pair{"JSON", o.json}, std::pair{"HTML", o.html}}) {
         if (path.isEmpty())
             continue;
+        QString error;
         bool ok = false;
         if (qstrcmp(kind, "JUnit") == 0)
-            ok = writeJUnit(results, path, &error, meta);
+            ok = writeJUnit(r.results, path, &error, meta);
         else if (qstrcmp(kind, "JSON") == 0)
-            ok = writeJson(results, path, &error, meta);
+            ok = writeJson(r.results, path, &error, meta);
         else
-            ok = writeHtml(results, path, &error, meta);
+            ok = writeHtml(r.results, path, &error, meta);
         if (!ok) {
             err() << "pacelab check: " << error << "\n";
-            rc = app::ExitFailed;
-        } else if (!quiet) {
+            rc = ExitFailed;
+        } else if (!o.quiet) {
             out() << kind << " report: " << path << "\n";
         }
     }
-    if (quiet) {
-        for (const ScenarioResult &r : std::as_const(results))
-            if (r.verdict == Verdict::Fail || r.verdict == Verdict::Error)
-                out() << scenarioLine(r) << "\n";
+    if (o.quiet) {
+        for (const ScenarioResult &sr : r.results)
+            if (sr.verdict == Verdict::Fail || sr.verdict == Verdict::Error)
+                out() << scenarioLine(sr) << "\n";
     }
     out() << QStringLiteral("%1: %2 passed, %3 failed, %4 errors, %5 skipped of %6 in %7 s\n")
-                 .arg(rc == app::ExitOk ? QStringLiteral("PASS") : QStringLiteral("FAIL"))
+                 .arg(rc == ExitOk ? QStringLiteral("PASS") : QStringLiteral("FAIL"))
                  .arg(counts.passed).arg(counts.failed).arg(counts.errors).arg(counts.skipped).arg(counts.total)
-                 .arg(total, 0, 'f', 1);
+                 .arg(r.totalSec, 0, 'f', 1);
     out().flush();
     return rc;
 }
 
+int checkCommand(const QStringList &args)
+{
+    return runCommand(kCommand, args, parseCheckOptions, [](const CheckOptions &o) { return printCheck(o, runCheck(o)); });
+}
+
 } // namespace
 
-PACELAB_COMMAND(reg, "check", "Run the pre-deploy checklist (JUnit/JSON/HTML reports; exit 0 = all pass)", runCheck);
+PACELAB_COMMAND(reg, "check", "Run the pre-deploy checklist (JUnit/JSON/HTML reports; exit 0 = all pass)", checkCommand);

@@ -1,4 +1,6 @@
 // `pacelab doctor FILE|-`: diagnose per-second sender metrics pasted from a bot's log.
+// Options -> run (the diagnosis) -> print, each its own function.
+#include "CliOutput.h"
 #include "Commands.h"
 
 #include "replay/LogDoctor.h"
@@ -6,14 +8,24 @@
 #include <QCommandLineParser>
 #include <QFile>
 #include <QJsonDocument>
-#include <QTextStream>
 
 using namespace pacelab;
+using namespace pacelab::app;
 
-static int runDoctor(const QStringList &args)
+namespace {
+
+const QString kCommand = QStringLiteral("doctor");
+
+struct DoctorOptions
 {
-    QTextStream out(stdout);
-    QTextStream err(stderr);
+    QString file;     // or "-" for standard input
+    QString jsonPath; // "-" = stdout, replacing the text
+    bool series = false;
+    QString helpText;
+};
+
+Parse parseDoctorOptions(const QStringList &args, DoctorOptions *o, QString *error)
+{
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Reads log lines with the sender's per-second metrics (e.g. `[TX] fps=50 q=6 drops=0`, "
@@ -29,68 +41,85 @@ static int runDoctor(const QStringList &args)
     parser.addOption(jsonOpt);
     parser.addOption(seriesOpt);
 
-    QStringList argv{args.value(0, QStringLiteral("pacelab")) + QStringLiteral(" doctor")};
-    argv += args.mid(2);
-    if (!parser.parse(argv)) {
-        err << "pacelab doctor: " << parser.errorText() << "\nTry 'pacelab doctor --help'.\n";
-        return app::ExitUsage;
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        out << parser.helpText();
-        return app::ExitOk;
-    }
+    if (const Parse p = parseCommandLine(parser, kCommand, args, &o->helpText, error); p != Parse::Run)
+        return p;
     const QStringList pos = parser.positionalArguments();
     if (pos.size() != 1) {
-        err << "pacelab doctor: " << (pos.isEmpty() ? "missing FILE (use - to read standard input)"
-                                                    : "exactly one FILE expected")
-            << ".\nUsage: pacelab doctor FILE|- [--json FILE] [--series]\n";
-        return app::ExitUsage;
+        *error = QStringLiteral("%1.\nUsage: pacelab doctor FILE|- [--json FILE] [--series]\n")
+                     .arg(pos.isEmpty() ? QStringLiteral("missing FILE (use - to read standard input)")
+                                        : QStringLiteral("exactly one FILE expected"));
+        return Parse::Usage;
     }
+    o->file = pos.first();
+    o->jsonPath = parser.value(jsonOpt);
+    o->series = parser.isSet(seriesOpt);
+    return Parse::Run;
+}
 
+struct DoctorResult
+{
     doctor::Report report;
-    if (pos.first() == QLatin1String("-")) {
+    QString inputError; // standard input could not be opened
+};
+
+DoctorResult runDoctor(const DoctorOptions &o)
+{
+    DoctorResult r;
+    if (o.file == QLatin1String("-")) {
         QFile in;
         if (!in.open(stdin, QIODevice::ReadOnly)) {
-            err << "pacelab doctor: cannot read standard input: " << in.errorString() << "\n";
-            return app::ExitUsage;
+            r.inputError = in.errorString();
+            return r;
         }
-        report = doctor::LogDoctor::analyzeDevice(&in);
+        r.report = doctor::LogDoctor::analyzeDevice(&in);
     } else {
-        report = doctor::LogDoctor::analyzeFile(pos.first());
+        r.report = doctor::LogDoctor::analyzeFile(o.file);
     }
+    return r;
+}
 
-    const QString jsonPath = parser.value(jsonOpt);
-    const bool jsonToStdout = jsonPath == QLatin1String("-");
-    if (!jsonPath.isEmpty()) {
-        const QByteArray json = QJsonDocument(report.toJson()).toJson(QJsonDocument::Indented);
-        if (jsonToStdout) {
-            out << json;
-        } else {
-            QFile f(jsonPath);
-            if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(json) != json.size()) {
-                err << "pacelab doctor: cannot write " << jsonPath << ": " << f.errorString() << "\n";
-                return app::ExitUsage;
-            }
+int printDoctor(const DoctorOptions &o, const DoctorResult &r)
+{
+    if (!r.inputError.isEmpty()) {
+        err() << "pacelab doctor: cannot read standard input: " << r.inputError << "\n";
+        return ExitUsage;
+    }
+    const doctor::Report &report = r.report;
+    const bool jsonToStdout = o.jsonPath == QLatin1String("-");
+    if (jsonToStdout) {
+        out() << QJsonDocument(report.toJson()).toJson(QJsonDocument::Indented);
+    } else if (!o.jsonPath.isEmpty()) {
+        QString error;
+        if (!saveJson(o.jsonPath, report.toJson(), &error)) {
+            err() << "pacelab doctor: " << error << "\n";
+            return ExitUsage;
         }
     }
     if (!report.inputOk || report.metricLines == 0) {
-        err << report.toText();
+        err() << report.toText();
         return report.exitCode();
     }
     if (!jsonToStdout) {
-        if (parser.isSet(seriesOpt)) {
-            out << "line      fps      q  drops\n";
+        if (o.series) {
+            out() << "line      fps      q  drops\n";
             for (const doctor::MetricLine &m : report.series)
-                out << QStringLiteral("%1 %2 %3 %4\n")
-                           .arg(m.lineNo, 6)
-                           .arg(m.fps, 8, 'g', 4)
-                           .arg(m.q < 0 ? QStringLiteral("-") : QString::number(m.q), 6)
-                           .arg(m.drops < 0 ? QStringLiteral("-") : QString::number(m.drops), 6);
-            out << "\n";
+                out() << QStringLiteral("%1 %2 %3 %4\n")
+                             .arg(m.lineNo, 6)
+                             .arg(m.fps, 8, 'g', 4)
+                             .arg(m.q < 0 ? QStringLiteral("-") : QString::number(m.q), 6)
+                             .arg(m.drops < 0 ? QStringLiteral("-") : QString::number(m.drops), 6);
+            out() << "\n";
         }
-        out << report.toText();
+        out() << report.toText();
     }
     return report.exitCode();
 }
 
-PACELAB_COMMAND(doctorCommand, "doctor", "diagnose [TX] fps/q/drops log lines (FILE or - for stdin)", runDoctor);
+int doctorCommand(const QStringList &args)
+{
+    return runCommand(kCommand, args, parseDoctorOptions, [](const DoctorOptions &o) { return printDoctor(o, runDoctor(o)); });
+}
+
+} // namespace
+
+PACELAB_COMMAND(doctorCommandReg, "doctor", "diagnose [TX] fps/q/drops log lines (FILE or - for stdin)", doctorCommand);

@@ -1,6 +1,8 @@
 // `pacelab emulate`: the Twilio emulator, headless. --listen waits for a sender (PaceLab's own or
 // any client); --bot connects to a bot's WebSocket exactly as Twilio would. Prints one [RX] line
 // per second, violations as they happen, and a summary (optionally as JSON).
+// Options -> run -> print, each its own function.
+#include "CliOutput.h"
 #include "CliUtil.h"
 #include "Commands.h"
 
@@ -13,16 +15,16 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
-#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QTextStream>
 #include <QTimer>
 #include <atomic>
+#include <optional>
 #include <csignal>
 
 using namespace pacelab;
+using namespace pacelab::app;
 
 namespace {
 
@@ -33,12 +35,32 @@ void onSignal(int sig)
     g_signal.store(sig);
 }
 
-} // namespace
+const QString kCommand = QStringLiteral("emulate");
 
-static int runEmulate(const QStringList &args)
+struct EmulateOptions
 {
-    QTextStream out(stdout);
-    QTextStream err(stderr);
+    bool listenMode = false; // --listen; else --bot
+    QHostAddress listenAddress;
+    quint16 listenPort = 0;
+    QUrl botUrl;
+    EmulatorOptions emulator;
+    double durationSec = 0; // 0 = no limit
+    bool once = false;
+    bool quiet = false;
+    QString jsonPath;
+    std::optional<QString> capturePath;
+    double bargeAtSec = -1; // < 0 = no barge-in
+    int bargeMs = 800;
+    PcmBuffer bargeSpeech; // empty = a tone
+    QString helpText;
+};
+
+Parse parseEmulateOptions(const QStringList &args, EmulateOptions *o, QString *usageText)
+{
+    auto usage = [usageText](const QString &msg) {
+        *usageText = withTryHelp(kCommand, msg);
+        return Parse::Usage;
+    };
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Behaves like Twilio on a bidirectional Media Stream and judges the audio it receives: "
@@ -68,41 +90,31 @@ static int runEmulate(const QStringList &args)
     const QCommandLineOption jitterOpt(QStringLiteral("jitter-buffer-ms"), QStringLiteral("Modelled Twilio jitter buffer (default 40 ms)."), QStringLiteral("MS"));
     const QCommandLineOption captureOpt(QStringLiteral("capture"), QStringLiteral("Record every WebSocket message and [RX] second to this capture file (replay it with 'pacelab replay')."), QStringLiteral("FILE"));
     const QCommandLineOption quietOpt(QStringLiteral("quiet"), QStringLiteral("No per-second lines, only the summary."));
-    for (const auto &o : {listenOpt, botOpt, callerOpt, toneOpt, durationOpt, onceOpt, tokenOpt, headerOpt, caOpt, paramOpt,
+    for (const auto &opt : {listenOpt, botOpt, callerOpt, toneOpt, durationOpt, onceOpt, tokenOpt, headerOpt, caOpt, paramOpt,
                           streamSidOpt, recordOpt, recordFmtOpt, jsonOpt, bargeAtOpt, bargeMsOpt, bargeFileOpt, jitterOpt, quietOpt, captureOpt})
-        parser.addOption(o);
+        parser.addOption(opt);
 
-    QStringList argv{args.value(0, QStringLiteral("pacelab")) + QStringLiteral(" emulate")};
-    argv += args.mid(2);
-    auto usage = [&err](const QString &msg) {
-        err << "pacelab emulate: " << msg << "\nTry 'pacelab emulate --help'.\n";
-        return int(app::ExitUsage);
-    };
-    if (!parser.parse(argv))
-        return usage(parser.errorText());
-    if (parser.isSet(QStringLiteral("help"))) {
-        out << parser.helpText();
-        return app::ExitOk;
-    }
+    if (const Parse p = parseCommandLine(parser, kCommand, args, &o->helpText, usageText); p != Parse::Run)
+        return p;
     if (!parser.positionalArguments().isEmpty())
         return usage(QStringLiteral("unexpected argument '%1'").arg(parser.positionalArguments().first()));
-    const bool listenMode = parser.isSet(listenOpt);
+    const bool listenMode = o->listenMode = parser.isSet(listenOpt);
     if (listenMode == parser.isSet(botOpt))
         return usage(QStringLiteral("give exactly one of --listen HOST:PORT or --bot URL"));
 
     QString error;
-    EmulatorOptions opts;
-    QHostAddress listenAddr;
-    quint16 listenPort = 0;
-    QUrl botUrl;
+    EmulatorOptions &opts = o->emulator;
+    QHostAddress &listenAddr = o->listenAddress;
+    quint16 &listenPort = o->listenPort;
+    QUrl &botUrl = o->botUrl;
     if (listenMode) {
-        if (!app::parseHostPort(QStringLiteral("listen"), parser.value(listenOpt), 0, &listenAddr, &listenPort, &error))
+        if (!parseHostPort(QStringLiteral("listen"), parser.value(listenOpt), 0, &listenAddr, &listenPort, &error))
             return usage(error);
-        for (const auto &o : {tokenOpt, headerOpt, caOpt})
-            if (parser.isSet(o))
-                return usage(QStringLiteral("--%1 applies to --bot only").arg(o.names().first()));
+        for (const auto &opt : {tokenOpt, headerOpt, caOpt})
+            if (parser.isSet(opt))
+                return usage(QStringLiteral("--%1 applies to --bot only").arg(opt.names().first()));
     } else {
-        if (!app::parseWebSocketUrl(QStringLiteral("bot"), parser.value(botOpt), &botUrl, &error))
+        if (!parseWebSocketUrl(QStringLiteral("bot"), parser.value(botOpt), &botUrl, &error))
             return usage(error);
         if (parser.isSet(onceOpt))
             return usage(QStringLiteral("--once applies to --listen only"));
@@ -113,12 +125,12 @@ static int runEmulate(const QStringList &args)
         return usage(error);
     if (parser.isSet(toneOpt)) {
         double hz = 0;
-        if (!app::parseNumber(QStringLiteral("tone"), parser.value(toneOpt), 1, 3999, &hz, &error, QStringLiteral("a frequency in Hz")))
+        if (!parseNumber(QStringLiteral("tone"), parser.value(toneOpt), 1, 3999, &hz, &error, QStringLiteral("a frequency in Hz")))
             return usage(error);
         opts.caller = CallerAudio::tone(hz);
     }
-    double duration = 0;
-    if (parser.isSet(durationOpt) && !app::parseNumber(QStringLiteral("duration"), parser.value(durationOpt), 0.1, 86400, &duration, &error, QStringLiteral("seconds")))
+    double &duration = o->durationSec;
+    if (parser.isSet(durationOpt) && !parseNumber(QStringLiteral("duration"), parser.value(durationOpt), 0.1, 86400, &duration, &error, QStringLiteral("seconds")))
         return usage(error);
     opts.authToken = parser.value(tokenOpt);
     for (const QString &h : parser.values(headerOpt)) {
@@ -147,7 +159,7 @@ static int runEmulate(const QStringList &args)
         opts.streamSid = sid;
     }
     if (parser.isSet(recordOpt)) {
-        if (!app::checkOutputOption(QStringLiteral("record"), parser.value(recordOpt), &error))
+        if (!checkOutputOption(QStringLiteral("record"), parser.value(recordOpt), &error))
             return usage(error);
         opts.recordPath = parser.value(recordOpt);
     }
@@ -160,20 +172,20 @@ static int runEmulate(const QStringList &args)
         else
             return usage(QStringLiteral("--record-format wants mulaw or pcm16, got '%1'").arg(parser.value(recordFmtOpt)));
     }
-    const QString jsonPath = parser.value(jsonOpt);
-    if (!jsonPath.isEmpty() && !app::checkOutputOption(QStringLiteral("json"), jsonPath, &error))
+    const QString jsonPath = o->jsonPath = parser.value(jsonOpt);
+    if (!jsonPath.isEmpty() && !checkOutputOption(QStringLiteral("json"), jsonPath, &error))
         return usage(error);
-    double bargeAt = -1;
-    if (parser.isSet(bargeAtOpt) && !app::parseNumber(QStringLiteral("barge-in-at"), parser.value(bargeAtOpt), 0.0, 86400, &bargeAt, &error, QStringLiteral("seconds")))
+    double &bargeAt = o->bargeAtSec;
+    if (parser.isSet(bargeAtOpt) && !parseNumber(QStringLiteral("barge-in-at"), parser.value(bargeAtOpt), 0.0, 86400, &bargeAt, &error, QStringLiteral("seconds")))
         return usage(error);
-    int bargeMs = 800;
+    int &bargeMs = o->bargeMs;
     if (parser.isSet(bargeMsOpt)) {
         bool ok = false;
         bargeMs = parser.value(bargeMsOpt).toInt(&ok);
         if (!ok || bargeMs < 20 || bargeMs > 60000)
             return usage(QStringLiteral("--barge-in-ms wants 20..60000, got '%1'").arg(parser.value(bargeMsOpt)));
     }
-    PcmBuffer bargeSpeech;
+    PcmBuffer &bargeSpeech = o->bargeSpeech;
     if (parser.isSet(bargeFileOpt)) {
         CallerAudio a;
         if (!CallerAudio::fromWavFile(parser.value(bargeFileOpt), &a, &error))
@@ -189,87 +201,109 @@ static int runEmulate(const QStringList &args)
             return usage(QStringLiteral("--jitter-buffer-ms wants 0..2000, got '%1'").arg(parser.value(jitterOpt)));
         opts.playout.jitterBufferUs = qint64(jb) * 1000;
     }
-    const bool quiet = parser.isSet(quietOpt);
-    const bool once = parser.isSet(onceOpt);
+    o->quiet = parser.isSet(quietOpt);
+    o->once = parser.isSet(onceOpt);
+    if (parser.isSet(captureOpt))
+        o->capturePath = parser.value(captureOpt);
+    return Parse::Run;
 
-    // ---- run ----
+}
+
+struct EmulateResult
+{
+    // Set when the run could not start: the exit code and the message after "pacelab emulate: ".
+    std::optional<int> earlyExit;
+    QString earlyMessage;
+    bool earlyIsUsage = false; // the message gets the "Try ... --help" line
+
+    int loopExit = 0;     // the event loop's exit code
+    bool failed = false;  // an error, or no stream when one was expected
+    QJsonArray sessions;  // each stream's summary
+    int totalViolations = 0;
+    QString lastError;    // the emulator's, for the "no stream" message
+};
+
+// Runs the emulator until the stream ends, --duration or Ctrl+C. Live lines ([RX] per second,
+// violations, barge-in verdicts, each stream's summary) are printed as they come.
+EmulateResult runEmulate(const EmulateOptions &o)
+{
+    EmulateResult res;
+    auto early = [&res](int exit, const QString &message, bool isUsage) {
+        res.earlyExit = exit;
+        res.earlyMessage = message;
+        res.earlyIsUsage = isUsage;
+        return res;
+    };
+    const bool listenMode = o.listenMode;
     TwilioEmulator emu;
     capture::CaptureWriter captureWriter;
-    if (parser.isSet(captureOpt)) {
-        if (!captureWriter.open(parser.value(captureOpt),
+    if (o.capturePath) {
+        if (!captureWriter.open(*o.capturePath,
                                 QJsonObject{{QStringLiteral("tool"), QStringLiteral("pacelab emulate")},
-                                            {QStringLiteral("peer"), listenMode ? QStringLiteral("listen") : botUrl.toDisplayString()}}))
-            return usage(QStringLiteral("--capture: %1").arg(captureWriter.errorString()));
+                                            {QStringLiteral("peer"), listenMode ? QStringLiteral("listen") : o.botUrl.toDisplayString()}}))
+            return early(ExitUsage, QStringLiteral("--capture: %1").arg(captureWriter.errorString()), true);
         // What the bot sent is its outbound path ("out"); the emulator's messages are "in".
         emu.setMessageTap([&captureWriter](qint64 tUs, bool fromBot, bool binary, const QByteArray &data) {
             captureWriter.recordMessage(fromBot ? capture::Dir::Out : capture::Dir::In,
                                         binary ? capture::MsgKind::Binary : capture::MsgKind::Text, data, tUs);
         });
     }
-    QJsonArray sessions;
-    int totalViolations = 0;
-    bool failed = false;
     int printedViolations = 0;
-    bool bargeScheduled = false;
     QTimer bargeTimer;
     bargeTimer.setSingleShot(true);
 
     QObject::connect(&emu, &TwilioEmulator::secondTick, &emu, [&](const PerSecondRx &rx) {
         if (captureWriter.isOpen())
             captureWriter.recordRxSecond(rx.toJson());
-        if (!quiet)
-            out << rx.toLine() << Qt::endl;
+        if (!o.quiet)
+            out() << rx.toLine() << Qt::endl;
     });
     QObject::connect(&emu, &TwilioEmulator::violation, &emu, [&](const Violation &v) {
         // every one is counted; printing is throttled so a flood stays readable
         if (printedViolations < 20 || printedViolations % 100 == 0)
-            err << "[VIOLATION] " << v.code << " at " << QString::number(v.sessionSec, 'f', 3) << " s: " << v.message << Qt::endl;
+            err() << "[VIOLATION] " << v.code << " at " << QString::number(v.sessionSec, 'f', 3) << " s: " << v.message << Qt::endl;
         ++printedViolations;
     });
     QObject::connect(&emu, &TwilioEmulator::logMessage, &emu, [&](const QString &level, const QString &text) {
-        if (level != QLatin1String("warn") || !text.startsWith(QLatin1String("violation")))
-            err << "[" << level << "] " << text << Qt::endl;
+        if (level != QLatin1String("warning") || !text.startsWith(QLatin1String("violation")))
+            err() << "[" << level << "] " << text << Qt::endl;
     });
     QObject::connect(&emu, &TwilioEmulator::errorOccurred, &emu, [&](const QString &) {
-        failed = true;
+        res.failed = true;
         if (emu.mode() != TwilioEmulator::Mode::Streaming && !listenMode)
-            QCoreApplication::exit(app::ExitFailed);
+            QCoreApplication::exit(ExitFailed);
     });
     QObject::connect(&emu, &TwilioEmulator::sessionStarted, &emu, [&](const QString &) {
         printedViolations = 0;
-        if (bargeAt >= 0) {
-            bargeScheduled = true;
-            bargeTimer.start(int(bargeAt * 1000));
-        }
+        if (o.bargeAtSec >= 0)
+            bargeTimer.start(int(o.bargeAtSec * 1000));
     });
     QObject::connect(&bargeTimer, &QTimer::timeout, &emu, [&] {
-        const bool ok = bargeSpeech.samples.isEmpty() ? emu.startBargeInTone(bargeMs) : emu.startBargeIn(bargeSpeech);
+        const bool ok = o.bargeSpeech.samples.isEmpty() ? emu.startBargeInTone(o.bargeMs) : emu.startBargeIn(o.bargeSpeech);
         if (!ok)
-            err << "[error] barge-in not started: " << emu.errorString() << Qt::endl;
+            err() << "[error] barge-in not started: " << emu.errorString() << Qt::endl;
     });
     QObject::connect(&emu, &TwilioEmulator::bargeInFinished, &emu, [&](const BargeInResult &r) {
-        out << "[BARGE-IN] " << r.verdict << Qt::endl;
+        out() << "[BARGE-IN] " << r.verdict << Qt::endl;
     });
     QObject::connect(&emu, &TwilioEmulator::clientDisconnected, &emu, [&](const QString &) {
         bargeTimer.stop();
-        out << "\n" << emu.summaryText() << "\n" << Qt::endl;
-        sessions.append(emu.summaryJson());
-        totalViolations += emu.violationCount();
-        if (!listenMode || once)
+        out() << "\n" << emu.summaryText() << "\n" << Qt::endl;
+        res.sessions.append(emu.summaryJson());
+        res.totalViolations += emu.violationCount();
+        if (!listenMode || o.once)
             QCoreApplication::exit(0);
     });
 
     if (listenMode) {
-        emu.setOptions(opts);
-        if (!emu.listen(listenAddr, listenPort)) {
-            err << "pacelab emulate: " << emu.errorString() << "\n";
-            return app::ExitFailed;
-        }
-        out << "Emulator listening on " << emu.serverUrl().toString() << " (Ctrl+C to stop)" << Qt::endl;
+        emu.setOptions(o.emulator);
+        if (!emu.listen(o.listenAddress, o.listenPort))
+            return early(ExitFailed, emu.errorString(), false);
+        out() << "Emulator listening on " << emu.serverUrl().toString() << " (Ctrl+C to stop)" << Qt::endl;
     } else {
-        if (!emu.connectToBot(botUrl, opts))
-            return usage(emu.errorString());
-        out << "Connecting to " << botUrl.toDisplayString() << " as Twilio would..." << Qt::endl;
+        if (!emu.connectToBot(o.botUrl, o.emulator))
+            return early(ExitUsage, emu.errorString(), true);
+        out() << "Connecting to " << o.botUrl.toDisplayString() << " as Twilio would..." << Qt::endl;
     }
 
     g_signal.store(0);
@@ -278,7 +312,7 @@ static int runEmulate(const QStringList &args)
     QTimer signalPoll; // a signal handler may only set a flag; the loop looks at it
     QObject::connect(&signalPoll, &QTimer::timeout, &emu, [&] {
         if (g_signal.load() != 0) {
-            err << "\n[info] interrupted, stopping" << Qt::endl;
+            err() << "\n[info] interrupted, stopping" << Qt::endl;
             if (emu.isStreaming())
                 emu.stop(); // emits clientDisconnected -> summary
             QCoreApplication::exit(0);
@@ -291,43 +325,61 @@ static int runEmulate(const QStringList &args)
         if (emu.isStreaming())
             emu.stop();
         else if (!listenMode)
-            failed = true; // never got a stream
+            res.failed = true; // never got a stream
         QCoreApplication::exit(0);
     });
-    if (duration > 0)
-        durationTimer.start(int(duration * 1000));
+    if (o.durationSec > 0)
+        durationTimer.start(int(o.durationSec * 1000));
 
-    const int rc = QCoreApplication::exec();
+    res.loopExit = QCoreApplication::exec();
     std::signal(SIGINT, SIG_DFL);
     std::signal(SIGTERM, SIG_DFL);
     emu.stop();
-    Q_UNUSED(bargeScheduled);
-
-    if (!listenMode && sessions.isEmpty()) {
-        err << "pacelab emulate: no stream with " << botUrl.toDisplayString() << ": "
-            << (emu.errorString().isEmpty() ? QStringLiteral("timed out") : emu.errorString()) << "\n";
-        failed = true;
-    }
-    if (!jsonPath.isEmpty()) {
-        QJsonObject root = listenMode || sessions.size() != 1 ? QJsonObject{{QStringLiteral("sessions"), sessions}}
-                                                              : sessions.first().toObject();
-        const QByteArray json = QJsonDocument(root).toJson(QJsonDocument::Indented);
-        QString error;
-        if (!saveFileAtomically(jsonPath, json, &error, QStringLiteral("summary"))) {
-            err << "pacelab emulate: " << error << "\n";
-            return app::ExitFailed;
-        }
-    }
-    if (parser.isSet(captureOpt)) {
+    res.lastError = emu.errorString();
+    if (o.capturePath) {
         captureWriter.close(); // moves <path>.part to <path>
         if (!captureWriter.errorString().isEmpty()) {
-            err << "pacelab emulate: " << captureWriter.errorString() << "\n";
-            failed = true;
+            err() << "pacelab emulate: " << captureWriter.errorString() << "\n";
+            res.failed = true;
         }
     }
-    if (rc != 0 || failed)
-        return app::ExitFailed;
-    return totalViolations > 0 ? app::ExitFailed : app::ExitOk;
+    return res;
 }
 
-PACELAB_COMMAND(emulateCommand, "emulate", "Run the Twilio emulator (--listen HOST:PORT or --bot URL)", runEmulate);
+// The end of the run: the "no stream" message, the JSON summary, the exit code.
+int printEmulate(const EmulateOptions &o, EmulateResult res)
+{
+    if (res.earlyExit) {
+        if (res.earlyIsUsage)
+            return endParse(kCommand, Parse::Usage, QString(), withTryHelp(kCommand, res.earlyMessage));
+        err() << "pacelab emulate: " << res.earlyMessage << "\n";
+        return *res.earlyExit;
+    }
+    if (!o.listenMode && res.sessions.isEmpty()) {
+        err() << "pacelab emulate: no stream with " << o.botUrl.toDisplayString() << ": "
+              << (res.lastError.isEmpty() ? QStringLiteral("timed out") : res.lastError) << "\n";
+        res.failed = true;
+    }
+    if (!o.jsonPath.isEmpty()) {
+        const QJsonObject root = o.listenMode || res.sessions.size() != 1
+            ? QJsonObject{{QStringLiteral("sessions"), res.sessions}}
+            : res.sessions.first().toObject();
+        QString error;
+        if (!saveJson(o.jsonPath, root, &error)) {
+            err() << "pacelab emulate: " << error << "\n";
+            return ExitFailed;
+        }
+    }
+    if (res.loopExit != 0 || res.failed)
+        return ExitFailed;
+    return res.totalViolations > 0 ? ExitFailed : ExitOk;
+}
+
+int emulateCommand(const QStringList &args)
+{
+    return runCommand(kCommand, args, parseEmulateOptions, [](const EmulateOptions &o) { return printEmulate(o, runEmulate(o)); });
+}
+
+} // namespace
+
+PACELAB_COMMAND(emulateCommandReg, "emulate", "Run the Twilio emulator (--listen HOST:PORT or --bot URL)", emulateCommand);

@@ -1,6 +1,7 @@
 // `pacelab replay FILE [--analyze|--send URL|--as-caller URL] [--json FILE]`: a recorded call
 // (PaceLab capture, Twilio-style dump or WAV) analysed, re-sent through the paced sender, or
-// played as the caller to a bot.
+// played as the caller to a bot. Options -> run (load, then one mode) -> print, each its own function.
+#include "CliOutput.h"
 #include "CliUtil.h"
 #include "Commands.h"
 
@@ -11,19 +12,20 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QElapsedTimer>
-#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QTextStream>
 #include <QThread>
 #include <QUrl>
 
 #include <atomic>
 #include <cmath>
+#include <optional>
 #include <thread>
+#include <variant>
 
 using namespace pacelab;
 using namespace pacelab::replay;
+using namespace pacelab::app;
 
 namespace {
 
@@ -50,24 +52,25 @@ QString fmt(double v, int prec = 1)
     return std::isfinite(v) ? QString::number(v, 'f', prec) : QStringLiteral("-");
 }
 
-double meanFps(const ArrivalStats &s)
-{
-    double sum = 0;
-    int n = 0;
-    for (int i = 1; i + 1 < s.fpsPerSecond.size(); ++i)
-        if (s.fpsPerSecond[i] > 0) {
-            sum += s.fpsPerSecond[i];
-            ++n;
-        }
-    return n ? sum / n : 0.0;
-}
+const QString kCommand = QStringLiteral("replay");
 
-} // namespace
-
-static int runReplay(const QStringList &args)
+struct ReplayOptions
 {
-    QTextStream out(stdout);
-    QTextStream err(stderr);
+    enum class Mode { Analyze, Send, AsCaller };
+    Mode mode = Mode::Analyze;
+    bool analyzeAsked = false; // --analyze given (a WAV then is a usage error, not a note)
+    QString file;
+    QUrl url;                // --send / --as-caller
+    bool toEmulator = false; // --send emulator
+    std::optional<QString> jsonPath; // set = given (an empty path then fails as unwritable)
+    std::optional<QString> exportOut, exportIn;
+    bool pcm16 = false;
+    bool progress = true;
+    QString helpText;
+};
+
+Parse parseReplayOptions(const QStringList &args, ReplayOptions *o, QString *error)
+{
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Replays a recorded call: a PaceLab capture (JSON Lines), a Twilio-style JSON Lines dump of "
@@ -91,230 +94,322 @@ static int runReplay(const QStringList &args)
     const QCommandLineOption quietOpt(QStringLiteral("quiet"), QStringLiteral("No progress line."));
     parser.addOptions({analyzeOpt, sendOpt, callerOpt, jsonOpt, outWavOpt, inWavOpt, pcmOpt, quietOpt});
 
-    QStringList argv{args.value(0, QStringLiteral("pacelab")) + QStringLiteral(" replay")};
-    argv += args.mid(2);
-    if (!parser.parse(argv)) {
-        err << "pacelab replay: " << parser.errorText() << "\nTry 'pacelab replay --help'.\n";
-        return app::ExitUsage;
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        out << parser.helpText();
-        return app::ExitOk;
-    }
+    if (const Parse p = parseCommandLine(parser, kCommand, args, &o->helpText, error); p != Parse::Run)
+        return p;
     const QStringList pos = parser.positionalArguments();
     if (pos.size() != 1) {
-        err << "pacelab replay: " << (pos.isEmpty() ? "missing FILE" : "exactly one FILE expected")
-            << ".\nUsage: pacelab replay FILE [--analyze|--send URL|--as-caller URL] [--json FILE]\n";
-        return app::ExitUsage;
+        *error = QStringLiteral("%1.\nUsage: pacelab replay FILE [--analyze|--send URL|--as-caller URL] [--json FILE]\n")
+                     .arg(pos.isEmpty() ? QStringLiteral("missing FILE") : QStringLiteral("exactly one FILE expected"));
+        return Parse::Usage;
     }
     const int modes = int(parser.isSet(analyzeOpt)) + int(parser.isSet(sendOpt)) + int(parser.isSet(callerOpt));
     if (modes > 1) {
-        err << "pacelab replay: choose one of --analyze, --send and --as-caller.\n";
-        return app::ExitUsage;
+        *error = QStringLiteral("choose one of --analyze, --send and --as-caller.\n");
+        return Parse::Usage;
     }
-    QUrl url;
     QString urlError;
-    const bool toEmulator = parser.value(sendOpt) == QLatin1String("emulator");
-    if (parser.isSet(sendOpt) && !toEmulator && !app::parseWebSocketUrl(QStringLiteral("send"), parser.value(sendOpt), &url, &urlError)) {
-        err << "pacelab replay: " << urlError << " (or --send emulator).\n";
-        return app::ExitUsage;
+    o->toEmulator = parser.value(sendOpt) == QLatin1String("emulator");
+    if (parser.isSet(sendOpt) && !o->toEmulator && !parseWebSocketUrl(QStringLiteral("send"), parser.value(sendOpt), &o->url, &urlError)) {
+        *error = urlError + QStringLiteral(" (or --send emulator).\n");
+        return Parse::Usage;
     }
-    if (parser.isSet(callerOpt) && !app::parseWebSocketUrl(QStringLiteral("as-caller"), parser.value(callerOpt), &url, &urlError)) {
-        err << "pacelab replay: " << urlError << ".\n";
-        return app::ExitUsage;
+    if (parser.isSet(callerOpt) && !parseWebSocketUrl(QStringLiteral("as-caller"), parser.value(callerOpt), &o->url, &urlError)) {
+        *error = urlError + QStringLiteral(".\n");
+        return Parse::Usage;
     }
-    const bool progress = !parser.isSet(quietOpt);
+    o->mode = parser.isSet(sendOpt) ? ReplayOptions::Mode::Send
+        : parser.isSet(callerOpt)   ? ReplayOptions::Mode::AsCaller
+                                    : ReplayOptions::Mode::Analyze;
+    o->analyzeAsked = parser.isSet(analyzeOpt);
+    o->file = pos.first();
+    auto given = [&](const QCommandLineOption &opt) {
+        return parser.isSet(opt) ? std::optional<QString>(parser.value(opt)) : std::nullopt;
+    };
+    o->jsonPath = given(jsonOpt);
+    o->exportOut = given(outWavOpt);
+    o->exportIn = given(inWavOpt);
+    o->pcm16 = parser.isSet(pcmOpt);
+    o->progress = !parser.isSet(quietOpt);
+    return Parse::Run;
+}
 
+// A mode that ended early: the message after "pacelab replay: " and the exit code.
+struct Stop
+{
+    QString message;
+    int exit = ExitFailed;
+};
+
+// ---- load ----
+
+const char *sourceName(const LoadedCall &call)
+{
+    return call.source == LoadedCall::Source::Capture  ? "PaceLab capture"
+        : call.source == LoadedCall::Source::TwilioDump ? "Twilio-style dump"
+                                                        : "WAV";
+}
+
+LoadResult loadReplayCall(const ReplayOptions &o)
+{
     LoadOptions lo;
     bool progressShown = false;
-    if (progress)
+    if (o.progress)
         lo.progress = [&](qint64 done, qint64 total) {
             progressShown = true;
-            err << "\rreading " << fmt(done / 1e6) << (total > 0 ? QStringLiteral(" / %1").arg(fmt(total / 1e6)) : QString()) << " MB" << Qt::flush;
+            err() << "\rreading " << fmt(done / 1e6) << (total > 0 ? QStringLiteral(" / %1").arg(fmt(total / 1e6)) : QString()) << " MB" << Qt::flush;
         };
-    const LoadResult lr = loadCall(pos.first(), lo);
+    LoadResult lr = loadCall(o.file, lo);
     if (progressShown)
-        err << "\r" << QString(40, QLatin1Char(' ')) << "\r" << Qt::flush;
-    if (!lr.ok) {
-        err << "pacelab replay: " << pos.first() << ": " << lr.error << "\n";
-        return app::ExitUsage;
-    }
-    const LoadedCall &call = lr.call;
-    const char *sourceName = call.source == LoadedCall::Source::Capture ? "PaceLab capture"
-        : call.source == LoadedCall::Source::TwilioDump                 ? "Twilio-style dump"
-                                                                        : "WAV";
-    out << pos.first() << ": " << sourceName;
+        err() << "\r" << QString(40, QLatin1Char(' ')) << "\r" << Qt::flush;
+    return lr;
+}
+
+void printLoaded(const ReplayOptions &o, const LoadedCall &call)
+{
+    out() << o.file << ": " << sourceName(call);
     if (call.hasTiming())
-        out << ", " << call.outMessages << " outbound / " << call.inMessages << " inbound message(s), "
-            << fmt(call.outAudioSec(), 2) << " s out / " << fmt(call.inAudioSec(), 2) << " s in";
+        out() << ", " << call.outMessages << " outbound / " << call.inMessages << " inbound message(s), "
+              << fmt(call.outAudioSec(), 2) << " s out / " << fmt(call.inAudioSec(), 2) << " s in";
     else
-        out << ", " << fmt(call.wavPcm.durationSec(), 2) << " s, " << call.wavPcm.sampleRate << " Hz x" << call.wavPcm.channels;
-    out << "\n";
+        out() << ", " << fmt(call.wavPcm.durationSec(), 2) << " s, " << call.wavPcm.sampleRate << " Hz x" << call.wavPcm.channels;
+    out() << "\n";
     for (const capture::ReadError &e : call.errors.mid(0, 5))
-        err << "warning: " << e.message << "\n";
+        err() << "warning: " << e.message << "\n";
+}
 
-    QJsonObject json{{QStringLiteral("file"), pos.first()}, {QStringLiteral("source"), QString::fromLatin1(sourceName)},
-                     {QStringLiteral("header"), call.header}, {QStringLiteral("notes"), QJsonArray::fromStringList(call.notes)}};
-    int exit = app::ExitOk;
-
-    const wav::Encoding enc = parser.isSet(pcmOpt) ? wav::Encoding::Pcm16 : wav::Encoding::Mulaw;
-    for (const auto &[opt, dir] : {std::pair{outWavOpt, capture::Dir::Out}, std::pair{inWavOpt, capture::Dir::In}}) {
-        if (!parser.isSet(opt))
+// Writes the --export-out / --export-in WAVs; false if one failed.
+bool exportWavs(const ReplayOptions &o, const LoadedCall &call)
+{
+    bool ok = true;
+    const wav::Encoding enc = o.pcm16 ? wav::Encoding::Pcm16 : wav::Encoding::Mulaw;
+    for (const auto &[path, dir] : {std::pair{o.exportOut, capture::Dir::Out}, std::pair{o.exportIn, capture::Dir::In}}) {
+        if (!path)
             continue;
         QString e;
-        if (!exportWav(call, dir, parser.value(opt), enc, &e)) {
-            err << "pacelab replay: export to " << parser.value(opt) << " failed: " << e << "\n";
-            exit = app::ExitFailed;
+        if (!exportWav(call, dir, *path, enc, &e)) {
+            err() << "pacelab replay: export to " << *path << " failed: " << e << "\n";
+            ok = false;
         } else {
-            out << "wrote " << parser.value(opt) << "\n";
+            out() << "wrote " << *path << "\n";
         }
     }
+    return ok;
+}
+
+// ---- --send ----
+
+struct ResendResult
+{
+    int frames = 0;
+    int padded = 0;
+    QUrl url;
+    SenderTotals totals;
+    bool complete = false;
+    QString engineError;
+    bool viaEmulator = false; // then `received` and `receivedUnderruns` are the emulator's
+    ArrivalStats received;
+    int receivedUnderruns = 0;
+};
+
+std::variant<ResendResult, Stop> runResend(const ReplayOptions &o, const LoadedCall &call)
+{
+    ResendResult r;
+    const QList<QByteArray> frames = framesForResend(call, &r.padded);
+    if (frames.isEmpty())
+        return Stop{QStringLiteral("the recording has no outbound audio to send."), ExitUsage};
+    r.frames = int(frames.size());
+    r.url = o.url;
+    std::unique_ptr<TwilioEmulator> emu;
+    if (o.toEmulator) {
+        emu = std::make_unique<TwilioEmulator>();
+        EmulatorOptions eo;
+        eo.sendInboundMedia = false;
+        emu->setOptions(eo);
+        if (!emu->listen(QHostAddress::LocalHost, 0))
+            return Stop{QStringLiteral("emulator: %1").arg(emu->errorString())};
+        r.url = emu->serverUrl();
+    }
+    SenderEngine engine;
+    QString engineError;
+    QObject::connect(&engine, &SenderEngine::errorOccurred, &engine, [&](const QString &e) { engineError = e; });
+    // The streamSid is learnt from the peer's `start`: the recorded one belongs to the old call.
+    engine.connectTo(r.url);
+    if (!waitUntil([&] { return engine.state() == SenderEngine::Connected || !engineError.isEmpty(); }, 15000))
+        return Stop{QStringLiteral("could not connect to %1").arg(r.url.toString())};
+    if (engine.state() != SenderEngine::Connected)
+        return Stop{engineError};
+    std::atomic<int> pushed{0};
+    std::thread producer([&] {
+        for (const QByteArray &f : frames) {
+            if (!engine.enqueueFrame(f, true)) // back-pressure: the sender sets the pace
+                break;
+            ++pushed;
+        }
+    });
+    const qint64 expectMs = qint64(frames.size()) * 20 + 10000;
+    r.complete = waitUntil(
+        [&] { return (pushed == frames.size() && engine.queue()->size() == 0 && engine.totals().framesSent >= quint64(frames.size()))
+                     || !engineError.isEmpty(); },
+        expectMs, [&] {
+            if (o.progress)
+                err() << "\rsent " << engine.totals().framesSent << "/" << frames.size() << " frames" << Qt::flush;
+        });
+    engine.queue()->close();
+    producer.join();
+    if (o.progress)
+        err() << "\n";
+    if (emu) {
+        waitUntil([&] { return emu->stats().frames >= qint64(frames.size()); }, 3000);
+        r.viaEmulator = true;
+        r.received = emu->stats();
+        r.receivedUnderruns = emu->playout().underrunCount();
+    }
+    engine.stop();
+    waitUntil([&] { return engine.state() == SenderEngine::Idle || engine.state() == SenderEngine::Error; }, 5000);
+    r.totals = engine.totals();
+    r.engineError = engineError;
+    return r;
+}
+
+// Prints the re-send and, through the emulator, the original-vs-PaceLab table; returns the JSON.
+QJsonObject printResend(const ResendResult &r, const Analysis &original, int *exit)
+{
+    const SenderTotals &tot = r.totals;
+    out() << "Re-sent " << tot.framesSent << " of " << r.frames << " frames through the paced sender"
+          << (r.padded ? QStringLiteral(" (last frame padded with %1 B of silence)").arg(r.padded) : QString()) << "\n";
+    out() << "Sender: lateness p50/p99/max " << fmt(tot.latenessP50Us / 1000.0, 2) << "/" << fmt(tot.latenessP99Us / 1000.0, 2) << "/"
+          << fmt(tot.latenessMaxUs / 1000.0, 2) << " ms, late resets " << tot.lateResets << ", final drift " << fmt(tot.finalDriftUs / 1000.0, 2) << " ms\n";
+    QJsonObject resend{{QStringLiteral("framesSent"), qint64(tot.framesSent)}, {QStringLiteral("frames"), r.frames},
+                       {QStringLiteral("paddedBytes"), r.padded}, {QStringLiteral("latenessP99Us"), tot.latenessP99Us},
+                       {QStringLiteral("lateResets"), qint64(tot.lateResets)}, {QStringLiteral("url"), r.url.toString()}};
+    if (!r.complete || !r.engineError.isEmpty()) {
+        err() << "pacelab replay: re-send incomplete" << (r.engineError.isEmpty() ? QString() : QStringLiteral(": ") + r.engineError) << "\n";
+        *exit = ExitFailed;
+    }
+    if (r.viaEmulator) {
+        const ArrivalStats &p = r.received;
+        const ArrivalStats &o = original.stats;
+        out() << "\n                    original    PaceLab\n";
+        auto row = [&](const char *name, const QString &a, const QString &b) {
+            out() << QStringLiteral("%1 %2 %3\n").arg(QString::fromLatin1(name), -18).arg(a, 10).arg(b, 10);
+        };
+        row("frames", QString::number(o.frames), QString::number(p.frames));
+        row("fps (mean)", fmt(meanSendingFps(o)), fmt(meanSendingFps(p)));
+        row("delta p99 (ms)", fmt(o.deltaP99Ms), fmt(p.deltaP99Ms));
+        row("delta max (ms)", fmt(o.deltaMaxMs), fmt(p.deltaMaxMs));
+        row("jitter (ms)", fmt(o.jitterMs, 2), fmt(p.jitterMs, 2));
+        row("bursts", QString::number(o.burstCount), QString::number(p.burstCount));
+        row("underruns", QString::number(original.underruns), QString::number(r.receivedUnderruns));
+        row("drift (ppm)", o.driftValid ? fmt(o.driftPpm, 0) : QStringLiteral("-"), p.driftValid ? fmt(p.driftPpm, 0) : QStringLiteral("-"));
+        row("non-160 B frames", QString::number(o.nonStandardFrames), QString::number(p.nonStandardFrames));
+        resend.insert(QStringLiteral("original"), o.toJson());
+        resend.insert(QStringLiteral("pacelab"), p.toJson());
+    }
+    return resend;
+}
+
+// ---- --as-caller ----
+
+struct AsCallerResult
+{
+    QString summaryText;
+    QJsonObject summaryJson;
+    QString emulatorError;
+};
+
+std::variant<AsCallerResult, Stop> runAsCaller(const ReplayOptions &o, const LoadedCall &call)
+{
+    const PcmBuffer pcm = pcmAudio(call, capture::Dir::In);
+    if (pcm.samples.isEmpty())
+        return Stop{QStringLiteral("the recording has no inbound (caller) audio."), ExitUsage};
+    TwilioEmulator emu;
+    EmulatorOptions eo;
+    eo.caller = CallerAudio::fromPcm(pcm, false);
+    AsCallerResult r;
+    QObject::connect(&emu, &TwilioEmulator::errorOccurred, &emu, [&](const QString &e) { r.emulatorError = e; });
+    if (!emu.connectToBot(o.url, eo))
+        return Stop{emu.errorString()};
+    const qint64 runMs = qint64(pcm.durationSec() * 1000) + 2000;
+    QElapsedTimer t;
+    t.start();
+    waitUntil([&] { return t.elapsed() >= runMs || !r.emulatorError.isEmpty(); }, runMs + 15000, [&] {
+        if (o.progress)
+            err() << "\rcaller audio " << fmt(std::min<double>(t.elapsed() / 1000.0, pcm.durationSec())) << " / " << fmt(pcm.durationSec()) << " s" << Qt::flush;
+    });
+    if (o.progress)
+        err() << "\n";
+    emu.stop();
+    r.summaryText = emu.summaryText();
+    r.summaryJson = emu.summaryJson();
+    return r;
+}
+
+// ---- the command ----
+
+// Loads the call, runs the chosen mode and prints as it goes (a re-send takes as long as the
+// call: what is known is shown first). Returns the exit code.
+int replay(const ReplayOptions &o)
+{
+    const LoadResult lr = loadReplayCall(o);
+    if (!lr.ok) {
+        err() << "pacelab replay: " << o.file << ": " << lr.error << "\n";
+        return ExitUsage;
+    }
+    const LoadedCall &call = lr.call;
+    printLoaded(o, call);
+    QJsonObject json{{QStringLiteral("file"), o.file}, {QStringLiteral("source"), QString::fromLatin1(sourceName(call))},
+                     {QStringLiteral("header"), call.header}, {QStringLiteral("notes"), QJsonArray::fromStringList(call.notes)}};
+    int exit = exportWavs(o, call) ? ExitOk : ExitFailed;
+    auto stopped = [](const Stop &s) {
+        err() << "pacelab replay: " << s.message << "\n";
+        return s.exit;
+    };
 
     const Analysis original = analyze(call);
-    if (modes == 0 || parser.isSet(analyzeOpt)) {
-        if (!call.hasTiming() && parser.isSet(analyzeOpt)) {
-            err << "pacelab replay: a WAV has no message timing to analyse; use --send or --as-caller.\n";
-            return app::ExitUsage;
-        }
-        out << original.toText();
+    switch (o.mode) {
+    case ReplayOptions::Mode::Analyze:
+        if (!call.hasTiming() && o.analyzeAsked)
+            return stopped(Stop{QStringLiteral("a WAV has no message timing to analyse; use --send or --as-caller."), ExitUsage});
+        out() << original.toText();
         json.insert(QStringLiteral("analysis"), original.toJson());
         if (original.problems)
-            exit = app::ExitFailed;
-    } else if (parser.isSet(sendOpt)) {
-        int padded = 0;
-        const QList<QByteArray> frames = framesForResend(call, &padded);
-        if (frames.isEmpty()) {
-            err << "pacelab replay: the recording has no outbound audio to send.\n";
-            return app::ExitUsage;
+            exit = ExitFailed;
+        break;
+    case ReplayOptions::Mode::Send: {
+        const auto r = runResend(o, call);
+        if (const Stop *s = std::get_if<Stop>(&r))
+            return stopped(*s);
+        json.insert(QStringLiteral("resend"), printResend(std::get<ResendResult>(r), original, &exit));
+        break;
+    }
+    case ReplayOptions::Mode::AsCaller: {
+        const auto r = runAsCaller(o, call);
+        if (const Stop *s = std::get_if<Stop>(&r))
+            return stopped(*s);
+        const AsCallerResult &c = std::get<AsCallerResult>(r);
+        out() << c.summaryText << "\n";
+        json.insert(QStringLiteral("asCaller"), c.summaryJson);
+        if (!c.emulatorError.isEmpty()) {
+            err() << "pacelab replay: " << c.emulatorError << "\n";
+            exit = ExitFailed;
         }
-        std::unique_ptr<TwilioEmulator> emu;
-        if (toEmulator) {
-            emu = std::make_unique<TwilioEmulator>();
-            EmulatorOptions eo;
-            eo.sendInboundMedia = false;
-            emu->setOptions(eo);
-            if (!emu->listen(QHostAddress::LocalHost, 0)) {
-                err << "pacelab replay: emulator: " << emu->errorString() << "\n";
-                return app::ExitFailed;
-            }
-            url = emu->serverUrl();
-        }
-        SenderEngine engine;
-        QString engineError;
-        QObject::connect(&engine, &SenderEngine::errorOccurred, &engine, [&](const QString &e) { engineError = e; });
-        // The streamSid is learnt from the peer's `start`: the recorded one belongs to the old call.
-        engine.connectTo(url);
-        if (!waitUntil([&] { return engine.state() == SenderEngine::Connected || !engineError.isEmpty(); }, 15000)) {
-            err << "pacelab replay: could not connect to " << url.toString() << "\n";
-            return app::ExitFailed;
-        }
-        if (engine.state() != SenderEngine::Connected) {
-            err << "pacelab replay: " << engineError << "\n";
-            return app::ExitFailed;
-        }
-        std::atomic<int> pushed{0};
-        std::thread producer([&] {
-            for (const QByteArray &f : frames) {
-                if (!engine.enqueueFrame(f, true)) // back-pressure: the sender sets the pace
-                    break;
-                ++pushed;
-            }
-        });
-        const qint64 expectMs = qint64(frames.size()) * 20 + 10000;
-        const bool done = waitUntil(
-            [&] { return (pushed == frames.size() && engine.queue()->size() == 0 && engine.totals().framesSent >= quint64(frames.size()))
-                         || !engineError.isEmpty(); },
-            expectMs, [&] {
-                if (progress)
-                    err << "\rsent " << engine.totals().framesSent << "/" << frames.size() << " frames" << Qt::flush;
-            });
-        engine.queue()->close();
-        producer.join();
-        if (progress)
-            err << "\n";
-        ArrivalStats received;
-        int receivedUnderruns = 0;
-        if (emu) {
-            waitUntil([&] { return emu->stats().frames >= qint64(frames.size()); }, 3000);
-            received = emu->stats();
-            receivedUnderruns = emu->playout().underrunCount();
-        }
-        engine.stop();
-        waitUntil([&] { return engine.state() == SenderEngine::Idle || engine.state() == SenderEngine::Error; }, 5000);
-        const SenderTotals tot = engine.totals();
-        out << "Re-sent " << tot.framesSent << " of " << frames.size() << " frames through the paced sender"
-            << (padded ? QStringLiteral(" (last frame padded with %1 B of silence)").arg(padded) : QString()) << "\n";
-        out << "Sender: lateness p50/p99/max " << fmt(tot.latenessP50Us / 1000.0, 2) << "/" << fmt(tot.latenessP99Us / 1000.0, 2) << "/"
-            << fmt(tot.latenessMaxUs / 1000.0, 2) << " ms, late resets " << tot.lateResets << ", final drift " << fmt(tot.finalDriftUs / 1000.0, 2) << " ms\n";
-        QJsonObject resend{{QStringLiteral("framesSent"), qint64(tot.framesSent)}, {QStringLiteral("frames"), frames.size()},
-                           {QStringLiteral("paddedBytes"), padded}, {QStringLiteral("latenessP99Us"), tot.latenessP99Us},
-                           {QStringLiteral("lateResets"), qint64(tot.lateResets)}, {QStringLiteral("url"), url.toString()}};
-        if (!done || !engineError.isEmpty()) {
-            err << "pacelab replay: re-send incomplete" << (engineError.isEmpty() ? QString() : QStringLiteral(": ") + engineError) << "\n";
-            exit = app::ExitFailed;
-        }
-        if (emu) {
-            const ArrivalStats &p = received;
-            const ArrivalStats &o = original.stats;
-            out << "\n                    original    PaceLab\n";
-            auto row = [&](const char *name, const QString &a, const QString &b) {
-                out << QStringLiteral("%1 %2 %3\n").arg(QString::fromLatin1(name), -18).arg(a, 10).arg(b, 10);
-            };
-            row("frames", QString::number(o.frames), QString::number(p.frames));
-            row("fps (mean)", fmt(meanFps(o)), fmt(meanFps(p)));
-            row("delta p99 (ms)", fmt(o.deltaP99Ms), fmt(p.deltaP99Ms));
-            row("delta max (ms)", fmt(o.deltaMaxMs), fmt(p.deltaMaxMs));
-            row("jitter (ms)", fmt(o.jitterMs, 2), fmt(p.jitterMs, 2));
-            row("bursts", QString::number(o.burstCount), QString::number(p.burstCount));
-            row("underruns", QString::number(original.underruns), QString::number(receivedUnderruns));
-            row("drift (ppm)", o.driftValid ? fmt(o.driftPpm, 0) : QStringLiteral("-"), p.driftValid ? fmt(p.driftPpm, 0) : QStringLiteral("-"));
-            row("non-160 B frames", QString::number(o.nonStandardFrames), QString::number(p.nonStandardFrames));
-            resend.insert(QStringLiteral("original"), o.toJson());
-            resend.insert(QStringLiteral("pacelab"), p.toJson());
-        }
-        json.insert(QStringLiteral("resend"), resend);
-    } else if (parser.isSet(callerOpt)) {
-        const PcmBuffer pcm = pcmAudio(call, capture::Dir::In);
-        if (pcm.samples.isEmpty()) {
-            err << "pacelab replay: the recording has no inbound (caller) audio.\n";
-            return app::ExitUsage;
-        }
-        TwilioEmulator emu;
-        EmulatorOptions eo;
-        eo.caller = CallerAudio::fromPcm(pcm, false);
-        QString emuError;
-        QObject::connect(&emu, &TwilioEmulator::errorOccurred, &emu, [&](const QString &e) { emuError = e; });
-        if (!emu.connectToBot(url, eo)) {
-            err << "pacelab replay: " << emu.errorString() << "\n";
-            return app::ExitFailed;
-        }
-        const qint64 runMs = qint64(pcm.durationSec() * 1000) + 2000;
-        QElapsedTimer t;
-        t.start();
-        waitUntil([&] { return t.elapsed() >= runMs || !emuError.isEmpty(); }, runMs + 15000, [&] {
-            if (progress)
-                err << "\rcaller audio " << fmt(std::min<double>(t.elapsed() / 1000.0, pcm.durationSec())) << " / " << fmt(pcm.durationSec()) << " s" << Qt::flush;
-        });
-        if (progress)
-            err << "\n";
-        emu.stop();
-        out << emu.summaryText() << "\n";
-        json.insert(QStringLiteral("asCaller"), emu.summaryJson());
-        if (!emuError.isEmpty()) {
-            err << "pacelab replay: " << emuError << "\n";
-            exit = app::ExitFailed;
-        }
+        break;
+    }
     }
 
-    if (parser.isSet(jsonOpt)) {
-        QFile f(parser.value(jsonOpt));
-        const QByteArray data = QJsonDocument(json).toJson(QJsonDocument::Indented);
-        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(data) != data.size()) {
-            err << "pacelab replay: cannot write " << parser.value(jsonOpt) << ": " << f.errorString() << "\n";
-            return app::ExitFailed;
-        }
+    QString error;
+    if (o.jsonPath && !saveJson(*o.jsonPath, json, &error)) {
+        err() << "pacelab replay: " << error << "\n";
+        return ExitFailed;
     }
     return exit;
 }
 
-PACELAB_COMMAND(replayCommand, "replay", "replay a recorded call (capture, Twilio dump or WAV): analyse, re-send, or play as caller", runReplay);
+int replayCommand(const QStringList &args)
+{
+    return runCommand(kCommand, args, parseReplayOptions, replay);
+}
+
+} // namespace
+
+PACELAB_COMMAND(replayCommandReg, "replay", "replay a recorded call (capture, Twilio dump or WAV): analyse, re-send, or play as caller", replayCommand);

@@ -1,11 +1,11 @@
 // pacelab: GUI by default; `--headless` or a sub-command (emulate, check, replay, doctor) runs
 // without a window. The heavy lifting lives in core/ and ui/; this file only wires.
+#include "CliOutput.h"
 #include "Commands.h"
 #include "Headless.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QTextStream>
 
 #include "MainWindow.h"
 
@@ -53,20 +53,20 @@ int main(int argc, char *argv[])
     const QCommandLineOption versionOption = parser.addVersionOption();
     HeadlessOptions::addTo(parser);
     if (!parser.parse(arguments)) {
-        QTextStream(stderr) << "pacelab: " << parser.errorText() << "\nTry 'pacelab --help'.\n";
+        err() << "pacelab: " << parser.errorText() << "\nTry 'pacelab --help'.\n";
         return ExitUsage;
     }
     if (parser.isSet(helpOption)) {
         QCoreApplication core(argc, argv); // helpText() names the executable through it
-        QTextStream(stdout) << parser.helpText();
+        out() << parser.helpText();
         return ExitOk;
     }
     if (parser.isSet(versionOption)) {
-        QTextStream(stdout) << "pacelab " << PACELAB_VERSION << "\n";
+        out() << "pacelab " << PACELAB_VERSION << "\n";
         return ExitOk;
     }
     if (!parser.positionalArguments().isEmpty()) {
-        QTextStream(stderr) << "pacelab: unknown command '" << parser.positionalArguments().first()
+        err() << "pacelab: unknown command '" << parser.positionalArguments().first()
                             << "'.\nTry 'pacelab --help'.\n";
         return ExitUsage;
     }
@@ -84,7 +84,7 @@ int main(int argc, char *argv[])
     HeadlessOptions opts;
     QString error;
     if (!opts.read(parser, &error)) {
-        QTextStream(stderr) << "pacelab: " << error << "\n";
+        err() << "pacelab: " << error << "\n";
         return ExitUsage;
     }
     if (headless)

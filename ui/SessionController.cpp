@@ -2,6 +2,7 @@
 
 #include "emulator/TwilioEmulator.h"
 #include "util/ThreadCaller.h"
+#include "util/UrlUtil.h"
 
 #include <QRegularExpression>
 #include <QThread>
@@ -54,28 +55,32 @@ QString SessionController::modeName(Mode m)
 bool SessionController::parseWsUrl(const QString &text, QUrl *url, QString *error)
 {
     const QString t = text.trimmed();
-    if (t.isEmpty()) {
+    QString detail;
+    QUrl u;
+    switch (pacelab::parseWebSocketUrl(text, &u, &detail)) {
+    case WsUrlError::None:
+        *url = u;
+        return true;
+    case WsUrlError::Empty:
         *error = tr("Enter a WebSocket URL, e.g. ws://127.0.0.1:8080/stream");
         return false;
-    }
-    const QUrl u = QUrl(t, QUrl::StrictMode);
-    if (!u.isValid()) {
-        *error = tr("'%1' is not a valid URL (%2)").arg(t, u.errorString());
+    case WsUrlError::Malformed:
+        *error = tr("'%1' is not a valid URL (%2)").arg(t, detail);
         return false;
-    }
-    const QString scheme = u.scheme().toLower();
-    if (scheme != QLatin1String("ws") && scheme != QLatin1String("wss")) {
-        *error = scheme.isEmpty()
-                     ? tr("'%1' has no scheme: the URL must start with ws:// or wss://").arg(t)
-                     : tr("The URL must start with ws:// or wss:// (got '%1://')").arg(u.scheme());
+    case WsUrlError::NoScheme:
+        *error = tr("'%1' has no scheme: the URL must start with ws:// or wss://").arg(t);
         return false;
-    }
-    if (u.host().isEmpty()) {
+    case WsUrlError::WrongScheme:
+        *error = tr("The URL must start with ws:// or wss:// (got '%1://')").arg(QUrl(t, QUrl::StrictMode).scheme());
+        return false;
+    case WsUrlError::NoHost:
         *error = tr("'%1' has no host name").arg(t);
         return false;
+    case WsUrlError::PortZero:
+        *error = tr("'%1' has port 0: give the port the peer listens on").arg(t);
+        return false;
     }
-    *url = u;
-    return true;
+    return false;
 }
 
 bool SessionController::parseCustomParameters(const QString &text, QVariantMap *out, QString *error)
@@ -150,11 +155,7 @@ bool SessionController::start(const Params &p, QString *error)
     Q_EMIT sessionReset();
     switch (p.mode) {
     case Mode::Emulator: {
-        if (!startEmulator(p, error)) {
-            m_active = false;
-            setStatus(Status::Failed, *error);
-            return false;
-        }
+        startEmulator();
         struct Listening
         {
             quint16 port = 0;
@@ -208,11 +209,7 @@ bool SessionController::start(const Params &p, QString *error)
         EmulatorOptions opts;
         parseCustomParameters(p.customParameters, &opts.customParameters, error);
         opts.authToken = p.authToken;
-        if (!startEmulator(p, error)) {
-            m_active = false;
-            setStatus(Status::Failed, *error);
-            return false;
-        }
+        startEmulator();
         TwilioEmulator *emu = m_emulator;
         const auto connected = m_emuCaller->call([emu, url, opts] {
             const bool ok = emu->connectToBot(url, opts);
@@ -256,10 +253,8 @@ void SessionController::setForwardMedia(bool on)
     m_forwardMedia = on;
 }
 
-bool SessionController::startEmulator(const Params &p, QString *error)
+void SessionController::startEmulator()
 {
-    Q_UNUSED(p);
-    Q_UNUSED(error);
     stopEmulator();
     m_emuThread.reset(new QThread);
     m_emuThread->setObjectName(QStringLiteral("emulator"));
@@ -298,7 +293,6 @@ bool SessionController::startEmulator(const Params &p, QString *error)
     });
     m_emuThread->start();
     m_emulator = emu;
-    return true;
 }
 
 void SessionController::stopEmulator()

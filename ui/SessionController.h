@@ -83,7 +83,7 @@ Q_SIGNALS:
 private:
     void setStatus(Status s, const QString &text);
     void onEngineState(SenderEngine::State state, const QString &message);
-    bool startEmulator(const Params &p, QString *error);
+    void startEmulator(); // on its own thread; the listen/connect call comes after
     void stopEmulator();
 
     struct ThreadDeleter

@@ -78,18 +78,17 @@ SourcesPanel::SourcesPanel(TxQueue *queue, QWidget *parent)
     auto *gen = new QGroupBox(tr("Test signals"), this);
     auto *g = new QGridLayout(gen);
     g->setColumnStretch(1, 1);
-    int r = 0;
-    addRow(g, r++, QStringLiteral("silence"), tr("Silence"), new QLabel(tr("mu-law 0xFF, endless"), gen), false,
+    addRow(g, QStringLiteral("silence"), tr("Silence"), new QLabel(tr("mu-law 0xFF, endless"), gen), false,
            [](QString *) { return std::make_unique<audioio::SilenceSource>(); });
 
     m_toneHz = spin(gen, 20, 3900, 440, 0, tr(" Hz"), 10);
     m_toneDb = spin(gen, -60, 0, -12, 1, tr(" dBFS"));
-    addRow(g, r++, QStringLiteral("tone"), tr("Tone"), hbox(gen, {m_toneHz, m_toneDb}), false,
+    addRow(g, QStringLiteral("tone"), tr("Tone"), hbox(gen, {m_toneHz, m_toneDb}), false,
            [this](QString *) { return std::make_unique<audioio::ToneSource>(m_toneHz->value(), m_toneDb->value()); });
 
     m_dtmf = new QLineEdit(QStringLiteral("123#"), gen);
     m_dtmf->setPlaceholderText(tr("digits 0-9 * # A-D"));
-    addRow(g, r++, QStringLiteral("dtmf"), tr("DTMF"), m_dtmf, false, [this](QString *error) -> std::unique_ptr<PcmSource> {
+    addRow(g, QStringLiteral("dtmf"), tr("DTMF"), m_dtmf, false, [this](QString *error) -> std::unique_ptr<PcmSource> {
         bool ok = true;
         const QString digits = m_dtmf->text().trimmed();
         if (digits.isEmpty()) {
@@ -112,7 +111,7 @@ SourcesPanel::SourcesPanel(TxQueue *queue, QWidget *parent)
     m_sweepFrom->setToolTip(tr("start frequency"));
     m_sweepTo->setToolTip(tr("end frequency"));
     m_sweepSec->setToolTip(tr("duration"));
-    addRow(g, r++, QStringLiteral("sweep"), tr("Sweep"), hbox(gen, {m_sweepFrom, m_sweepTo, m_sweepSec}), true,
+    addRow(g, QStringLiteral("sweep"), tr("Sweep"), hbox(gen, {m_sweepFrom, m_sweepTo, m_sweepSec}), true,
            [this](QString *) {
                const QVector<qint16> pcm = signal::sweep(kTwilioRate, m_sweepSec->value(), m_sweepFrom->value(),
                                                          m_sweepTo->value(), -12.0);
@@ -120,7 +119,7 @@ SourcesPanel::SourcesPanel(TxQueue *queue, QWidget *parent)
            });
 
     m_noiseDb = spin(gen, -60, 0, -20, 1, tr(" dBFS"));
-    addRow(g, r++, QStringLiteral("noise"), tr("Noise"), m_noiseDb, false,
+    addRow(g, QStringLiteral("noise"), tr("Noise"), m_noiseDb, false,
            [this](QString *) { return std::make_unique<audioio::NoiseSource>(m_noiseDb->value()); });
     layout->addWidget(gen);
 
@@ -179,7 +178,7 @@ SourcesPanel::SourcesPanel(TxQueue *queue, QWidget *parent)
             m_filePath->setText(f);
     });
     m_fileLoop = new QCheckBox(tr("loop"), fileBox);
-    addRow(fg, 0, QStringLiteral("file"), tr("File"), hbox(fileBox, {m_filePath, browse, m_fileLoop}), true,
+    addRow(fg, QStringLiteral("file"), tr("File"), hbox(fileBox, {m_filePath, browse, m_fileLoop}), true,
            [this](QString *error) -> std::unique_ptr<PcmSource> {
                const QString path = m_filePath->text().trimmed();
                if (path.isEmpty()) {
@@ -211,7 +210,7 @@ SourcesPanel::SourcesPanel(TxQueue *queue, QWidget *parent)
     m_ttsRate->setValue(175);
     m_ttsRate->setSuffix(tr(" wpm"));
     tg->addWidget(m_ttsText, 0, 0, 1, 3);
-    addRow(tg, 1, QStringLiteral("tts"), tr("Voice"), hbox(ttsBox, {m_ttsVoice, m_ttsRate}), true,
+    addRow(tg, QStringLiteral("tts"), tr("Voice"), hbox(ttsBox, {m_ttsVoice, m_ttsRate}), true,
            [this](QString *error) -> std::unique_ptr<PcmSource> {
                const QString text = m_ttsText->toPlainText().trimmed();
                if (text.isEmpty()) {
@@ -266,7 +265,7 @@ SourcesPanel::~SourcesPanel()
         m_mic->stop();
 }
 
-void SourcesPanel::addRow(QGridLayout *grid, int row, const QString &key, const QString &label, QWidget *params,
+void SourcesPanel::addRow(QGridLayout *grid, const QString &key, const QString &label, QWidget *params,
                           bool withProgress, std::function<std::unique_ptr<PcmSource>(QString *)> make)
 {
     Row rowData;
@@ -274,8 +273,6 @@ void SourcesPanel::addRow(QGridLayout *grid, int row, const QString &key, const 
     rowData.button = new QPushButton(tr("Start"), params->parentWidget());
     rowData.button->setObjectName(QStringLiteral("start_") + key);
     rowData.button->setMinimumWidth(56);
-    const int base = withProgress ? row * 2 : row;
-    Q_UNUSED(base);
     grid->addWidget(new QLabel(label, params->parentWidget()), grid->rowCount(), 0);
     const int at = grid->rowCount() - 1;
     grid->addWidget(params, at, 1);

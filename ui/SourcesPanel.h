@@ -70,7 +70,8 @@ private:
         QPointer<audioio::FrameProducer> producer;
     };
 
-    void addRow(QGridLayout *grid, int row, const QString &key, const QString &label, QWidget *params,
+    // Appends a row (and its progress bar below it) at the end of the grid.
+    void addRow(QGridLayout *grid, const QString &key, const QString &label, QWidget *params,
                 bool withProgress, std::function<std::unique_ptr<audioio::PcmSource>(QString *)> make);
     void onProducerFinished(const QString &key, const QString &reason, bool error);
     void setRowRunning(const QString &key, bool running);

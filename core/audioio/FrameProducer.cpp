@@ -105,14 +105,16 @@ bool ProducerWorker::pushFrame(QByteArray frame)
                 sleepMs(100); // not connected: wait for the stream to reopen the queue
                 continue;
             }
-            if (m_queue->pushBlocking(TxItem::media(frame), 200)) {
+            switch (m_queue->pushWaiting(TxItem::media(frame), 200)) {
+            case TxQueue::PushResult::Ok:
                 ++m_shared->pushed;
                 return true;
-            }
-            if (m_queue->isClosed() || m_queue->size() >= m_queue->highWater())
+            case TxQueue::PushResult::Aborted:
+                ++m_shared->lost; // clear() aborted the wait: this frame is stale speech
+                return true;
+            default:
                 continue; // closed meanwhile, or a plain timeout: try again
-            ++m_shared->lost; // clear() aborted the wait: this frame is stale speech
-            return true;
+            }
         }
     }
     if (policy == Policy::DropOldest) {

@@ -3,7 +3,6 @@
 #include "util/FileUtil.h"
 
 #include <QDir>
-#include <QFileInfo>
 #include <QHostInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -98,29 +97,7 @@ QString criteriaText(const ScenarioResult &r)
 
 bool checkWritable(const QString &path, QString *error)
 {
-    if (path.trimmed().isEmpty()) {
-        *error = QStringLiteral("empty report path");
-        return false;
-    }
-    const QFileInfo fi(path);
-    if (fi.isDir()) {
-        *error = QStringLiteral("report path '%1' is a directory").arg(path);
-        return false;
-    }
-    const QFileInfo dir(fi.absolutePath());
-    if (!dir.exists()) {
-        *error = QStringLiteral("cannot write report '%1': directory '%2' does not exist").arg(path, dir.filePath());
-        return false;
-    }
-    if (!dir.isDir()) {
-        *error = QStringLiteral("cannot write report '%1': '%2' is not a directory").arg(path, dir.filePath());
-        return false;
-    }
-    if (fi.exists() ? !fi.isWritable() : !dir.isWritable()) {
-        *error = QStringLiteral("cannot write report '%1': permission denied").arg(path);
-        return false;
-    }
-    return true;
+    return checkOutputPath(path, error, QStringLiteral("report"));
 }
 
 // ---- JUnit ----------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ QByteArray reportHtml(const QList<ScenarioResult> &results, const ReportMeta &me
 
 // Checks up front that `path` can be written (directory exists and is writable, path is not a
 // directory) so a CLI run fails with usage error 2 before minutes of scenarios, not after.
+// pacelab::checkOutputPath with the messages naming a "report".
 bool checkWritable(const QString &path, QString *error);
 
 } // namespace pacelab::check

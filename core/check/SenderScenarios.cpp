@@ -331,6 +331,9 @@ private:
         for (int i = 0; i < m_obs.probePushed; ++i)
             engine()->enqueueFrame(taggedFrame(quint32(i), cfg().broken.frameBytes), false);
         m_obs.probeHeld = engine()->queue()->size();
+        // Local only, on purpose: the probe is discarded before the measured part, and
+        // SenderEngine::clear() would also send Twilio's `clear`, a barge-in this scenario
+        // does not make (the emulator would count it and flush its buffer).
         engine()->queue()->clear();
         // Steady state: a streaming producer at real time, in uneven chunks.
         after(1.0, [this] {

@@ -228,7 +228,7 @@ void TwilioEmulator::onNewConnection()
         if (!s)
             break;
         if (m_socket) {
-            log(QStringLiteral("warn"), QStringLiteral("refused a second connection from %1: one stream at a time")
+            log(QStringLiteral("warning"), QStringLiteral("refused a second connection from %1: one stream at a time")
                                             .arg(s->peerAddress().toString()));
             s->close(QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("the emulator serves one stream at a time"));
             s->deleteLater();
@@ -517,16 +517,15 @@ void TwilioEmulator::advanceTo(qint64 now)
     while (now >= m_sessionStartUs + qint64(m_nextSecond + 1) * 1'000'000) {
         const qint64 boundary = m_sessionStartUs + qint64(m_nextSecond + 1) * 1'000'000;
         m_playout.advance(boundary);
-        emitSecond(m_nextSecond, boundary);
+        emitSecond(m_nextSecond);
         m_nextSecond++;
     }
     m_playout.advance(now);
     updateBargeIn(now);
 }
 
-void TwilioEmulator::emitSecond(int second, qint64 boundaryUs)
+void TwilioEmulator::emitSecond(int second)
 {
-    Q_UNUSED(boundaryUs);
     const PerSecondRx rx = m_secondBuilder.next(second, m_analytics.stats(), m_playout, m_violationCount);
     if (m_perSecond.size() < kMaxSecondsListed)
         m_perSecond.append(rx);
@@ -544,7 +543,7 @@ void TwilioEmulator::addViolation(int code, const QString &message, qint64 atUs)
     m_violationsByCode[code]++;
     if (m_violations.size() < kMaxViolationsListed)
         m_violations.append(v);
-    log(QStringLiteral("warn"), QStringLiteral("violation %1 at %2 s: %3").arg(code).arg(ms(v.sessionSec, 3), message));
+    log(QStringLiteral("warning"), QStringLiteral("violation %1 at %2 s: %3").arg(code).arg(ms(v.sessionSec, 3), message));
     Q_EMIT violation(v);
 }
 
@@ -602,7 +601,7 @@ void TwilioEmulator::onTextMessage(const QString &text)
                 m_recorded += payload;
             } else {
                 m_recordTruncated = true;
-                log(QStringLiteral("warn"), QStringLiteral("recording stopped at %1 s of audio (limit)")
+                log(QStringLiteral("warning"), QStringLiteral("recording stopped at %1 s of audio (limit)")
                                                 .arg(m_recorded.size() / 8000));
             }
         }

@@ -195,7 +195,7 @@ private:
     QByteArray nextCallerFrame(qint64 frameUs);
     void prepareCaller(const CallerAudio &audio);
     void addViolation(int code, const QString &message, qint64 atUs);
-    void emitSecond(int second, qint64 boundaryUs);
+    void emitSecond(int second);
     void advanceTo(qint64 nowUs);
     void updateBargeIn(qint64 nowUs);
     void finishBargeIn(qint64 nowUs);

@@ -21,7 +21,6 @@
 #endif
 
 #include <algorithm>
-#include <cstdio>
 #include <ctime>
 #include <thread>
 
@@ -950,18 +949,13 @@ void PacedSender::onTelemetryTimer()
     end.offThreadWrites = m_shared->offThreadWrites.load();
     const TelemetrySnapshot s = m_telemetry.closeSecond(end);
 
-    // The sinks: shared state (lastTelemetry), the signal, stdout, the JSONL file.
+    // The sinks: shared state (lastTelemetry), the signal, the JSONL file.
     {
         std::lock_guard lock(m_shared->mutex);
         m_shared->lastTelemetry = s;
     }
     publishTotals();
     Q_EMIT telemetry(s);
-    if (m_cfg.printTelemetry) {
-        const QByteArray line = s.toLine().toUtf8() + '\n';
-        std::fputs(line.constData(), stdout);
-        std::fflush(stdout);
-    }
     if (m_jsonl.isOpen()) {
         m_jsonl.write(QJsonDocument(s.toJson()).toJson(QJsonDocument::Compact) + '\n');
         m_jsonl.flush();

@@ -62,7 +62,6 @@ struct SenderConfig
     int drainTimeoutMs = 10000; // Drain gives up (and discards) after this long
 
     QString telemetryJsonlPath; // empty = off; one JSON object per line, appended
-    bool printTelemetry = false; // print the "[TX] fps=50 q=6 drops=0 ..." line to stdout
 
     // Client mode: give up on a connection attempt (TCP + TLS + WebSocket upgrade) after this
     // long. A server that accepts but never answers, or a network that drops the SYN, would

@@ -55,6 +55,11 @@ void TxQueue::noteSizeLocked()
 
 bool TxQueue::pushBlocking(TxItem item, int timeoutMs)
 {
+    return pushWaiting(std::move(item), timeoutMs) == PushResult::Ok;
+}
+
+TxQueue::PushResult TxQueue::pushWaiting(TxItem item, int timeoutMs)
+{
     std::unique_lock lock(m_mutex);
     const quint64 generation = m_abortGeneration;
     auto canPush = [&] {
@@ -64,14 +69,16 @@ bool TxQueue::pushBlocking(TxItem item, int timeoutMs)
     if (timeoutMs < 0) {
         m_notFull.wait(lock, canPush);
     } else if (!m_notFull.wait_for(lock, std::chrono::milliseconds(timeoutMs), canPush)) {
-        return false;
+        return PushResult::WouldBlock;
     }
-    if (m_closed || generation != m_abortGeneration)
-        return false;
+    if (m_closed)
+        return PushResult::Closed;
+    if (generation != m_abortGeneration)
+        return PushResult::Aborted;
     stampLocked(item);
     m_items.push_back(std::move(item));
     noteSizeLocked();
-    return true;
+    return PushResult::Ok;
 }
 
 TxQueue::PushResult TxQueue::tryPush(TxItem item)

@@ -40,7 +40,8 @@ qint64 steadyNowNs();
 class TxQueue
 {
 public:
-    enum class PushResult { Ok, WouldBlock, DroppedOldest, Closed };
+    // Aborted: only from pushWaiting(), when clear(true) ended the wait (the item is stale).
+    enum class PushResult { Ok, WouldBlock, DroppedOldest, Closed, Aborted };
 
     // highWater < 0 (or > capacity) means "= capacity".
     explicit TxQueue(int capacity = 120, int highWater = -1);
@@ -50,6 +51,8 @@ public:
     // Waits while size() >= highWater(). timeoutMs < 0 = forever. Returns false on timeout,
     // when the queue is closed, or when clear(true) aborted the wait.
     bool pushBlocking(TxItem item, int timeoutMs = -1);
+    // The same wait, saying why it failed: WouldBlock = timed out, Closed, or Aborted.
+    PushResult pushWaiting(TxItem item, int timeoutMs = -1);
     PushResult tryPush(TxItem item);
     PushResult pushDropOldest(TxItem item);
     PushResult pushAlways(TxItem item);

@@ -209,6 +209,18 @@ LoadResult loadCall(QIODevice *device, const LoadOptions &options)
     return loadRecords(reader, options, QString());
 }
 
+double meanSendingFps(const ArrivalStats &s)
+{
+    double sum = 0;
+    int n = 0;
+    for (int i = 1; i + 1 < s.fpsPerSecond.size(); ++i)
+        if (s.fpsPerSecond[i] > 0) {
+            sum += s.fpsPerSecond[i];
+            ++n;
+        }
+    return n ? sum / n : 0.0;
+}
+
 Analysis analyze(const LoadedCall &call, ArrivalAnalytics::Config analyticsConfig, PlayoutModel::Config playoutConfig)
 {
     Analysis a;
@@ -329,14 +341,7 @@ Analysis analyze(const LoadedCall &call, ArrivalAnalytics::Config analyticsConfi
     if (s.frames == 0) {
         warning(QStringLiteral("no outbound media in the recording"));
     } else {
-        double sum = 0;
-        int n = 0;
-        for (int i = 1; i + 1 < s.fpsPerSecond.size(); ++i)
-            if (s.fpsPerSecond[i] > 0) {
-                sum += s.fpsPerSecond[i];
-                ++n;
-            }
-        const double meanFps = n ? sum / n : 0.0;
+        const double meanFps = meanSendingFps(s);
         if (s.nonStandardFrames > 0)
             problem(QStringLiteral("%1 of %2 frames are not 160 B (first at frame %3)")
                         .arg(s.nonStandardFrames).arg(s.frames).arg(s.firstNonStandardFrame));
@@ -358,7 +363,7 @@ Analysis analyze(const LoadedCall &call, ArrivalAnalytics::Config analyticsConfi
             warning(QStringLiteral("jitter up to %1 ms").arg(ms(s.jitterMaxMs)));
         if (a.maxBufferedSec > 2.0)
             warning(QStringLiteral("up to %1 s buffered at Twilio: barge-in will be late unless the bot sends clear").arg(ms(a.maxBufferedSec, 2)));
-        if (n > 0 && std::abs(meanFps - 50.0) > 1.0 && s.burstCount == 0)
+        if (meanFps > 0 && std::abs(meanFps - 50.0) > 1.0 && s.burstCount == 0)
             warning(QStringLiteral("%1 fps on average while sending").arg(ms(meanFps)));
         if (!a.problems && a.verdicts.isEmpty())
             a.verdicts << QStringLiteral("ok: %1 frames at %2 fps, jitter %3 ms, no bursts, no underruns")

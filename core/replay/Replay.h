@@ -117,6 +117,10 @@ struct Analysis
 Analysis analyze(const LoadedCall &call, ArrivalAnalytics::Config analytics = ArrivalAnalytics::Config(),
                  PlayoutModel::Config playout = PlayoutModel::Config());
 
+// Mean frames per second while sending: the full seconds that received audio (the first and
+// last, usually partial, and silent ones are left out); 0 if there is none.
+double meanSendingFps(const ArrivalStats &stats);
+
 // Audio of one direction as mu-law bytes / decoded PCM (8 kHz mono). A WAV source gives its
 // own audio for both directions (converted to 8 kHz mono mu-law for the mu-law forms).
 QByteArray mulawAudio(const LoadedCall &call, capture::Dir dir, QString *error = nullptr);

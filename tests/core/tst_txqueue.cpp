@@ -44,6 +44,7 @@ private Q_SLOTS:
     void backPressureWakesProducer();
     void clearAbortsWaitingProducer();
     void closeFailsProducers();
+    void pushWaitingSaysWhy();
     void warningThrottled();
     void warningFlushedAfterQuiet();
     void warningAtMostOncePer2sOverTenSeconds();
@@ -214,6 +215,31 @@ void TestTxQueue::closeFailsProducers()
     QCOMPARE(q.pushAlways(TxItem::mark(QStringLiteral("x"))), TxQueue::PushResult::Closed);
     q.reopen();
     QCOMPARE(q.pushAlways(TxItem::mark(QStringLiteral("x"))), TxQueue::PushResult::Ok);
+}
+
+void TestTxQueue::pushWaitingSaysWhy()
+{
+    TxQueue q(1);
+    QCOMPARE(q.pushWaiting(TxItem::media(frame(0)), 0), TxQueue::PushResult::Ok);
+    QCOMPARE(q.pushWaiting(TxItem::media(frame(1)), 0), TxQueue::PushResult::WouldBlock); // timed out
+    // clear(true) while the producer waits: Aborted. A producer that only starts waiting after
+    // the clear pushes normally (Ok), so on a loaded machine try again until it was caught waiting.
+    TxQueue::PushResult r = TxQueue::PushResult::Ok;
+    for (int attempt = 0; attempt < 50 && r == TxQueue::PushResult::Ok; ++attempt) {
+        std::thread producer([&] { r = q.pushWaiting(TxItem::media(frame(2)), 20000); });
+        QThread::msleep(20);
+        q.clear(true);
+        producer.join();
+        if (r == TxQueue::PushResult::Ok)
+            QCOMPARE(q.size(), 1); // it pushed after the clear: the queue is full again
+        else
+            QVERIFY(q.isEmpty());
+        if (q.isEmpty())
+            QCOMPARE(q.pushWaiting(TxItem::media(frame(0)), 0), TxQueue::PushResult::Ok);
+    }
+    QCOMPARE(r, TxQueue::PushResult::Aborted);
+    q.close();
+    QCOMPARE(q.pushWaiting(TxItem::media(frame(3)), 0), TxQueue::PushResult::Closed);
 }
 
 void TestTxQueue::warningThrottled()
