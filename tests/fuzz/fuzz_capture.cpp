@@ -107,10 +107,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const std::optional<Record> r = back.next();
         FUZZ_CHECK(r.has_value(), "record %lld lost on round trip (%s)", qlonglong(i),
                    back.errors().isEmpty() ? "" : qPrintable(back.errors().first().message));
-        Record expected = all[i];
-        expected.lineNo = r->lineNo;
-        FUZZ_CHECK(*r == expected, "record %lld changed on round trip:\n  %s\n  %s", qlonglong(i),
-                   all[i].toLine().constData(), r->toLine().constData());
+        // Compared as written, not with Record::operator==: Qt 6.4's QJsonObject == says two
+        // objects differ when a key held a U+FEFF that its parser dropped, though both serialize
+        // to the same bytes.
+        const Record &e = all[i];
+        FUZZ_CHECK(r->type == e.type && r->tUs == e.tUs && r->dir == e.dir && r->kind == e.kind && r->data == e.data
+                       && r->toLine() == e.toLine(),
+                   "record %lld changed on round trip:\n  %s\n  %s", qlonglong(i), e.toLine().constData(),
+                   r->toLine().constData());
     }
     FUZZ_CHECK(!back.next() && back.errorCount() == 0, "extra records or errors on round trip");
     return 0;
