@@ -100,6 +100,7 @@ for t in "${targets[@]}"; do
     last=$(grep -E '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE|INITED)' "$log" | tail -1 || true)
     cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
     ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
+    corp=$(sed -n 's/.* corp: \([0-9]*\/[0-9A-Za-z]*\).*/\1/p' <<<"$last")
     execs=$(stat_of number_of_executed_units "$log")
     eps=$(stat_of average_exec_per_sec "$log")
     rss=$(stat_of peak_rss_mb "$log")
@@ -116,8 +117,8 @@ for t in "${targets[@]}"; do
     else
         result=ok
     fi
-    line=$(printf '%-8s %-5s execs=%-10s exec/s=%-7s cov=%-6s ft=%-6s corpus=%s files/%s B  rss=%sMB' \
-        "$t" "$result" "${execs:-?}" "${eps:-?}" "${cov:-?}" "${ft:-?}" "$units" "$bytes" "${rss:-?}")
+    line=$(printf '%-8s %-5s execs=%-10s exec/s=%-7s cov=%-6s ft=%-6s corpus=%-12s (%s files, %s B on disk)  rss=%sMB' \
+        "$t" "$result" "${execs:-?}" "${eps:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$units" "$bytes" "${rss:-?}")
     echo "   $line"
     summary+=("$line")
 done

@@ -1333,10 +1333,15 @@ Report LogDoctor::finish()
     r.qMax = d->qMax;
     r.dropsTotal = d->dropsTotal;
     r.series = QList<MetricLine>(d->tail.begin(), d->tail.end());
-    if (d->bucketCount > 0)
-        r.plot = d->plot + QList<PlotPoint>{d->bucket};
-    else
-        r.plot = d->plot;
+    r.plot = d->plot;
+    if (d->bucketCount > 0) {
+        // The unfinished last bucket: a point of its own while there is room, else merged into
+        // the last point, so the plot stays within maxPlotPoints.
+        if (r.plot.size() < d->lim.maxPlotPoints)
+            r.plot.append(d->bucket);
+        else
+            r.plot.last() = mergePoints(r.plot.last(), d->bucket);
+    }
     r.plotStride = d->stride;
 
     QStringList notes;

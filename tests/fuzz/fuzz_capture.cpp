@@ -1,7 +1,7 @@
 // Capture reader (core/replay/Capture): PaceLab JSON Lines captures and Twilio-style dumps (the
 // reader sniffs which). Any input ends in records, per-line errors or one fatal error; the
-// counters stay consistent; every record read can be written by CaptureWriter and read back
-// unchanged. Run in both error modes (skip bad lines / stop at the first).
+// counters stay consistent; every record read from a capture can be written by CaptureWriter
+// and read back unchanged. Run in both error modes (skip bad lines / stop at the first).
 #include "FuzzCheck.h"
 
 #include "replay/Capture.h"
@@ -80,10 +80,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(stopped.size() <= all.size(), "stopOnError read more records");
     for (qsizetype i = 0; i < stopped.size(); ++i)
         FUZZ_CHECK(stopped[i] == all[i], "record %lld differs between error modes", qlonglong(i));
-    if (format == CaptureReader::Format::Unknown)
+    // A capture's records, written again by CaptureWriter, must read back unchanged. (Not for
+    // dumps: their times may mix assumed and measured clocks, which the capture reader's range
+    // checks rightly refuse, and nothing in PaceLab re-saves a dump as a capture.)
+    if (format != CaptureReader::Format::PaceLab)
         return 0;
-
-    // Write what was read as a PaceLab capture and read it back.
     QByteArray written;
     {
         QBuffer out(&written);
@@ -106,10 +107,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const std::optional<Record> r = back.next();
         FUZZ_CHECK(r.has_value(), "record %lld lost on round trip (%s)", qlonglong(i),
                    back.errors().isEmpty() ? "" : qPrintable(back.errors().first().message));
-        Record expected = all[i];
-        expected.lineNo = r->lineNo;
-        FUZZ_CHECK(*r == expected, "record %lld changed on round trip:\n  %s\n  %s", qlonglong(i),
-                   all[i].toLine().constData(), r->toLine().constData());
+        // Compared as written, not with Record::operator==: Qt 6.4's QJsonObject == says two
+        // objects differ when a key held a U+FEFF that its parser dropped, though both serialize
+        // to the same bytes.
+        const Record &e = all[i];
+        FUZZ_CHECK(r->type == e.type && r->tUs == e.tUs && r->dir == e.dir && r->kind == e.kind && r->data == e.data
+                       && r->toLine() == e.toLine(),
+                   "record %lld changed on round trip:\n  %s\n  %s", qlonglong(i), e.toLine().constData(),
+                   r->toLine().constData());
     }
     FUZZ_CHECK(!back.next() && back.errorCount() == 0, "extra records or errors on round trip");
     return 0;
