@@ -41,6 +41,7 @@ max_len() {
 }
 
 # ---- configure and build ----------------------------------------------------------------------
+"$root/scripts/deps.sh" # clang-14 and libclang-rt-14-dev (libFuzzer, sanitizer runtimes) on a fresh machine
 if ! grep -qs '^PACELAB_FUZZ:BOOL=ON' "$build/CMakeCache.txt"; then
     echo "== configuring $build (clang, PACELAB_FUZZ=ON, ASan+UBSan)"
     cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
