@@ -123,10 +123,12 @@ QString RejectedMedia::firstReason() const
     return best;
 }
 
-PeerObservation PeerObservation::fromModels(const ArrivalAnalytics &a, const PlayoutModel &p)
+namespace {
+// What the playout model knows, whoever fed it (the live emulator or a synthesized timeline).
+PeerObservation fromPlayout(const ArrivalStats &stats, const PlayoutModel &p)
 {
     PeerObservation o;
-    o.stats = a.stats();
+    o.stats = stats;
     o.maxBufferedUs = p.maxBufferedUs();
     o.bufferedUs = p.bufferedUs();
     o.underruns = p.underrunCount();
@@ -134,6 +136,13 @@ PeerObservation PeerObservation::fromModels(const ArrivalAnalytics &a, const Pla
     o.marksEchoed = p.marksEchoed();
     o.marksPending = p.marksPending();
     o.clears = p.clears();
+    return o;
+}
+} // namespace
+
+PeerObservation PeerObservation::fromModels(const ArrivalAnalytics &a, const PlayoutModel &p)
+{
+    PeerObservation o = fromPlayout(a.stats(), p);
     for (const MarkEcho &e : p.echoes())
         o.marksEchoedInOrder << e.name;
     return o;
@@ -141,16 +150,7 @@ PeerObservation PeerObservation::fromModels(const ArrivalAnalytics &a, const Pla
 
 PeerObservation PeerObservation::fromEmulator(const TwilioEmulator &emu)
 {
-    PeerObservation o;
-    o.stats = emu.stats();
-    const PlayoutModel &p = emu.playout();
-    o.maxBufferedUs = p.maxBufferedUs();
-    o.bufferedUs = p.bufferedUs();
-    o.underruns = p.underrunCount();
-    o.underrunTotalUs = p.underrunTotalUs();
-    o.marksEchoed = p.marksEchoed();
-    o.marksPending = p.marksPending();
-    o.clears = p.clears();
+    PeerObservation o = fromPlayout(emu.stats(), emu.playout());
     o.violations = emu.violations();
     o.violationCount = emu.violationCount();
     o.marksEchoedInOrder = emu.marksEchoedInOrder();
