@@ -318,6 +318,7 @@ void PacedSender::onNewConnection()
     while (QWebSocket *s = m_server ? m_server->nextPendingConnection() : nullptr) {
         if (m_socket || m_stopping) {
             // One stream per sender, like one Twilio stream per bot connection.
+            s->setParent(this); // deleted with the sender if its close never completes
             s->close(QWebSocketProtocol::CloseCodePolicyViolated,
                      QStringLiteral("this sender already serves a stream"));
             connect(s, &QWebSocket::disconnected, s, &QObject::deleteLater);
@@ -916,11 +917,14 @@ void PacedSender::shutdown()
             s->close(QWebSocketProtocol::CloseCodeGoingAway, QStringLiteral("sender shut down"));
             s->flush();
         }
-        s->deleteLater();
+        // Deleted now, not later: this thread's event loop ends right after shutdown(), and the
+        // events close() posted would outlive it (LeakSanitizer saw them). Deleting an object
+        // removes its posted events.
+        delete s;
     }
     if (m_server) {
         m_server->close();
-        m_server->deleteLater();
+        delete m_server;
         m_server = nullptr;
         m_shared->listeningPort.store(0);
     }

@@ -108,7 +108,8 @@ private Q_SLOTS:
         QFile f(file);
         QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
         f.write("[sources]\ntoneHz=44");
-        f.write("0\ntoneDb=-1\x00\x00\x00[conn", 22);
+        static const char cut[] = "0\ntoneDb=-1\x00\x00\x00[conn";
+        f.write(cut, sizeof cut - 1); // NULs included, the terminator not
         f.close();
         openAndClose();
     }
