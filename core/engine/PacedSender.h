@@ -72,21 +72,6 @@ Q_DECLARE_METATYPE(pacelab::ListenRequest)
 
 namespace pacelab {
 
-// SenderEngine's requests to the sender thread, as signals connected once (queued) to
-// PacedSender's slots. Each call posts an event carrying copies of its arguments; no functor
-// made per call is shared between the threads, and results come back only as PacedSender's
-// signals.
-class SenderCommands final : public QObject
-{
-    Q_OBJECT
-Q_SIGNALS:
-    void connectTo(const pacelab::ConnectRequest &request);
-    void listen(const pacelab::ListenRequest &request);
-    void stop();
-    void handleClear();
-    void shutdown(); // connected blocking: returns once the sender has shut down
-};
-
 // The worker of the sender thread: owns the WebSocket (client) or WebSocketServer (listen
 // mode), runs the clock, writes every frame. Create it, move it to its QThread, then drive it
 // only through queued calls (SenderEngine does exactly that).

@@ -1,6 +1,7 @@
 #include "engine/SenderEngine.h"
 
 #include "engine/PacedSender.h"
+#include "util/ThreadCaller.h"
 
 
 namespace pacelab {
@@ -35,16 +36,12 @@ SenderEngine::SenderEngine(SenderConfig cfg, QObject *parent)
     m_thread.reset(new QThread);
     m_thread->setObjectName(QStringLiteral("pacelab-sender"));
     m_sender = new PacedSender(m_cfg, m_queue.get(), m_shared);
+    // Every request reaches the sender through one ThreadCaller, in call order: the request's
+    // values cross threads under its mutex, so no argument is handed over by Qt's event queue
+    // alone (invisible to ThreadSanitizer with a Qt not built for it).
+    m_caller = new ThreadCaller(m_sender); // a child: moves to the thread with it
     m_sender->moveToThread(m_thread.get());
     connect(m_thread.get(), &QThread::finished, m_sender, &QObject::deleteLater);
-
-    m_commands = std::make_unique<SenderCommands>();
-    connect(m_commands.get(), &SenderCommands::connectTo, m_sender, &PacedSender::connectTo, Qt::QueuedConnection);
-    connect(m_commands.get(), &SenderCommands::listen, m_sender, &PacedSender::listen, Qt::QueuedConnection);
-    connect(m_commands.get(), &SenderCommands::stop, m_sender, &PacedSender::stop, Qt::QueuedConnection);
-    connect(m_commands.get(), &SenderCommands::handleClear, m_sender, &PacedSender::handleClear, Qt::QueuedConnection);
-    connect(m_commands.get(), &SenderCommands::shutdown, m_sender, &PacedSender::shutdown,
-            Qt::BlockingQueuedConnection);
 
     connect(m_sender, &PacedSender::telemetry, this, &SenderEngine::telemetry);
     // The worker speaks EngineState (as int: it does not know this class); the values are ours.
@@ -62,8 +59,8 @@ SenderEngine::~SenderEngine()
 {
     // Producers blocked in pushBlocking() must not outlive the queue.
     m_queue->close();
-    if (m_sender)
-        Q_EMIT m_commands->shutdown(); // blocking: the sender has shut down when this returns
+    if (m_sender) // waits: the sender has shut down when this returns
+        m_caller->call([s = m_sender] { s->shutdown(); return true; });
     m_queue->setWarningHandler({});
     m_thread.reset(); // quit + wait; the sender is deleted on its thread as it finishes
 }
@@ -75,17 +72,17 @@ SenderEngine::~SenderEngine()
 void SenderEngine::connectTo(const QUrl &url, const QString &streamSid)
 {
     m_shared->state.store(Connecting);
-    Q_EMIT m_commands->connectTo(ConnectRequest::make(url, streamSid));
+    m_caller->post([s = m_sender, request = ConnectRequest::make(url, streamSid)] { s->connectTo(request); });
 }
 
 void SenderEngine::listen(const QHostAddress &addr, quint16 port)
 {
-    Q_EMIT m_commands->listen(ListenRequest::make(addr, port));
+    m_caller->post([s = m_sender, request = ListenRequest::make(addr, port)] { s->listen(request); });
 }
 
 void SenderEngine::stop()
 {
-    Q_EMIT m_commands->stop();
+    m_caller->post([s = m_sender] { s->stop(); });
 }
 
 bool SenderEngine::enqueueFrame(QByteArray mulaw160, bool blocking)
@@ -108,7 +105,7 @@ void SenderEngine::clear()
     // `clear` before it takes anything queued after this call.
     const int removed = m_queue->clear(true);
     m_shared->clearRequests.fetch_add(1);
-    Q_EMIT m_commands->handleClear();
+    m_caller->post([s = m_sender] { s->handleClear(); });
     if (removed > 0)
         Q_EMIT logMessage(QStringLiteral("info"),
                           QStringLiteral("clear: %1 items removed from the tx queue").arg(removed));

@@ -15,7 +15,7 @@
 namespace pacelab {
 
 class PacedSender;
-class SenderCommands;
+class ThreadCaller;
 struct EngineShared;
 
 // The thread-safe facade of the outbound path. Any thread (UI, producers, tests) calls it; the
@@ -88,7 +88,7 @@ private:
     std::shared_ptr<EngineShared> m_shared;
     std::unique_ptr<QThread, ThreadStopper> m_thread;
     PacedSender *m_sender = nullptr; // lives on m_thread, deleted when it finishes
-    std::unique_ptr<SenderCommands> m_commands; // our requests to m_sender (queued signals)
+    ThreadCaller *m_caller = nullptr; // our requests to m_sender, run on its thread; its child
 };
 
 } // namespace pacelab
