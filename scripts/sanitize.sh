@@ -19,7 +19,7 @@ SUPP=$ROOT/tests/sanitizers
 # The threaded units: tx queue, paced sender / engine, emulator, audio producers, check scenarios.
 TSAN_TESTS=(tst_txqueue tst_pacedsender tst_emulator tst_emulator_engine tst_emulator_pacing
             tst_audioio tst_check_queue tst_check_rate tst_check_frames tst_check_bot
-            tst_check_botext tst_check_speech tst_check_reports)
+            tst_check_botext tst_check_speech tst_check_reports tst_faults)
 
 scripts/deps.sh
 export QT_QPA_PLATFORM=offscreen
