@@ -6,11 +6,18 @@
 #include "check/CheckTypes.h"
 #include "load/LoadTypes.h"
 
+#include <QList>
+#include <QPair>
 #include <QString>
+#include <QStringList>
 
 namespace pacelab {
 
-// Distribution of one metric across calls.
+using check::Thresholds;
+
+// Distribution of one metric across calls. Percentiles are nearest-rank and taken in the worse
+// direction: p95 is the value 95 % of calls are at least as good as (for fps and MOS, where
+// lower is worse, that is the 5th percentile from the bottom); worst is the max (or min).
 struct MetricSpread
 {
     QString name;      // "fps p1", "jitter", "buffered max", ...
@@ -29,6 +36,8 @@ struct StepSummary
     QList<MetricSpread> metrics;
     QStringList topReasons;   // most common failure reasons with counts, worst first
     bool holds = false;       // every call connected and met the limits
+    // Calls failing each check ("buffered", "fps", "connect", ...; see failureKeyOf), most first.
+    QList<QPair<QString, int>> failureCounts;
 };
 
 struct KneeResult
@@ -41,18 +50,46 @@ struct KneeResult
 
 // Per call: pass and verdictReason from the checklist's limits (bot set: fps, drift,
 // buffered, underruns, violations, frame size, clear latency), mos/rFactor estimated.
+// The reason lists every limit the call broke, the worst (furthest past its limit) first,
+// separated by "; ". Each item starts with its check's key word (see failureKeyOf).
 void judgeCall(CallResult &call, const Thresholds &limits);
 void judgeRun(LoadRun &run, const Thresholds &limits);
 
+// The check a verdict item is about: "connect", "dropped", "audio", "fps", "drift", "buffered",
+// "underruns", "violations", "frames", "clear"; empty for text that is not one.
+QString failureKeyOf(const QString &reasonItem);
+
+// A call's estimated listening quality from what it measured: delay = most audio buffered at
+// the peer (stale audio is what a caller waits through), jitter = RFC 3550 jitter, loss =
+// underruns / (frames + underruns) (each underrun at least one missing 20 ms frame). Sets
+// call.rFactor and call.mos; a call that never connected gets 0 for both.
+void estimateMos(CallResult &call);
+
 // ITU-T G.107 E-model, simplified the way Twilio's voice SDK does (mos.ts): effective latency
 // from delay and jitter, loss from underruns and drops. An estimate, labelled as such.
+// rttMs and jitterMs in ms, lossPercent 0..100; negative or non-finite input gives 0.
 double estimateRFactor(double rttMs, double jitterMs, double lossPercent);
 double mosFromRFactor(double r);
 
+// Nearest-rank percentile (p in 0..100) of values, 0 when empty: the smallest value with at
+// least p % of the values at or below it.
+double percentileNearestRank(QList<double> values, double p);
+
+// Worst calls first: failed before passed, never connected, dropped, more broken limits, lower
+// MOS, then by index. Used by the text and HTML reports.
+bool callWorseThan(const CallResult &a, const CallResult &b);
+
+// Needs judged calls (judgeCall / judgeRun first).
 StepSummary summarizeStep(const LoadStep &step);
+// Steps in any order. holdsAt = the largest step below the first that broke (ascending).
 KneeResult findKnee(const QList<StepSummary> &steps, const Thresholds &limits);
 
 // "[LOAD] calls=200/200 fps p1=48.9 p50=50.0 jit99 p50=0.4ms worst=3.1ms buffered max=0.3s underruns=3 violations=0"
+// calls=UP/TARGET (", failed=N" after it when N > 0); fps p1 = the 1st percentile across calls
+// of each call's fps p1, p50 = the median of each call's fps p50; jit99 = a call's inter-arrival
+// p99 minus the 20 ms frame interval (p50 across calls and the worst); buffered max = the most
+// audio buffered for any call; underruns and violations = sums over calls. Calls without audio
+// yet are left out of the fps and jit99 figures ("-" when none has audio).
 QString liveLine(const LoadStep &snapshot);
 
 // Reports (written atomically; false + *error on failure).
@@ -61,8 +98,20 @@ bool writeLoadJUnit(const LoadRun &run, const QString &path, QString *error);
 bool writeLoadHtml(const LoadRun &run, const QString &path, QString *error);
 QString loadTextReport(const LoadRun &run);
 
+// The same documents in memory (tests parse them back).
+QByteArray loadJUnitXml(const LoadRun &run);
+QByteArray loadHtml(const LoadRun &run);
+
+// Reads a file written by writeLoadJson: false + *error "'<path>': <problem>" when it cannot be
+// read, is not JSON, or is not a load report (the bad field named).
+bool readLoadRunFile(const QString &path, LoadRun *run, QString *error);
+
 // `pacelab report merge a.json b.json ...`: steps with the same targetCalls are joined
 // (calls concatenated, SIDs must stay distinct); error names the file and the problem.
+// Refused: no runs, different bot URLs, different step lists, shards of different counts, and
+// a SID seen twice (naming both sources). A merged step's targetCalls is the sum of its parts
+// (the calls ran at once against one bot); `sources` names the runs in errors (file names).
 bool mergeLoadRuns(const QList<LoadRun> &runs, LoadRun *merged, QString *error);
+bool mergeLoadRuns(const QList<LoadRun> &runs, const QStringList &sources, LoadRun *merged, QString *error);
 
 } // namespace pacelab

@@ -58,7 +58,9 @@ struct CallResult
     double rFactor = 0.0;
 
     QJsonObject toJson() const;
-    static CallResult fromJson(const QJsonObject &o);
+    // Bad input (a field of the wrong type, a count < 0) gives a default CallResult and, with
+    // `error`, "<field>: <problem>"; missing fields keep their defaults.
+    static CallResult fromJson(const QJsonObject &o, QString *error = nullptr);
 };
 
 // Everything measured while N calls ran at once.
@@ -72,7 +74,7 @@ struct LoadStep
     QList<CallResult> calls;
 
     QJsonObject toJson() const;
-    static LoadStep fromJson(const QJsonObject &o);
+    static LoadStep fromJson(const QJsonObject &o, QString *error = nullptr);
 };
 
 struct LoadRun
@@ -83,6 +85,8 @@ struct LoadRun
     QString shard;          // "i/n" or empty; merged runs list several
     QList<LoadStep> steps;  // ascending targetCalls (a plain run has one step)
 
+    // toJson carries "format": "pacelab-load" and "version": 1; fromJson refuses anything else
+    // and names the first bad field ("steps[1].calls[3].fpsP1: expected a number").
     QJsonObject toJson() const;
     static LoadRun fromJson(const QJsonObject &o, QString *error = nullptr);
 };
