@@ -36,9 +36,11 @@ const QStringList kKeys = {QStringLiteral("connect"),   QStringLiteral("dropped"
                            QStringLiteral("fps"),       QStringLiteral("drift"),     QStringLiteral("clear"),
                            QStringLiteral("frames")};
 
+// How far past its limit a value is: relative to the limit, or the plain excess for a limit
+// of 0 (counts).
 double excess(double value, double limit)
 {
-    return (value - limit) / std::max(std::fabs(limit), 1.0);
+    return limit > 0 ? (value - limit) / limit : value - limit;
 }
 
 } // namespace
@@ -47,7 +49,9 @@ double excess(double value, double limit)
 
 QString failureKeyOf(const QString &reasonItem)
 {
-    const QString word = reasonItem.section(QLatin1Char(' '), 0, 0);
+    QString word = reasonItem.section(QLatin1Char(' '), 0, 0);
+    if (word.endsWith(QLatin1Char(':')))
+        word.chop(1);
     return kKeys.contains(word) ? word : QString();
 }
 

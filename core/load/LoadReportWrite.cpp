@@ -31,9 +31,22 @@ QJsonObject spreadJson(const MetricSpread &m)
                        {QStringLiteral("worst"), m.worst}, {QStringLiteral("higherIsWorse"), m.higherIsWorse}};
 }
 
+// Text from files and bots may carry control characters XML 1.0 does not allow (and
+// QXmlStreamWriter would write them as they are): they become U+FFFD.
+QString xmlSafe(QString s)
+{
+    for (QChar &c : s) {
+        const char16_t u = c.unicode();
+        if ((u < 0x20 && u != '\t' && u != '\n' && u != '\r') || u == 0xFFFE || u == 0xFFFF)
+            c = QChar(0xFFFD);
+    }
+    return s;
+}
+
+// The page is also well-formed XML (checked by the tests with QXmlStreamReader).
 QString esc(const QString &s)
 {
-    return s.toHtmlEscaped();
+    return xmlSafe(s).toHtmlEscaped();
 }
 
 } // namespace
@@ -90,14 +103,14 @@ QByteArray loadJUnitXml(const LoadRun &run)
     w.writeAttribute(QStringLiteral("errors"), QStringLiteral("0"));
     w.writeAttribute(QStringLiteral("time"), QString::number(total, 'f', 3));
     if (!run.startedUtc.isEmpty())
-        w.writeAttribute(QStringLiteral("timestamp"), run.startedUtc);
+        w.writeAttribute(QStringLiteral("timestamp"), xmlSafe(run.startedUtc));
     if (!run.host.isEmpty())
-        w.writeAttribute(QStringLiteral("hostname"), run.host);
+        w.writeAttribute(QStringLiteral("hostname"), xmlSafe(run.host));
     w.writeStartElement(QStringLiteral("properties"));
     auto property = [&](const QString &name, const QString &value) {
         w.writeStartElement(QStringLiteral("property"));
         w.writeAttribute(QStringLiteral("name"), name);
-        w.writeAttribute(QStringLiteral("value"), value);
+        w.writeAttribute(QStringLiteral("value"), xmlSafe(value));
         w.writeEndElement();
     };
     property(QStringLiteral("bot"), run.botUrl);
@@ -116,11 +129,11 @@ QByteArray loadJUnitXml(const LoadRun &run)
             const int failedCalls = int(step.calls.size()) - s.callsPassed + std::max(0, s.targetCalls - int(step.calls.size()));
             w.writeStartElement(QStringLiteral("failure"));
             w.writeAttribute(QStringLiteral("message"),
-                             QStringLiteral("%1 of %2 calls failed; %3")
+                             xmlSafe(QStringLiteral("%1 of %2 calls failed; %3")
                                  .arg(failedCalls)
                                  .arg(s.targetCalls)
                                  .arg(s.topReasons.isEmpty() ? QStringLiteral("calls missing from the results")
-                                                             : s.topReasons.first()));
+                                                             : s.topReasons.first())));
             w.writeAttribute(QStringLiteral("type"), QStringLiteral("LoadLimit"));
             QList<CallResult> failed;
             for (const CallResult &c : step.calls)
@@ -133,7 +146,7 @@ QByteArray loadJUnitXml(const LoadRun &run)
                 body += QStringLiteral("call %1 %2: %3\n").arg(failed.at(j).index).arg(failed.at(j).callSid, failed.at(j).verdictReason);
             if (failed.size() > shown)
                 body += QStringLiteral("... and %1 more\n").arg(failed.size() - shown);
-            w.writeCharacters(body);
+            w.writeCharacters(xmlSafe(body));
             w.writeEndElement(); // failure
         }
         w.writeEndElement(); // testcase
@@ -273,7 +286,7 @@ QByteArray loadHtml(const LoadRun &run)
     const QList<StepSummary> sums = summariesOf(run);
     const KneeResult knee = findKnee(sums, limits);
     QString h;
-    h += QStringLiteral("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>PaceLab load report</title>\n"
+    h += QStringLiteral("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><title>PaceLab load report</title>\n"
                         "<style>body{font-family:sans-serif;margin:24px;max-width:1100px}table{border-collapse:collapse;margin:8px 0}"
                         "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right;font-size:13px}th{background:#f3f3f3}"
                         "td.l,th.l{text-align:left}.fail{color:#c62828;font-weight:bold}.pass{color:#2e7d32;font-weight:bold}"
@@ -281,11 +294,11 @@ QByteArray loadHtml(const LoadRun &run)
                         "</style></head><body>\n");
     h += QStringLiteral("<h1>PaceLab load report</h1>\n<p>Bot: <code>%1</code>").arg(esc(run.botUrl));
     if (!run.startedUtc.isEmpty())
-        h += QStringLiteral(" &middot; started %1").arg(esc(run.startedUtc));
+        h += QStringLiteral(" &#183; started %1").arg(esc(run.startedUtc));
     if (!run.host.isEmpty())
-        h += QStringLiteral(" &middot; host %1").arg(esc(run.host));
+        h += QStringLiteral(" &#183; host %1").arg(esc(run.host));
     if (!run.shard.isEmpty())
-        h += QStringLiteral(" &middot; shards %1").arg(esc(run.shard));
+        h += QStringLiteral(" &#183; shards %1").arg(esc(run.shard));
     h += QStringLiteral("</p>\n<p class=\"knee\">%1</p>\n").arg(esc(knee.sentence));
 
     h += QStringLiteral("<h2>Summary</h2>\n<table><tr><th>calls</th><th>up</th><th>failed</th><th>passed</th><th>verdict</th>"
