@@ -377,8 +377,11 @@ QByteArray loadHtml(const LoadRun &run)
                  + (c.shard.isEmpty() ? QString() : QStringLiteral(" [%1]").arg(esc(c.shard)));
             h += QStringLiteral("</td><td class=\"%1\">%2</td><td>%3</td><td>%4</td><td>%5</td><td>%6</td>")
                      .arg(c.pass ? QStringLiteral("pass") : QStringLiteral("fail"), c.pass ? QStringLiteral("PASS") : QStringLiteral("FAIL"),
-                          fixed(c.fpsP1, 1), fixed(c.jitterMs, 2), fixed(c.maxBufferedSec, 2), QString::number(c.underruns));
-            h += QStringLiteral("<td>%1</td><td class=\"l\">%2</td></tr>\n").arg(fixed(c.mos, 2), esc(c.verdictReason));
+                          c.connected ? fixed(c.fpsP1, 1) : QStringLiteral("-"), c.connected ? fixed(c.jitterMs, 2) : QStringLiteral("-"),
+                          c.connected ? fixed(c.maxBufferedSec, 2) : QStringLiteral("-"),
+                          c.connected ? QString::number(c.underruns) : QStringLiteral("-"));
+            h += QStringLiteral("<td>%1</td><td class=\"l\">%2</td></tr>\n")
+                     .arg(c.connected ? fixed(c.mos, 2) : QStringLiteral("-"), esc(c.verdictReason));
         }
         h += QStringLiteral("</table>\n");
         if (calls.size() > shown)
