@@ -1,11 +1,13 @@
-// The files of a load run: JSON (every call, plus the summaries and the knee), JUnit (one
-// testcase per step) and one self-contained HTML page (inline SVG, no external assets).
+// The reports of a load run: the end-of-run text, JSON (every call, plus the summaries and the
+// knee), JUnit (one testcase per step) and one self-contained HTML page (inline SVG, no external
+// assets).
 #include "LoadReport.h"
 
 #include "util/FileUtil.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QTextStream>
 #include <QXmlStreamWriter>
 
 #include <algorithm>
@@ -50,6 +52,87 @@ QString esc(const QString &s)
 }
 
 } // namespace
+
+// ---- text report ------------------------------------------------------------------------------
+
+namespace {
+
+QString metricValue(const MetricSpread &m, double v)
+{
+    if (m.calls == 0)
+        return QStringLiteral("-");
+    if (m.unit == QLatin1String("s") || m.name.startsWith(QLatin1String("MOS")))
+        return QString::number(v, 'f', 2);
+    if (m.unit.isEmpty())
+        return QString::number(v, 'f', 0);
+    return QString::number(v, 'f', 1);
+}
+
+} // namespace
+
+QString loadTextReport(const LoadRun &run)
+{
+    // Limits are the defaults unless the caller judged with others; the knee phrase needs them.
+    const Thresholds limits;
+    QString t;
+    QTextStream o(&t);
+    o << "Load run against " << (run.botUrl.isEmpty() ? QStringLiteral("(unknown bot)") : run.botUrl);
+    if (!run.shard.isEmpty())
+        o << " (shards " << run.shard << ")";
+    o << "\n";
+    QList<StepSummary> summaries;
+    for (const LoadStep &step : run.steps) {
+        const StepSummary s = summarizeStep(step);
+        summaries.append(s);
+        o << "\n== " << s.targetCalls << " concurrent calls: " << (s.holds ? "HOLDS" : "BREAKS") << " ("
+          << step.callsUp << " up, " << step.callsFailed << " failed, " << s.callsPassed << "/" << step.calls.size()
+          << " passed";
+        if (step.cpuPerCallPct >= 0)
+            o << ", emulator CPU " << QString::number(step.cpuPerCallPct, 'f', 2) << " % per call";
+        o << ")\n";
+        o << QStringLiteral("  %1 %2 %3 %4 %5  calls\n")
+                 .arg(QStringLiteral("metric"), -24)
+                 .arg(QStringLiteral("p50"), 9)
+                 .arg(QStringLiteral("p95"), 9)
+                 .arg(QStringLiteral("p99"), 9)
+                 .arg(QStringLiteral("worst"), 9);
+        for (const MetricSpread &m : s.metrics) {
+            const QString name = m.unit.isEmpty() ? m.name : QStringLiteral("%1 (%2)").arg(m.name, m.unit);
+            o << QStringLiteral("  %1 %2 %3 %4 %5  %6\n")
+                     .arg(name, -24)
+                     .arg(metricValue(m, m.p50), 9)
+                     .arg(metricValue(m, m.p95), 9)
+                     .arg(metricValue(m, m.p99), 9)
+                     .arg(metricValue(m, m.worst), 9)
+                     .arg(m.calls);
+        }
+        if (!s.topReasons.isEmpty()) {
+            o << "  failures by check:\n";
+            for (const QString &r : s.topReasons)
+                o << "    " << r << "\n";
+        }
+        QList<CallResult> failed;
+        for (const CallResult &c : step.calls)
+            if (!c.pass)
+                failed.append(c);
+        std::stable_sort(failed.begin(), failed.end(), callWorseThan);
+        const int shown = std::min<int>(int(failed.size()), 20);
+        if (shown > 0)
+            o << "  failed calls (worst first):\n";
+        for (int i = 0; i < shown; ++i) {
+            const CallResult &c = failed.at(i);
+            o << "    #" << c.index << (c.shard.isEmpty() ? QString() : QStringLiteral(" [%1]").arg(c.shard)) << " "
+              << c.callSid << ": " << c.verdictReason << "\n";
+        }
+        if (failed.size() > shown)
+            o << "    ... and " << (failed.size() - shown) << " more (all calls are in the JSON report)\n";
+    }
+    if (!summaries.isEmpty()) {
+        o << "\nKnee: " << findKnee(summaries, limits).sentence << "\n";
+        o << "MOS is an estimate (ITU-T G.107 E-model as simplified by Twilio's voice SDK), not a listening test.\n";
+    }
+    return t;
+}
 
 // ---- JSON -------------------------------------------------------------------------------------
 

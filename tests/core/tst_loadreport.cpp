@@ -1,5 +1,7 @@
 // Judging and reporting a load run (core/load): every verdict, percentile, MOS figure, knee,
 // report and merge is checked on synthesized CallResults, so the answers hold on any machine.
+// Long on purpose: every contract function is pinned here (each limit as an at/past pair);
+// splitting it would only scatter the shared fixtures.
 #include "load/LoadReport.h"
 #include "load/Shard.h"
 
