@@ -235,6 +235,26 @@ private Q_SLOTS:
         QVERIFY2(r.error.contains(QStringLiteral("no stream '7'")) && r.error.contains(kSidB), qPrintable(r.error));
     }
 
+    // A real tcpdump capture on loopback of PaceLab's engine (the WebSocket client here) sending
+    // 2 s of tone to `pacelab emulate --listen` (the server, acting as Twilio): the bot is the
+    // side that connected, and the content says so.
+    void recordedEngineToEmulator()
+    {
+        NEED_TSHARK();
+        const LoadResult r = loadCall(data(QStringLiteral("engine-emulator.pcap")));
+        QVERIFY2(r.ok, qPrintable(r.error));
+        QCOMPARE(r.call.streamSid, QStringLiteral("MZ00000000000000000000000000000e2e"));
+        QCOMPARE(r.call.header.value(QStringLiteral("twilio")).toString(), QStringLiteral("127.0.0.1:18765"));
+        QCOMPARE(r.call.header.value(QStringLiteral("bot")).toString(), QStringLiteral("127.0.0.1:56574"));
+        QCOMPARE(r.call.outMessages, 104);
+        QVERIFY(!r.call.notes.join(QLatin1Char(' ')).contains(QStringLiteral("guessed")));
+        const Analysis a = analyze(r.call);
+        QCOMPARE(a.stats.frames, 104);
+        QCOMPARE(a.stats.burstCount, 0);
+        QCOMPARE(a.underruns, 0);
+        QVERIFY(!a.problems);
+    }
+
     void tlsCapture()
     {
         NEED_TSHARK();

@@ -11,6 +11,13 @@ of a TLS terminator. Run from this directory: python3 make_pcaps.py
   tls.pcap           a TLS connection to port 443: nothing readable without keys.
   not-a-pcap.pcap    text with a .pcap name.
   cut.pcap           two-calls.pcap cut in the middle of a packet.
+
+engine-emulator.pcap is not made here: it is a real loopback capture (kept as recorded) of
+PaceLab's engine sending 2 s of tone to its emulator, the engine being the WebSocket client:
+  tcpdump -i lo -s 0 -U -w engine-emulator.pcap tcp port 18765 &
+  pacelab emulate --listen 127.0.0.1:18765 --once --tone 440 \
+      --stream-sid MZ00000000000000000000000000000e2e &
+  pacelab --headless --duration 2 --target ws://127.0.0.1:18765/
 """
 import base64
 import hashlib
