@@ -4,6 +4,9 @@
 #include "audio/SignalGenerator.h"
 #include "audio/WavFile.h"
 #include "replay/Replay.h"
+#include "twilio/TwilioMessages.h"
+
+#include <QBuffer>
 
 #include <QProcess>
 #include <QStandardPaths>
@@ -132,6 +135,32 @@ private Q_SLOTS:
         QCOMPARE(r.call.wavCallerChannel, -1);
         QVERIFY(std::abs(toneHz(pcmAudio(r.call, capture::Dir::In)) - 500) < 10);
         QVERIFY(std::abs(toneHz(pcmAudio(r.call, capture::Dir::Out)) - 500) < 10);
+    }
+
+    // Issue 12: a dump in which the bot sends one second of audio at once every second for ten
+    // seconds is ten bursts and no drift (it read "1 burst" and +9894 ppm), and says so.
+    void burstyDumpCountedAsAUserWould()
+    {
+        const QString sid = QStringLiteral("MZ0123456789abcdef0123456789abcdef");
+        QByteArray dump;
+        const qint64 t0 = 1'764'000'000'000'000LL; // epoch µs, as a logger writes them
+        for (int b = 0; b < 10; ++b)
+            for (int i = 0; i < 50; ++i)
+                dump += "{\"t_us\":" + QByteArray::number(t0 + b * 1'000'000LL + i * 30) + ",\"dir\":\"out\",\"msg\":"
+                    + twilio::encodeMedia(sid, QByteArray(160, char(0x55))) + "}\n";
+        QBuffer buf(&dump);
+        buf.open(QIODevice::ReadOnly);
+        const LoadResult r = loadCall(&buf);
+        QVERIFY2(r.ok, qPrintable(r.error));
+        const Analysis a = analyze(r.call);
+        QCOMPARE(a.stats.frames, 500);
+        QCOMPARE(a.stats.burstCount, 10);
+        QVERIFY(a.stats.driftValid);
+        QVERIFY2(std::abs(a.stats.driftPpm) < 1.0, qPrintable(QString::number(a.stats.driftPpm)));
+        const QString text = a.toText();
+        QVERIFY2(text.contains(QStringLiteral("bursts 10")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("drift 0 ppm")) || text.contains(QStringLiteral("drift -0 ppm")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("problem: 10 burst(s)")), qPrintable(text));
     }
 
     // A recording made by sox, as a user would make or convert one, through the command line.
