@@ -43,7 +43,7 @@ struct TcpStream
 QString firstString(const QJsonObject &layers, const char *key)
 {
     const QJsonValue v = layers.value(QLatin1String(key));
-    const QJsonValue x = v.isArray() ? v.toArray().first() : v;
+    const QJsonValue x = !v.isArray() ? v : v.toArray().isEmpty() ? QJsonValue() : v.toArray().first();
     if (x.isString())
         return x.toString();
     if (x.isDouble())
@@ -205,12 +205,24 @@ private:
             votes[m.src] += twilioVote(parsed.last());
             votes[m.dst] += 0;
         }
-        QString twilio, bot;
-        for (auto it = votes.cbegin(); it != votes.cend(); ++it)
-            if (twilio.isEmpty() || it.value() > votes.value(twilio))
-                twilio = it.key();
-        bool fromContent = !twilio.isEmpty() && votes.value(twilio) > 0;
-        if (!fromContent) {
+        // The side that looks most like Twilio, else the other side of the one that looks most
+        // like a bot (a capture of one direction only).
+        QString twilio, bot, best, worst;
+        for (auto it = votes.cbegin(); it != votes.cend(); ++it) {
+            if (best.isEmpty() || it.value() > votes.value(best))
+                best = it.key();
+            if (worst.isEmpty() || it.value() < votes.value(worst))
+                worst = it.key();
+        }
+        bool fromContent = true;
+        if (votes.value(best) > 0) {
+            twilio = best;
+        } else if (votes.value(worst) < 0) {
+            for (auto it = votes.cbegin(); it != votes.cend(); ++it)
+                if (it.key() != worst)
+                    twilio = it.key();
+        } else {
+            fromContent = false;
             // Real deployments: Twilio connects to the bot, so the client is Twilio.
             twilio = !tcp.client.isEmpty() ? tcp.client : tcp.messages.first().src;
         }

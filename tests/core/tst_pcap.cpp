@@ -101,11 +101,25 @@ private Q_SLOTS:
         ek += ekLine(QStringLiteral("100.520000000"), 0, bot, 5050, tw, 4000, {QString::fromUtf8(twilio::encodeMedia(sid2, QByteArray(160, 'z')))});
         ek += ekLine(QStringLiteral("100.300000000"), 1, tw, 4001, bot, 5050, {QStringLiteral("{\"event\":\"connected\"}")});
         ek += ekLine(QStringLiteral("100.300000000"), 1, bot, 5050, tw, 4001, {}, QStringLiteral("eth:ethertype:ip:tcp:tls"));
+        // a capture of the bot's direction only (tcpdump with a src filter): still the bot
+        ek += ekLine(QStringLiteral("101.000000000"), 2, bot, 5050, tw, 4002, {QString::fromUtf8(twilio::encodeMedia(kSidB, QByteArray(160, 'x')))});
+        // nothing says who is who: the connected-to side (HTTP upgrade seen) is the bot, noted
+        QByteArray upgrade = ekLine(QStringLiteral("102.000000000"), 3, tw, 4003, bot, 6000, {});
+        upgrade.replace("\"tcp_stream\"", "\"http_request_method\":[\"GET\"],\"tcp_stream\"");
+        ek += upgrade;
+        ek += ekLine(QStringLiteral("102.100000000"), 3, bot, 6000, tw, 4003, {QStringLiteral("{\"hello\":1}")});
         const pcap::ReadResult r = parse(ek);
         QVERIFY2(r.ok, qPrintable(r.error));
-        QCOMPARE(r.textMessages, 7);
+        QCOMPARE(r.textMessages, 9);
+        QCOMPARE(r.streams.size(), 5);
+        QCOMPARE(r.streams[3].streamSid, kSidB);
+        QCOMPARE(r.streams[3].outMessages, 1);
+        QVERIFY(r.streams[3].directionFromContent);
+        QCOMPARE(r.streams[4].botEndpoint, QStringLiteral("10.0.0.2:6000"));
+        QCOMPARE(r.streams[4].outMessages, 1);
+        QVERIFY(!r.streams[4].directionFromContent);
+        QVERIFY(r.notes.join(QLatin1Char(' ')).contains(QStringLiteral("10.0.0.2:6000 taken as the bot")));
         QCOMPARE(r.tlsPackets, 1);
-        QCOMPARE(r.streams.size(), 3);
         QCOMPARE(r.streams[0].streamSid, kSidA);
         QCOMPARE(r.streams[0].callSid, QStringLiteral("CA1"));
         QCOMPARE(r.streams[0].botEndpoint, QStringLiteral("10.0.0.2:5050"));
