@@ -376,9 +376,14 @@ ReadResult readFile(const QString &path, const Options &options)
     const QByteArray head = f.read(4);
     f.close();
     if (!looksLikePcap(head)) {
-        res.error = QStringLiteral("%1 is not a pcap or pcapng file (it starts with %2; a pcap starts with d4c3b2a1 or "
-                                   "a1b2c3d4, a pcapng with 0a0d0d0a)")
-                        .arg(path, head.isEmpty() ? QStringLiteral("nothing: the file is empty") : QString::fromLatin1(head.toHex()));
+        bool printable = !head.isEmpty();
+        for (char ch : head)
+            printable = printable && ch >= 0x20 && ch < 0x7f;
+        const QString start = head.isEmpty() ? QStringLiteral("nothing: the file is empty")
+            : printable                      ? QStringLiteral("the text '%1'").arg(QString::fromLatin1(head))
+                                             : QStringLiteral("bytes %1").arg(QString::fromLatin1(head.toHex()));
+        res.error = QStringLiteral("the file is not a pcap or pcapng file (it starts with %1; a pcap starts with bytes "
+                                   "d4c3b2a1 or a1b2c3d4, a pcapng with 0a0d0d0a)").arg(start);
         return res;
     }
     const QString tshark = options.tsharkPath.isEmpty() ? findTshark() : options.tsharkPath;
@@ -428,7 +433,7 @@ ReadResult readFile(const QString &path, const Options &options)
     const QString tsharkSays = errLines.join(QStringLiteral("; "));
     if (proc.exitStatus() != QProcess::NormalExit) {
         res.ok = false;
-        res.error = QStringLiteral("tshark crashed reading %1%2").arg(path, tsharkSays.isEmpty() ? QString() : QStringLiteral(": ") + tsharkSays);
+        res.error = QStringLiteral("tshark crashed reading the file%1").arg(tsharkSays.isEmpty() ? QString() : QStringLiteral(": ") + tsharkSays);
         return res;
     }
     if (proc.exitCode() != 0) {
@@ -439,17 +444,17 @@ ReadResult readFile(const QString &path, const Options &options)
                    || tsharkSays.contains(QLatin1String("not a capture file"))) {
             res.ok = false;
             res.streams.clear();
-            res.error = QStringLiteral("%1 is not a capture file tshark can read: %2").arg(path, tsharkSays);
+            res.error = QStringLiteral("the file is not a capture tshark can read: %1").arg(tsharkSays);
             return res;
         } else if (res.textMessages == 0) {
             res.ok = false;
-            res.error = QStringLiteral("tshark failed on %1 (exit %2): %3").arg(path).arg(proc.exitCode()).arg(tsharkSays);
+            res.error = QStringLiteral("tshark failed (exit %1): %2").arg(proc.exitCode()).arg(tsharkSays);
             return res;
         } else {
             res.notes << QStringLiteral("tshark reported: %1").arg(tsharkSays);
         }
     }
-    conclude(res, path);
+    conclude(res, QStringLiteral("the capture"));
     return res;
 }
 
