@@ -1,5 +1,5 @@
 // `pacelab replay FILE [--analyze|--send URL|--as-caller URL] [--json FILE]`: a recorded call
-// (PaceLab capture, Twilio-style dump or WAV) analysed, re-sent through the paced sender, or
+// (PaceLab capture, Twilio-style dump, pcap/pcapng or WAV) analysed, re-sent through the paced sender, or
 // played as the caller to a bot. Options -> run (load, then one mode) -> print, each its own function.
 #include "CliOutput.h"
 #include "CliUtil.h"
@@ -12,6 +12,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QThread>
@@ -67,6 +68,11 @@ struct ReplayOptions
     bool pcm16 = false;
     bool progress = true;
     QString helpText;
+    // input format options (LoadOptions)
+    QString stream;            // --stream
+    int callerChannel = 0;     // --caller-channel (0-based; -1 = mix)
+    QList<int> wsPorts;        // --ws-port
+    QString tlsKeyLog;         // --tls-keylog
 };
 
 Parse parseReplayOptions(const QStringList &args, ReplayOptions *o, QString *error)
@@ -74,7 +80,8 @@ Parse parseReplayOptions(const QStringList &args, ReplayOptions *o, QString *err
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
         "Replays a recorded call: a PaceLab capture (JSON Lines), a Twilio-style JSON Lines dump of "
-        "media events, or a WAV file.\n"
+        "media events, a pcap/pcapng of the WebSocket traffic (read with tshark), or a WAV file (a "
+        "two-channel one is a dual-channel call recording: caller, then bot).\n"
         "  --analyze (default): the recorded outbound timing through the emulator's arrival "
         "analytics and playout model, with verdicts.\n"
         "  --send URL: the outbound audio, re-cut into 20 ms frames, through PaceLab's paced "
@@ -83,7 +90,7 @@ Parse parseReplayOptions(const QStringList &args, ReplayOptions *o, QString *err
         "  --as-caller URL: the inbound audio played as the caller to a bot at URL.\n"
         "Exit status: 0 fine, 1 problems found or the run failed, 2 bad usage or unreadable input."));
     parser.addHelpOption();
-    parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Capture, dump or WAV file."));
+    parser.addPositionalArgument(QStringLiteral("FILE"), QStringLiteral("Capture, dump, pcap/pcapng or WAV file."));
     const QCommandLineOption analyzeOpt(QStringLiteral("analyze"), QStringLiteral("Analyse the recorded timing (default)."));
     const QCommandLineOption sendOpt(QStringLiteral("send"), QStringLiteral("Re-send the outbound audio to URL, or to the built-in emulator with 'emulator'."), QStringLiteral("URL"));
     const QCommandLineOption callerOpt(QStringLiteral("as-caller"), QStringLiteral("Play the inbound audio as the caller to the bot at URL."), QStringLiteral("URL"));
@@ -93,6 +100,11 @@ Parse parseReplayOptions(const QStringList &args, ReplayOptions *o, QString *err
     const QCommandLineOption pcmOpt(QStringLiteral("pcm16"), QStringLiteral("Export WAVs as PCM16 instead of mu-law."));
     const QCommandLineOption quietOpt(QStringLiteral("quiet"), QStringLiteral("No progress line."));
     parser.addOptions({analyzeOpt, sendOpt, callerOpt, jsonOpt, outWavOpt, inWavOpt, pcmOpt, quietOpt});
+    const QCommandLineOption streamOpt(QStringLiteral("stream"), QStringLiteral("A file with several streams (pcap): the one to replay, by number (1 = first), streamSid or callSid."), QStringLiteral("ID"));
+    const QCommandLineOption channelOpt(QStringLiteral("caller-channel"), QStringLiteral("A two-channel WAV: the caller's channel, 1 (default) or 2; the other is the bot. 'mix' mixes both."), QStringLiteral("N"));
+    const QCommandLineOption wsPortOpt(QStringLiteral("ws-port"), QStringLiteral("pcap: decode this TCP port as WebSocket (the capture starts after the handshake). Repeatable."), QStringLiteral("PORT"));
+    const QCommandLineOption keylogOpt(QStringLiteral("tls-keylog"), QStringLiteral("pcap: TLS keys (an SSLKEYLOGFILE) to read wss:// traffic."), QStringLiteral("FILE"));
+    parser.addOptions({streamOpt, channelOpt, wsPortOpt, keylogOpt});
 
     if (const Parse p = parseCommandLine(parser, kCommand, args, &o->helpText, error); p != Parse::Run)
         return p;
@@ -130,6 +142,34 @@ Parse parseReplayOptions(const QStringList &args, ReplayOptions *o, QString *err
     o->exportIn = given(inWavOpt);
     o->pcm16 = parser.isSet(pcmOpt);
     o->progress = !parser.isSet(quietOpt);
+    o->stream = parser.value(streamOpt);
+    if (parser.isSet(channelOpt)) {
+        const QString c = parser.value(channelOpt).toLower();
+        if (c == QLatin1String("mix"))
+            o->callerChannel = -1;
+        else if (c == QLatin1String("1") || c == QLatin1String("left"))
+            o->callerChannel = 0;
+        else if (c == QLatin1String("2") || c == QLatin1String("right"))
+            o->callerChannel = 1;
+        else {
+            *error = QStringLiteral("--caller-channel wants 1, 2 or mix, got '%1'.\n").arg(parser.value(channelOpt));
+            return Parse::Usage;
+        }
+    }
+    for (const QString &v : parser.values(wsPortOpt)) {
+        bool ok = false;
+        const int port = v.toInt(&ok);
+        if (!ok || port < 1 || port > 65535) {
+            *error = QStringLiteral("--ws-port wants a TCP port from 1 to 65535, got '%1'.\n").arg(v);
+            return Parse::Usage;
+        }
+        o->wsPorts << port;
+    }
+    o->tlsKeyLog = parser.value(keylogOpt);
+    if (parser.isSet(keylogOpt) && !QFileInfo(o->tlsKeyLog).isFile()) {
+        *error = QStringLiteral("--tls-keylog: '%1' is not a readable file.\n").arg(o->tlsKeyLog);
+        return Parse::Usage;
+    }
     return Parse::Run;
 }
 
@@ -146,12 +186,18 @@ const char *sourceName(const LoadedCall &call)
 {
     return call.source == LoadedCall::Source::Capture  ? "PaceLab capture"
         : call.source == LoadedCall::Source::TwilioDump ? "Twilio-style dump"
+        : call.source == LoadedCall::Source::Pcap       ? "pcap (tshark)"
+        : call.wavCallerChannel >= 0                    ? "dual-channel WAV"
                                                         : "WAV";
 }
 
 LoadResult loadReplayCall(const ReplayOptions &o)
 {
     LoadOptions lo;
+    lo.stream = o.stream;
+    lo.callerChannel = o.callerChannel;
+    lo.pcap.websocketPorts = o.wsPorts;
+    lo.pcap.tlsKeyLogFile = o.tlsKeyLog;
     bool progressShown = false;
     if (o.progress)
         lo.progress = [&](qint64 done, qint64 total) {

@@ -9,6 +9,8 @@ PKGS=(
   sox libsox-fmt-all xvfb xauth xdg-utils desktop-file-utils appstream
   # the wss tests make a throw-away certificate with the openssl CLI
   openssl
+  # pacelab replay reads pcap/pcapng captures through Wireshark's dissectors (tshark)
+  tshark
   # sanitizer builds (scripts/sanitize.sh): clang's ASAN/UBSAN/TSAN runtimes live in
   # libclang-rt-14-dev; llvm-14 brings llvm-symbolizer for readable stacks
   clang-14 libclang-rt-14-dev llvm-14

@@ -32,6 +32,7 @@ QString sourceName(replay::LoadedCall::Source s)
     case replay::LoadedCall::Source::Capture: return QStringLiteral("PaceLab capture");
     case replay::LoadedCall::Source::TwilioDump: return QStringLiteral("Twilio-style dump");
     case replay::LoadedCall::Source::Wav: return QStringLiteral("WAV");
+    case replay::LoadedCall::Source::Pcap: return QStringLiteral("pcap (tshark)");
     }
     return {};
 }
@@ -70,7 +71,8 @@ ReplayTab::ReplayTab(QWidget *parent)
 {
     m_open = new QPushButton(tr("Open capture…"));
     m_open->setObjectName(QStringLiteral("replayOpen"));
-    m_open->setToolTip(tr("A PaceLab capture (.jsonl), a Twilio-style JSON Lines dump of media events, or a WAV"));
+    m_open->setToolTip(tr("A PaceLab capture (.jsonl), a Twilio-style JSON Lines dump of media events, a pcap/pcapng of the "
+                         "WebSocket traffic (read with tshark; the first stream), or a WAV (two channels: caller, bot)"));
     m_status = new QLabel(tr("Open a recorded call to analyse its outbound pacing as the emulator would have seen it live."));
     m_status->setObjectName(QStringLiteral("replayStatus"));
     m_status->setWordWrap(true);
@@ -136,7 +138,7 @@ ReplayTab::~ReplayTab()
 void ReplayTab::chooseFile()
 {
     const QString path = QFileDialog::getOpenFileName(this, tr("Open a recorded call"), m_lastDir,
-                                                      tr("Recorded calls (*.jsonl *.json *.log *.txt *.wav);;All files (*)"));
+                                                      tr("Recorded calls (*.jsonl *.json *.log *.txt *.wav *.pcap *.pcapng *.cap);;All files (*)"));
     if (path.isEmpty())
         return;
     m_lastDir = QFileInfo(path).absolutePath();

@@ -78,9 +78,18 @@ void ArrivalAnalytics::reset()
     m_spurtStartUs = 0;
     m_spurtNominalMs = 0.0;
     m_prevArrivalUs = -1;
+    m_prevAudioUs = 0;
     m_prevNominalMs = 0.0;
-    m_n = m_sx = m_sy = m_sxx = m_sxy = m_lastX = 0;
+    m_runStartUs = 0;
+    m_runStartNominalMs = 0.0;
+    m_runFrames = 0;
+    m_n = m_sx = m_sy = m_sxx = m_sxy = m_firstX = m_lastX = 0;
     m_pooledN = m_pooledSxx = m_pooledSxy = m_pooledSpanMs = 0;
+    m_fitFrames = m_spurtFrames = 0;
+    m_pending = false;
+    m_pendingX = m_pendingY = 0;
+    m_runStartSkewMs = 0.0;
+    m_runStarts.clear();
     m_deltaSumMs = 0.0;
     m_deltaHist = QVector<quint32>(kHistBins + 1, 0);
     m_window.clear();
@@ -99,17 +108,35 @@ void ArrivalAnalytics::reanchor()
     m_newSpurt = true;
 }
 
+void ArrivalAnalytics::addFitPoint(double x, double y)
+{
+    if (m_n == 0)
+        m_firstX = x;
+    m_n += 1;
+    m_sx += x;
+    m_sy += y;
+    m_sxx += x * x;
+    m_sxy += x * y;
+    m_lastX = x;
+}
+
 void ArrivalAnalytics::finishSpurtFit()
 {
+    if (m_pending) {
+        addFitPoint(m_pendingX, m_pendingY);
+        m_pending = false;
+    }
     // Pool the spurt's centred sums: one common slope, an own intercept per spurt, so pauses
     // between utterances do not bend the fit.
     if (m_n >= 2) {
         m_pooledN += m_n;
         m_pooledSxx += m_sxx - m_sx * m_sx / m_n;
         m_pooledSxy += m_sxy - m_sx * m_sy / m_n;
-        m_pooledSpanMs += m_lastX;
+        m_pooledSpanMs += m_lastX - m_firstX;
+        m_fitFrames += m_spurtFrames;
     }
-    m_n = m_sx = m_sy = m_sxx = m_sxy = m_lastX = 0;
+    m_n = m_sx = m_sy = m_sxx = m_sxy = m_firstX = m_lastX = 0;
+    m_spurtFrames = 0;
 }
 
 void ArrivalAnalytics::addFrame(qint64 arrivalUs, qsizetype payloadBytes)
@@ -153,6 +180,11 @@ void ArrivalAnalytics::addFrame(qint64 arrivalUs, qsizetype payloadBytes)
     if (m_prevArrivalUs >= 0 && arrivalUs - m_prevArrivalUs > m_config.spurtGapUs)
         m_newSpurt = true;
 
+    const bool spurtStart = m_newSpurt;
+    // A frame arriving within half the previous frame's audio continues the bot's send run.
+    const qint64 gapUs = spurtStart ? 0 : arrivalUs - m_prevArrivalUs;
+    const bool runStart = spurtStart || gapUs * 2 >= m_prevAudioUs;
+
     if (m_newSpurt) {
         finishSpurtFit();
         m_newSpurt = false;
@@ -161,6 +193,7 @@ void ArrivalAnalytics::addFrame(qint64 arrivalUs, qsizetype payloadBytes)
         m_spurtNominalMs = 0.0;
         m_window.clear();
         m_windowAudioUs = 0;
+        m_runStarts.clear();
         if (m_inBurst)
             m_inBurst = false;
     } else {
@@ -188,12 +221,35 @@ void ArrivalAnalytics::addFrame(qint64 arrivalUs, qsizetype payloadBytes)
     s.skewMs = x - y;
     if (std::abs(s.skewMs) > std::abs(s.skewMaxMs))
         s.skewMaxMs = s.skewMs;
-    m_n += 1;
-    m_sx += x;
-    m_sy += y;
-    m_sxx += x * x;
-    m_sxy += x * y;
-    m_lastX = x;
+
+    // Drift fit: the last frame of each send run (pending until the next run starts).
+    if (runStart && m_pending)
+        addFitPoint(m_pendingX, m_pendingY);
+    m_pending = true;
+    m_pendingX = x;
+    m_pendingY = y;
+    m_spurtFrames++;
+
+    // Run starts of the last window as a sliding maximum of their skew (front = max).
+    if (runStart) {
+        m_runStartSkewMs = s.skewMs;
+        m_runStartUs = arrivalUs;
+        m_runStartNominalMs = x;
+        m_runFrames = 0;
+        while (!m_runStarts.empty() && m_runStarts.back().second <= s.skewMs)
+            m_runStarts.pop_back();
+        m_runStarts.emplace_back(arrivalUs, s.skewMs);
+        if (m_runStarts.size() > 4096) // a stream slowing down without end: stay bounded
+            m_runStarts.pop_front();
+    }
+    m_runFrames++;
+    while (!m_runStarts.empty() && m_runStarts.front().first <= arrivalUs - m_config.burstWindowUs)
+        m_runStarts.pop_front();
+    const double baselineMs = m_runStarts.empty() ? m_runStartSkewMs
+                                                  : std::max(m_runStarts.front().second, m_runStartSkewMs);
+    // How far this run has taken the stream ahead of real time beyond where it recently was:
+    // a chunk at once is ahead; catching up after a stall only returns to the old level.
+    const qint64 runExcessUs = qint64(std::llround((s.skewMs - baselineMs) * 1000.0));
 
     // Burst: audio that arrived in the last window vs the real time it covers (the window, or
     // the spurt so far plus this frame's own length when the spurt is younger than the window).
@@ -204,15 +260,25 @@ void ArrivalAnalytics::addFrame(qint64 arrivalUs, qsizetype payloadBytes)
         m_window.pop_front();
     }
     const qint64 allowedUs = std::min(m_config.burstWindowUs, arrivalUs - m_spurtStartUs + audioUs);
-    const qint64 excessUs = m_windowAudioUs - allowedUs;
+    const qint64 windowExcessUs = m_windowAudioUs - allowedUs;
+    const qint64 excessUs = std::max(windowExcessUs, runExcessUs);
+    // A pause (no audio for the tolerance) ends a burst: the next chunk is a new one.
+    if (m_inBurst && gapUs >= m_config.burstToleranceUs)
+        m_inBurst = false;
     if (!m_inBurst && excessUs > m_config.burstToleranceUs) {
         m_inBurst = true;
         s.burstCount++;
         if (s.bursts.size() < m_config.maxListEntries) {
             Burst b;
-            b.startUs = m_window.front().first;
-            b.frames = int(m_window.size());
-            b.audioMs = m_windowAudioUs / 1000.0;
+            if (runExcessUs > m_config.burstToleranceUs) {
+                b.startUs = m_runStartUs;
+                b.frames = m_runFrames;
+                b.audioMs = m_spurtNominalMs + audioMs - m_runStartNominalMs;
+            } else {
+                b.startUs = m_window.front().first;
+                b.frames = int(m_window.size());
+                b.audioMs = m_windowAudioUs / 1000.0;
+            }
             b.excessMs = excessUs / 1000.0;
             s.bursts.append(b);
         }
@@ -230,6 +296,7 @@ void ArrivalAnalytics::addFrame(qint64 arrivalUs, qsizetype payloadBytes)
     m_prevNominalMs = x;
     m_spurtNominalMs += audioMs;
     m_prevArrivalUs = arrivalUs;
+    m_prevAudioUs = audioUs;
 }
 
 ArrivalStats ArrivalAnalytics::stats() const
@@ -248,13 +315,30 @@ ArrivalStats ArrivalAnalytics::stats() const
         }
     }
     double n = m_pooledN, sxx = m_pooledSxx, sxy = m_pooledSxy, span = m_pooledSpanMs;
-    if (m_n >= 2) {
-        n += m_n;
-        sxx += m_sxx - m_sx * m_sx / m_n;
-        sxy += m_sxy - m_sx * m_sy / m_n;
-        span += m_lastX;
+    qint64 fitFrames = m_fitFrames;
+    {
+        // the current spurt with its pending run end, without disturbing the running sums
+        double cn = m_n, csx = m_sx, csy = m_sy, csxx = m_sxx, csxy = m_sxy;
+        double firstX = m_firstX, lastX = m_lastX;
+        if (m_pending) {
+            if (cn == 0)
+                firstX = m_pendingX;
+            cn += 1;
+            csx += m_pendingX;
+            csy += m_pendingY;
+            csxx += m_pendingX * m_pendingX;
+            csxy += m_pendingX * m_pendingY;
+            lastX = m_pendingX;
+        }
+        if (cn >= 2) {
+            n += cn;
+            sxx += csxx - csx * csx / cn;
+            sxy += csxy - csx * csy / cn;
+            span += lastX - firstX;
+            fitFrames += m_spurtFrames;
+        }
     }
-    if (n >= 10 && span >= 200.0 && sxx > 0 && sxy > 0) {
+    if (fitFrames >= 10 && n >= 3 && span >= 200.0 && sxx > 0 && sxy > 0) {
         const double slope = sxy / sxx; // actual ms per nominal ms
         s.driftValid = true;
         s.driftPpm = (1.0 / slope - 1.0) * 1e6;

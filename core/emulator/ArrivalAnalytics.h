@@ -23,10 +23,20 @@ struct Burst
 //   Config::spurtGapUs or on reanchor() (a clear).
 // - skew = nominal − actual (relative to the spurt's first frame): positive = ahead of the
 //   20 ms schedule (early, buffer grows), negative = behind (late, the caller starves).
-// - drift: least-squares slope s of actual vs nominal time, pooled over spurts.
-//   driftPpm = (1/s − 1) × 1e6: the rate audio arrives relative to real time; negative = slow
-//   (2 % slow ≈ −20000 ppm), positive = fast. driftMs = (1 − s) × nominal span: the audio the
-//   fitted clock gained (+) or lost (−) over the stream.
+// - send run: frames that arrive less than half a frame's audio after the previous one belong
+//   to one run (one "send" of the bot: a paced bot sends runs of one frame, a bursty one runs
+//   of a whole chunk).
+// - drift: least-squares slope s of actual vs nominal time at the last frame of each send run,
+//   pooled over spurts. Fitting the run ends, not every frame, keeps the long-run rate of a
+//   bursty sender (one second of audio at once every second: 0 ppm) and ignores an opening
+//   lead sent in one go. driftPpm = (1/s − 1) × 1e6: the rate audio arrives relative to real
+//   time; negative = slow (2 % slow ≈ −20000 ppm), positive = fast. driftMs = (1 − s) ×
+//   fitted nominal span: the audio the fitted clock gained (+) or lost (−) over the stream.
+// - burst: more audio than real time allows, beyond Config::burstToleranceUs, either over the
+//   sliding window (a sender running fast) or within one send run (a chunk at once), measured
+//   against the most the stream was ahead at a run start in the last window, so catching up
+//   after a stall is not a burst. A pause of at least the tolerance ends a burst: each chunk of
+//   a bursty sender is its own burst.
 // - jitter: RFC 3550, D = (Ri − Ri−1) − (Si − Si−1), J += (|D| − J) / 16, S = nominal time.
 struct ArrivalStats
 {
@@ -53,7 +63,7 @@ struct ArrivalStats
 
     double driftMs = 0.0;
     double driftPpm = 0.0;
-    bool driftValid = false; // needs >= 10 frames spanning >= 200 ms
+    bool driftValid = false; // needs >= 10 frames, >= 3 fitted run ends spanning >= 200 ms
 
     int burstCount = 0;
     QList<Burst> bursts; // first Config::maxListEntries only; burstCount keeps counting
@@ -98,6 +108,7 @@ public:
 
 private:
     void finishSpurtFit();
+    void addFitPoint(double x, double y);
 
     Config m_config;
     ArrivalStats m_stats;
@@ -109,11 +120,23 @@ private:
     qint64 m_spurtStartUs = 0;
     double m_spurtNominalMs = 0.0; // audio received so far in this spurt
     qint64 m_prevArrivalUs = -1;
+    qint64 m_prevAudioUs = 0;
     double m_prevNominalMs = 0.0;
 
-    // least squares, x = nominal ms, y = actual ms (spurt-relative): per spurt sums, pooled
-    double m_n = 0, m_sx = 0, m_sy = 0, m_sxx = 0, m_sxy = 0, m_lastX = 0;
+    // least squares over run ends, x = nominal ms, y = actual ms (spurt-relative): per spurt
+    // sums, pooled. The current run's last frame is pending until the run ends.
+    double m_n = 0, m_sx = 0, m_sy = 0, m_sxx = 0, m_sxy = 0, m_firstX = 0, m_lastX = 0;
     double m_pooledN = 0, m_pooledSxx = 0, m_pooledSxy = 0, m_pooledSpanMs = 0;
+    qint64 m_fitFrames = 0, m_spurtFrames = 0;
+    bool m_pending = false;
+    double m_pendingX = 0, m_pendingY = 0;
+
+    // send runs: skew at the current run's start, and (time, skew) of run starts in the window
+    double m_runStartSkewMs = 0.0;
+    qint64 m_runStartUs = 0;
+    double m_runStartNominalMs = 0.0;
+    int m_runFrames = 0;
+    std::deque<std::pair<qint64, double>> m_runStarts;
 
     double m_deltaSumMs = 0.0;
     QVector<quint32> m_deltaHist; // 0.1 ms bins, 0..2 s

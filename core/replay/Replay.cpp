@@ -1,5 +1,5 @@
-// Loading a recorded call (capture, dump or WAV) and analysing it as the emulator would live.
-// Just over 500 lines: loading, analysis and audio export share LoadedCall and stay together.
+// Analysing a loaded call as the emulator would live, and each direction's audio (the loading
+// is in ReplayLoad.cpp).
 #include "Replay.h"
 
 #include "emulator/PerSecondRxBuilder.h"
@@ -21,193 +21,29 @@ namespace pacelab::replay {
 
 namespace {
 
-void appendCapped(QByteArray &audio, const QByteArray &payload, qint64 cap, bool &truncated)
-{
-    if (truncated)
-        return;
-    if (audio.size() + payload.size() > cap) {
-        truncated = true;
-        return;
-    }
-    audio += payload;
-}
-
-LoadResult loadWav(const QString &path)
-{
-    LoadResult res;
-    const wav::ReadResult w = wav::readFile(path);
-    if (!w.ok) {
-        res.error = QStringLiteral("%1: not a usable WAV file: %2").arg(path, w.error);
-        return res;
-    }
-    res.ok = true;
-    res.call.source = LoadedCall::Source::Wav;
-    res.call.path = path;
-    res.call.wavPcm = w.pcm;
-    res.call.wavInfo = w.info;
-    res.call.notes << QStringLiteral("a WAV has audio but no message timing: it can be re-sent, used as the caller "
-                                     "or exported, not analysed for pacing");
-    return res;
-}
-
-LoadResult loadRecords(capture::CaptureReader &reader, const LoadOptions &opt, const QString &path)
-{
-    LoadResult res;
-    LoadedCall &c = res.call;
-    c.path = path;
-    c.source = reader.format() == capture::CaptureReader::Format::PaceLab ? LoadedCall::Source::Capture
-                                                                           : LoadedCall::Source::TwilioDump;
-    c.header = reader.header();
-    qint64 lastOutT = std::numeric_limits<qint64>::min();
-    qint64 reordered = 0;
-    qint64 nextProgress = 1 << 20;
-    while (std::optional<capture::Record> r = reader.next()) {
-        if (opt.progress && reader.bytesRead() >= nextProgress) {
-            opt.progress(reader.bytesRead(), reader.totalBytes());
-            nextProgress = reader.bytesRead() + (1 << 20);
-        }
-        if (r->type == capture::Record::Type::TxTelemetry) {
-            if (c.txTelemetry.size() < opt.maxTelemetryRecords) {
-                QJsonObject o = r->fields;
-                o.insert(QStringLiteral("t_us"), r->tUs);
-                c.txTelemetry.append(o);
-            }
-            continue;
-        }
-        if (r->type == capture::Record::Type::RxSecond) {
-            if (c.rxSeconds.size() < opt.maxTelemetryRecords) {
-                QJsonObject o = r->fields;
-                o.insert(QStringLiteral("t_us"), r->tUs);
-                c.rxSeconds.append(o);
-            }
-            continue;
-        }
-        if (r->type != capture::Record::Type::Message)
-            continue;
-        if (c.originUs < 0 || r->tUs < c.originUs)
-            c.originUs = r->tUs;
-        c.lastUs = std::max(c.lastUs, r->tUs);
-        if (r->dir == capture::Dir::In) {
-            ++c.inMessages;
-            if (r->kind != capture::MsgKind::Text)
-                continue;
-            const twilio::ParseResult p = twilio::parseFromTwilio(r->data);
-            if (!p.ok())
-                continue;
-            if (p.message.event == twilio::Event::Media)
-                appendCapped(c.inAudio, p.message.payload, opt.maxAudioBytesPerDirection, c.inAudioTruncated);
-            else if (p.message.event == twilio::Event::Start && c.streamSid.isEmpty())
-                c.streamSid = p.message.start.streamSid.isEmpty() ? p.message.streamSid : p.message.start.streamSid;
-            continue;
-        }
-        ++c.outMessages;
-        OutEvent ev;
-        // Writers on several threads may log a hair out of order: the model needs time to move
-        // forward, so such a message is placed at the previous one's time (and counted).
-        ev.tUs = r->tUs;
-        if (ev.tUs < lastOutT) {
-            ev.tUs = lastOutT;
-            ++reordered;
-        }
-        lastOutT = ev.tUs;
-        if (r->kind == capture::MsgKind::Binary) {
-            const twilio::ParseResult p = twilio::binaryFrameFromBot(r->data.size());
-            ev.type = OutEvent::Type::Binary;
-            ev.code = p.twilioCode;
-            ev.detail = p.detail;
-            c.out.append(ev);
-            continue;
-        }
-        // Not checking the streamSid: a dump may come from any stream.
-        const twilio::ParseResult p = twilio::parseFromBot(r->data);
-        if (!p.ok()) {
-            ev.type = OutEvent::Type::Invalid;
-            ev.code = p.twilioCode != twilio::NoError ? p.twilioCode : int(twilio::InvalidMessage);
-            ev.detail = QStringLiteral("line %1: %2").arg(r->lineNo).arg(p.detail);
-            c.out.append(ev);
-            continue;
-        }
-        if (c.streamSid.isEmpty())
-            c.streamSid = p.message.streamSid;
-        switch (p.message.event) {
-        case twilio::Event::Media:
-            ev.type = OutEvent::Type::Media;
-            ev.bytes = int(p.message.payload.size());
-            appendCapped(c.outAudio, p.message.payload, opt.maxAudioBytesPerDirection, c.outAudioTruncated);
-            break;
-        case twilio::Event::Mark:
-            ev.type = OutEvent::Type::Mark;
-            ev.name = p.message.markName;
-            break;
-        case twilio::Event::Clear:
-            ev.type = OutEvent::Type::Clear;
-            break;
-        default:
-            ev.type = OutEvent::Type::Other;
-            break;
-        }
-        c.out.append(ev);
-    }
-    if (!reader.fatalError().isEmpty()) {
-        res.error = reader.fatalError();
-        return res;
-    }
-    c.errors = reader.errors();
-    c.errorCount = reader.errorCount();
-    if (!reader.notes().isEmpty())
-        c.notes << reader.notes();
-    if (reordered > 0)
-        c.notes << QStringLiteral("%1 outbound message(s) were recorded slightly out of time order and were kept in file order").arg(reordered);
-    if (c.outAudioTruncated || c.inAudioTruncated)
-        c.notes << QStringLiteral("audio kept only up to %1 s per direction").arg(opt.maxAudioBytesPerDirection / kTwilioRate);
-    if (c.errorCount > 0)
-        c.notes << QStringLiteral("%1 bad line(s) skipped (first: %2)").arg(c.errorCount).arg(c.errors.value(0).message);
-    if (c.outMessages == 0 && c.inMessages == 0) {
-        res.error = c.errorCount > 0 ? QStringLiteral("no usable messages: %1 bad line(s), first: %2").arg(c.errorCount).arg(c.errors.value(0).message)
-                                     : QStringLiteral("the file holds no WebSocket messages");
-        if (reader.truncatedTailAt() >= 0)
-            res.error += QStringLiteral(" (the file ends inside a line at byte %1: the recording was cut short)").arg(reader.truncatedTailAt());
-        return res;
-    }
-    res.ok = true;
-    return res;
-}
-
 QString ms(double v, int prec = 1)
 {
     return QString::number(v, 'f', prec);
 }
 
+// A dual-channel recording: one direction's channel at the file's rate; the WAV as is otherwise.
+PcmBuffer wavDirection(const LoadedCall &call, capture::Dir dir)
+{
+    const PcmBuffer &in = call.wavPcm;
+    if (call.wavCallerChannel < 0 || in.channels < 2)
+        return in;
+    const int ch = dir == capture::Dir::In ? call.wavCallerChannel : (call.wavCallerChannel == 0 ? 1 : 0);
+    PcmBuffer out;
+    out.sampleRate = in.sampleRate;
+    out.channels = 1;
+    const qsizetype frames = in.frames();
+    out.samples.resize(frames);
+    for (qsizetype i = 0; i < frames; ++i)
+        out.samples[i] = in.samples[i * in.channels + ch];
+    return out;
+}
+
 } // namespace
-
-LoadResult loadCall(const QString &path, const LoadOptions &options)
-{
-    QFile f(path);
-    if (f.open(QIODevice::ReadOnly)) {
-        const QByteArray head = f.peek(12);
-        if (head.startsWith("RIFF") || head.startsWith("RIFX") || head.startsWith("RF64"))
-            return loadWav(path);
-        f.close();
-    }
-    capture::CaptureReader reader(options.read);
-    if (!reader.open(path)) {
-        LoadResult res;
-        res.error = reader.fatalError();
-        return res;
-    }
-    return loadRecords(reader, options, path);
-}
-
-LoadResult loadCall(QIODevice *device, const LoadOptions &options)
-{
-    capture::CaptureReader reader(options.read);
-    if (!reader.open(device)) {
-        LoadResult res;
-        res.error = reader.fatalError();
-        return res;
-    }
-    return loadRecords(reader, options, QString());
-}
 
 double meanSendingFps(const ArrivalStats &s)
 {
@@ -457,7 +293,7 @@ PcmBuffer pcmAudio(const LoadedCall &call, capture::Dir dir)
     out.sampleRate = kTwilioRate;
     out.channels = 1;
     if (call.source == LoadedCall::Source::Wav) {
-        const PcmBuffer &in = call.wavPcm;
+        const PcmBuffer in = wavDirection(call, dir);
         if (in.sampleRate == kTwilioRate && in.channels == 1)
             return in;
         Resampler rs(in.sampleRate, in.channels, kTwilioRate);
@@ -477,7 +313,7 @@ PcmBuffer pcmAudio(const LoadedCall &call, capture::Dir dir)
 bool exportWav(const LoadedCall &call, capture::Dir dir, const QString &path, wav::Encoding encoding, QString *error)
 {
     if (call.source == LoadedCall::Source::Wav)
-        return wav::writeFile(path, call.wavPcm, encoding, error);
+        return wav::writeFile(path, wavDirection(call, dir), encoding, error);
     const QByteArray &mu = dir == capture::Dir::Out ? call.outAudio : call.inAudio;
     if (mu.isEmpty()) {
         if (error)

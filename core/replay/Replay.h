@@ -6,6 +6,7 @@
 #include "emulator/EmulatorTypes.h"
 #include "emulator/PlayoutModel.h"
 #include "replay/Capture.h"
+#include "replay/PcapReader.h"
 
 #include <QByteArray>
 #include <QJsonObject>
@@ -16,7 +17,8 @@
 
 #include <functional>
 
-// Replaying recorded calls: load a capture, a Twilio-style dump or a WAV; analyse the recorded
+// Replaying recorded calls: load a capture, a Twilio-style dump, a pcap/pcapng of the WebSocket
+// traffic or a WAV (mono, or a dual-channel call recording); analyse the recorded
 // outbound timing with the emulator's ArrivalAnalytics and PlayoutModel (the same figures as
 // live); extract each direction's audio (WAV export, caller source, re-send).
 namespace pacelab::replay {
@@ -40,11 +42,22 @@ struct LoadOptions
     int maxTelemetryRecords = 36000;
     // progress(bytes read, total bytes or -1), every ~1 MB
     std::function<void(qint64, qint64)> progress;
+
+    // pcap / pcapng: tshark, TLS keys, WebSocket ports without a handshake in the file
+    pcap::Options pcap;
+    // Which stream of a file holding several (pcap): its streamSid, its callSid, or its number
+    // (1 = the first to start). Empty: the first.
+    QString stream;
+
+    // WAV with two channels: a dual-channel call recording (Twilio's: caller, then bot). The
+    // caller's channel (0 = first) is the inbound audio, the other the outbound. -1: a plain
+    // stereo file, both channels mixed for either direction.
+    int callerChannel = 0;
 };
 
 struct LoadedCall
 {
-    enum class Source { Capture, TwilioDump, Wav };
+    enum class Source { Capture, TwilioDump, Wav, Pcap };
     Source source = Source::Capture;
     QString path;
     QJsonObject header;
@@ -71,6 +84,11 @@ struct LoadedCall
     // Source::Wav: the file's audio (any rate/channels the WAV reader supports).
     PcmBuffer wavPcm;
     wav::Info wavInfo;
+    int wavCallerChannel = -1; // a dual-channel recording: the caller's channel; -1 mixed / mono
+
+    // Source::Pcap: every stream in the file (pcap::Stream::label()) and which one this is.
+    QStringList streamsInFile;
+    int streamIndex = 0;
 
     bool hasTiming() const { return source != Source::Wav; }
     double outAudioSec() const { return outAudio.size() / double(kTwilioRate); }
@@ -84,7 +102,8 @@ struct LoadResult
     LoadedCall call;
 };
 
-// A PaceLab capture, a Twilio-style JSON Lines dump, or a WAV file (sniffed from the content).
+// A PaceLab capture, a Twilio-style JSON Lines dump, a pcap/pcapng (through tshark) or a WAV
+// file, sniffed from the content.
 LoadResult loadCall(const QString &path, const LoadOptions &options = LoadOptions());
 LoadResult loadCall(QIODevice *device, const LoadOptions &options = LoadOptions());
 
@@ -122,7 +141,8 @@ Analysis analyze(const LoadedCall &call, ArrivalAnalytics::Config analytics = Ar
 double meanSendingFps(const ArrivalStats &stats);
 
 // Audio of one direction as mu-law bytes / decoded PCM (8 kHz mono). A WAV source gives its
-// own audio for both directions (converted to 8 kHz mono mu-law for the mu-law forms).
+// own audio for both directions (converted to 8 kHz mono mu-law for the mu-law forms); a
+// dual-channel one its caller channel inbound and the other channel outbound.
 QByteArray mulawAudio(const LoadedCall &call, capture::Dir dir, QString *error = nullptr);
 PcmBuffer pcmAudio(const LoadedCall &call, capture::Dir dir);
 

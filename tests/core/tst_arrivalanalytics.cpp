@@ -225,6 +225,126 @@ private Q_SLOTS:
         QCOMPARE(a.stats().frames, 0);
     }
 
+    // ---- counting the way a user would (issue 12) ----------------------------------------
+
+    void burstEverySecondForTenSeconds()
+    {
+        // The bot sends one second of audio (50 frames, 10 µs apart) at the start of each
+        // second, ten times: ten bursts, and its long-run rate is exactly real time.
+        ArrivalAnalytics a;
+        for (int b = 0; b < 10; ++b)
+            for (int i = 0; i < 50; ++i)
+                a.addFrame(kT0 + b * 1'000'000LL + i * 10, 160);
+        const ArrivalStats s = a.stats();
+        QCOMPARE(s.frames, 500);
+        QCOMPARE(s.spurts, 1);
+        QCOMPARE(s.burstCount, 10);
+        QCOMPARE(s.bursts.size(), 10);
+        for (int b = 0; b < 10; ++b) {
+            QCOMPARE(s.bursts[b].startUs, kT0 + b * 1'000'000LL);
+            QVERIFY2(s.bursts[b].excessMs > 970 && s.bursts[b].excessMs <= 980,
+                     qPrintable(QString::number(s.bursts[b].excessMs)));
+            QCOMPARE(s.bursts[b].audioMs, 1000.0);
+        }
+        QVERIFY(s.driftValid);
+        QVERIFY2(std::abs(s.driftPpm) < 1.0, qPrintable(QString::number(s.driftPpm)));
+        QVERIFY2(std::abs(s.driftMs) < 0.01, qPrintable(QString::number(s.driftMs)));
+    }
+
+    void burstEverySecondWithTimerJitter()
+    {
+        // The same bot on a real timer: each second's chunk goes out up to ±8 ms off and its
+        // frames spread over 2 ms. Still ten bursts and no drift worth the name.
+        const int jitterUs[10] = {0, 8000, -8000, 3000, -5000, 7000, -2000, 6000, -7000, 1000};
+        ArrivalAnalytics a;
+        for (int b = 0; b < 10; ++b)
+            for (int i = 0; i < 50; ++i)
+                a.addFrame(kT0 + b * 1'000'000LL + jitterUs[b] + i * 40, 160);
+        const ArrivalStats s = a.stats();
+        QCOMPARE(s.burstCount, 10);
+        QVERIFY(s.driftValid);
+        QVERIFY2(std::abs(s.driftPpm) < 2000, qPrintable(QString::number(s.driftPpm)));
+    }
+
+    void burstEverySecondSlightlyFast()
+    {
+        // One second of audio every 0.9 s (11 % fast): ten bursts, not one long one, and a
+        // drift that says the sender runs fast.
+        ArrivalAnalytics a;
+        for (int b = 0; b < 10; ++b)
+            for (int i = 0; i < 50; ++i)
+                a.addFrame(kT0 + b * 900'000LL + i * 10, 160);
+        const ArrivalStats s = a.stats();
+        QCOMPARE(s.burstCount, 10);
+        QVERIFY2(s.driftPpm > 100000 && s.driftPpm < 120000, qPrintable(QString::number(s.driftPpm)));
+    }
+
+    void steadyBotOnePointThreePercentSlow()
+    {
+        // 20.26 ms per 20 ms frame: 1.3 % slow, every frame its own send.
+        const ArrivalStats s = feed(1000, {20260}).stats();
+        QVERIFY(s.driftValid);
+        QVERIFY2(s.driftPpm < -12700 && s.driftPpm > -12950, qPrintable(QString::number(s.driftPpm)));
+        QCOMPARE(s.burstCount, 0);
+    }
+
+    void singleFiveSecondBurstThenPacing()
+    {
+        // 5 s of audio at once, then 5 s paced: one burst.
+        ArrivalAnalytics a;
+        qint64 t = kT0;
+        for (int i = 0; i < 250; ++i)
+            a.addFrame(t + i * 10, 160);
+        t += 20000;
+        for (int i = 0; i < 250; ++i, t += 20000)
+            a.addFrame(t, 160);
+        const ArrivalStats s = a.stats();
+        QCOMPARE(s.burstCount, 1);
+        QCOMPARE(s.bursts[0].startUs, kT0);
+        // the burst lasts until the window is back within the tolerance: 1 s into the pacing
+        QCOMPARE(s.bursts[0].frames, 300);
+        QVERIFY(s.bursts[0].excessMs > 4900);
+        // the burst's frames spread over 2.5 ms: its end is 2.5 ms late against the pacing
+        QVERIFY2(std::abs(s.driftPpm) < 50.0, qPrintable(QString::number(s.driftPpm)));
+    }
+
+    void catchUpAfterStallCountsOnce()
+    {
+        // Paced, then nothing for 200 ms, then the late frames all at once (the catch-up of
+        // checklist step 2), then paced again. The sliding window has always called this one
+        // burst (200 ms at once inside a second of real-time audio); the send run must not add
+        // a second one: the run only returns the stream to its schedule.
+        ArrivalAnalytics a;
+        qint64 t = kT0;
+        for (int i = 0; i < 100; ++i, t += 20000)
+            a.addFrame(t, 160);
+        t += 180'000;
+        for (int i = 0; i < 10; ++i)
+            a.addFrame(t + i * 20, 160);
+        t += 20000;
+        for (int i = 0; i < 100; ++i, t += 20000)
+            a.addFrame(t, 160);
+        const ArrivalStats s = a.stats();
+        QCOMPARE(s.burstCount, 1);
+        QCOMPARE(s.bursts[0].startUs, kT0 + 2'180'000);
+        QVERIFY2(std::abs(s.driftPpm) < 1.0, qPrintable(QString::number(s.driftPpm)));
+    }
+
+    void openingLeadDoesNotBendTheFit()
+    {
+        // A 100 ms lead (5 frames at once), then paced for 3 s: no drift, no burst (the lead
+        // is within the tolerance).
+        ArrivalAnalytics a;
+        for (int i = 0; i < 5; ++i)
+            a.addFrame(kT0 + i * 10, 160);
+        for (int i = 1; i <= 150; ++i)
+            a.addFrame(kT0 + i * 20000, 160);
+        const ArrivalStats s = a.stats();
+        QCOMPARE(s.burstCount, 0);
+        QVERIFY(s.driftValid);
+        QVERIFY2(std::abs(s.driftPpm) < 1.0, qPrintable(QString::number(s.driftPpm)));
+    }
+
     void jsonCarriesFigures()
     {
         const QJsonObject o = feed(100, {20400}).stats().toJson();
