@@ -176,6 +176,11 @@ void MultiStreamSender::clear(int stream)
     m_caller->post([w = m_worker, stream] { w->handleClear(stream); });
 }
 
+void MultiStreamSender::resetTotals()
+{
+    m_caller->post([w = m_worker] { w->resetTotals(); });
+}
+
 void MultiStreamSender::stop()
 {
     m_caller->post([w = m_worker] { w->stop(); });

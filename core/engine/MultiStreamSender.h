@@ -56,6 +56,7 @@ struct MultiStreamTotals
     quint64 lateResets = 0; // wheel ticks re-anchored
     quint64 stalledFrames = 0;
     quint64 ticks = 0;
+    qint64 threadCpuUs = 0; // CPU time of the pacing thread since the start (or resetTotals)
     qint64 latenessP50Us = 0; // every frame of every stream, measured after the flush
     qint64 latenessP99Us = 0;
     qint64 latenessMaxUs = 0;
@@ -98,6 +99,9 @@ public:
     TelemetrySnapshot streamTelemetry(int stream) const; // its last closed second
     MultiStreamSecond lastSecond() const;
     MultiStreamTotals totals() const;
+    // Starts the whole-run figures (lateness histogram, ticks, frames) afresh, e.g. after a
+    // benchmark's warm-up; per-stream stats are kept. Asynchronous, in order with other calls.
+    void resetTotals();
     QThread *senderThread() const { return m_thread.get(); }
 
 Q_SIGNALS:

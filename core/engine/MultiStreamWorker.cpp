@@ -7,10 +7,18 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <ctime>
 
 namespace pacelab {
 
 namespace {
+
+qint64 threadCpuUs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return qint64(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
 
 DeadlineWheel::Params wheelParams(const SenderConfig &cfg, int phases)
 {
@@ -93,6 +101,15 @@ void MultiStreamWorker::shutdown()
         if (s)
             s->shutdown();
     m_sinks.closeJsonl();
+    publish();
+}
+
+void MultiStreamWorker::resetTotals()
+{
+    m_all = TelemetryAccumulator();
+    m_all.startSession(0);
+    m_ticks = 0;
+    m_cpuBaseUs = threadCpuUs();
     publish();
 }
 
@@ -224,6 +241,7 @@ void MultiStreamWorker::publish()
     t.latenessP99Us = all.latenessP99Us;
     t.latenessMaxUs = all.latenessMaxUs;
     t.ticks = m_ticks;
+    t.threadCpuUs = threadCpuUs() - m_cpuBaseUs;
     for (auto &s : m_streams) {
         if (!s)
             continue;

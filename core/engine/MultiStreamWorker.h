@@ -31,6 +31,7 @@ public:
     void handleClear(int stream);
     void stop();
     void shutdown();
+    void resetTotals();
 
 private:
     // StreamHost
@@ -55,6 +56,7 @@ private:
     TelemetryAccumulator m_all; // every stream's frames: the whole-run lateness histogram
     TelemetrySinks m_sinks;
     quint64 m_ticks = 0;
+    qint64 m_cpuBaseUs = 0;
     quint64 m_secTicks = 0;
     qint64 m_secondIndex = 0;
 };
