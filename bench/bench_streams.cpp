@@ -21,6 +21,8 @@
 #include <QTimer>
 #include <QWebSocket>
 
+#include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -145,7 +147,7 @@ struct Row
     double ticksPerSec = 0;
 };
 
-Row runStreams(const QUrl &url, int n, int phases, int seconds)
+Row runStreams(const QUrl &url, int n, int phases, int seconds, int rt)
 {
     Row r;
     r.name = QStringLiteral("wheel");
@@ -154,6 +156,7 @@ Row runStreams(const QUrl &url, int n, int phases, int seconds)
     SenderConfig cfg;
     cfg.pingIntervalMs = 0;
     cfg.stopMode = SenderConfig::StopMode::Discard;
+    cfg.realtimePriority = rt;
     MultiStreamSender sender(cfg, phases);
     r.phases = phases == 0 ? MultiStreamSender::kDefaultPhases : phases;
     for (int i = 0; i < n; ++i)
@@ -199,7 +202,7 @@ Row runStreams(const QUrl &url, int n, int phases, int seconds)
 
 // The naive single stream: a 20 ms PreciseTimer on its own thread, one frame per tick, written
 // and flushed, lateness taken after the flush against the absolute grid (same as the wheel's).
-Row runBaseline(const QUrl &url, int seconds)
+Row runBaseline(const QUrl &url, int seconds, int rt)
 {
     Row r;
     r.name = QStringLiteral("QTimer baseline");
@@ -216,6 +219,11 @@ Row runBaseline(const QUrl &url, int seconds)
     QElapsedTimer wall;
     wall.start();
     QMetaObject::invokeMethod(&ctx, [&] {
+        if (rt > 0) { // the same scheduling as the wheel's thread: the comparison is the method's
+            sched_param sp{};
+            sp.sched_priority = rt;
+            pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+        }
         auto *socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, &ctx);
         auto *timer = new QTimer(&ctx);
         timer->setTimerType(Qt::PreciseTimer);
@@ -272,10 +280,11 @@ int usage(const QString &error)
     if (!error.isEmpty())
         std::fprintf(stderr, "pacelab-bench pacing --streams: %s\n", qPrintable(error));
     std::fprintf(stderr,
-                 "usage: pacelab-bench pacing --streams N[,N...] [--seconds S] [--phases P]\n"
+                 "usage: pacelab-bench pacing --streams N[,N...] [--seconds S] [--phases P] [--rt PRIO]\n"
                  "  --streams   stream counts to run, e.g. 1,10,100,500,1000 (each 1..5000)\n"
                  "  --seconds   measured seconds per row (default 10)\n"
-                 "  --phases    wheel ticks per 20 ms (default %d)\n",
+                 "  --phases    wheel ticks per 20 ms (default %d)\n"
+                 "  --rt PRIO   both pacing threads SCHED_FIFO at PRIO (default 0 = normal)\n",
                  MultiStreamSender::kDefaultPhases);
     return 2;
 }
@@ -289,6 +298,7 @@ int runStreamsBench(const QStringList &args)
     QList<int> counts;
     int seconds = 10;
     int phases = 0;
+    int rt = 0;
     for (int i = 0; i < args.size(); ++i) {
         const QString &a = args[i];
         if (a == QLatin1String("--streams") && i + 1 < args.size()) {
@@ -309,6 +319,11 @@ int runStreamsBench(const QStringList &args)
             phases = args[++i].toInt(&ok);
             if (!ok || phases < 1 || phases > 200)
                 return usage(QStringLiteral("--phases wants 1..200, got '%1'").arg(args[i]));
+        } else if (a == QLatin1String("--rt") && i + 1 < args.size()) {
+            bool ok = false;
+            rt = args[++i].toInt(&ok);
+            if (!ok || rt < 0 || rt > 99)
+                return usage(QStringLiteral("--rt wants a priority 0..99, got '%1'").arg(args[i]));
         } else if (a == QLatin1String("--help") || a == QLatin1String("-h")) {
             usage({});
             return 0;
@@ -335,16 +350,17 @@ int runStreamsBench(const QStringList &args)
     double load[3] = {0, 0, 0};
     getloadavg(load, 3);
     std::printf("pacing --streams: %d s measured per row, 20 ms grid, loopback to a receiver process, %d CPUs, "
-                "load average %.1f\n",
-                seconds, QThread::idealThreadCount(), load[0]);
+                "load average %.1f, scheduling %s\n",
+                seconds, QThread::idealThreadCount(), load[0],
+                rt > 0 ? qPrintable(QStringLiteral("SCHED_FIFO %1").arg(rt)) : "normal");
     std::printf("%-16s %7s %6s %9s %9s %8s %8s %9s %7s %8s %7s %7s %10s %8s\n", "sender", "streams", "phases",
                 "streaming", "frames", "p50(us)", "p99(us)", "max(us)", "resets", "stalled", "cores", "thread",
                 "KiB/stream", "ticks/s");
     std::fflush(stdout);
-    printRow(runBaseline(sink.url(), seconds));
+    printRow(runBaseline(sink.url(), seconds, rt));
     bool met500 = false, had500 = false;
     for (int n : counts) {
-        const Row r = runStreams(sink.url(), n, phases, seconds);
+        const Row r = runStreams(sink.url(), n, phases, seconds, rt);
         printRow(r);
         if (n == 500) {
             had500 = true;

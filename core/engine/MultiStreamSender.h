@@ -73,7 +73,7 @@ class MultiStreamSender final : public QObject
     Q_OBJECT
 public:
     // phases: ticks per frame interval (see DeadlineWheel); 0 = kDefaultPhases.
-    static constexpr int kDefaultPhases = 4;
+    static constexpr int kDefaultPhases = 20; // 1 ms apart (see docs/engine.md)
 
     explicit MultiStreamSender(SenderConfig cfg = {}, int phases = 0, QObject *parent = nullptr);
     ~MultiStreamSender() override; // discards what is queued, closes every socket, joins
