@@ -13,6 +13,7 @@
 #include <QJsonObject>
 #include <QTimer>
 
+#include <algorithm>
 #include <csignal>
 #include <sys/resource.h>
 
@@ -75,6 +76,14 @@ QString HeadlessStreamsOptions::validate() const
 
 int runHeadlessStreams(const HeadlessStreamsOptions &opts)
 {
+    // One socket per stream: raise the soft descriptor limit as far as the hard one allows
+    // (validate() then says what is missing, if anything).
+    rlimit rl{};
+    const rlim_t need = rlim_t(std::max(0, opts.streams) + kSpareFds);
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY ? need : std::min(need, rl.rlim_max);
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
     if (const QString problem = opts.validate(); !problem.isEmpty()) {
         err() << "pacelab: " << problem << "\n";
         return 2;
