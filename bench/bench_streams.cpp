@@ -73,8 +73,15 @@ bool waitFor(const std::function<bool()> &done, int timeoutMs)
 
 // ---- the receiver process -------------------------------------------------------------------
 
-int runSink(const QStringList &)
+int runSink(const QStringList &args)
 {
+    // With --rt the receiver runs SCHED_FIFO too (one below the sender): a receiver starved by
+    // the load would back the sockets up and the figure would be the receiver's.
+    if (args.size() >= 2 && args[0] == QLatin1String("--rt") && args[1].toInt() > 1) {
+        sched_param sp{};
+        sp.sched_priority = args[1].toInt() - 1;
+        pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+    }
     // A WebSocket peer that costs next to nothing: answers the upgrade, then discards.
     auto *server = new QTcpServer(qApp);
     if (!server->listen(QHostAddress::LocalHost, 0))
@@ -114,9 +121,12 @@ struct Sink
 {
     QProcess proc;
     quint16 port = 0;
-    bool start()
+    bool start(int rt)
     {
-        proc.start(QCoreApplication::applicationFilePath(), {QStringLiteral("streams-sink")});
+        QStringList args{QStringLiteral("streams-sink")};
+        if (rt > 0)
+            args << QStringLiteral("--rt") << QString::number(rt);
+        proc.start(QCoreApplication::applicationFilePath(), args);
         if (!proc.waitForStarted(10000) || !proc.waitForReadyRead(10000))
             return false;
         port = quint16(proc.readLine().trimmed().toUInt());
@@ -343,7 +353,7 @@ int runStreamsBench(const QStringList &args)
                              .arg(most + 64));
     }
     Sink sink;
-    if (!sink.start()) {
+    if (!sink.start(rt)) {
         std::fprintf(stderr, "pacelab-bench: cannot start the receiver process\n");
         return 1;
     }

@@ -13,6 +13,8 @@ namespace pacelab {
 
 namespace {
 
+constexpr qint64 kWheelMaxSpinUs = 50;
+
 qint64 threadCpuUs()
 {
     timespec ts{};
@@ -27,7 +29,10 @@ DeadlineWheel::Params wheelParams(const SenderConfig &cfg, int phases)
     p.phases = phases;
     p.maxLateFrames = cfg.maxLateFrames;
     p.wakeLeadNs = qint64(cfg.wakeLeadUs) * 1000;
-    p.spinNs = qint64(cfg.spinUs) * 1000;
+    // A short spin: a tick's writes already spread over N/phases x ~15 us, so the tens of µs a
+    // sleeper wakes late matter little, while every µs of spin is paid on each of up to
+    // 1000 ticks a second — out of the thread's share of the CPU on a loaded machine.
+    p.spinNs = std::min<qint64>(cfg.spinUs, kWheelMaxSpinUs) * 1000;
     return p;
 }
 
