@@ -237,7 +237,8 @@ void StreamState::stop(bool drain, qint64 nowNs)
     if (!m_transport->hasSocket()) {
         endStreaming();
         m_transport->reset();
-        setState(EngineState::Idle, QStringLiteral("stopped"));
+        if (m_shared->state.load() != int(EngineState::Error)) // a failed stream stays failed
+            setState(EngineState::Idle, QStringLiteral("stopped"));
         publishStats();
         return;
     }
