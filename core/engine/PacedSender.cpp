@@ -1,7 +1,9 @@
 // The sender thread's worker: one stream's clock. Transport (sockets, TLS, keep-alive,
 // reconnect) is SenderTransport, the queue between clock and socket is SendQueue, the clock's
 // arithmetic is Pacer, the telemetry figures are TelemetryAccumulator and their outputs
-// TelemetrySinks; what is left here is where they meet on one thread: the wake, clear and stop.
+// TelemetrySinks; what is left here is where they meet on one thread: the wake, clear and stop
+// (a little over 500 lines because the connection outcomes — fail, reconnect, back to listening —
+// and the drain/discard/shutdown paths are decided here, not in the transport).
 #include "engine/PacedSender.h"
 
 #include "engine/PreciseWait.h"
