@@ -31,6 +31,10 @@
 using namespace pacelab;
 using Clock = std::chrono::steady_clock;
 
+namespace pacelab::bench {
+int runStreamsBench(const QStringList &args); // bench_streams.cpp
+}
+
 namespace {
 
 const QString kSid = QStringLiteral("MZbench0000000000000000000000000");
@@ -243,6 +247,8 @@ void printRow(const char *name, const Figures &f)
 
 int runPacing(const QStringList &args)
 {
+    if (args.contains(QLatin1String("--streams")))
+        return bench::runStreamsBench(args);
     int frames = 1500;
     QString only;
     int rt = 0;

@@ -1,81 +1,28 @@
 #pragma once
 
-#include "engine/EngineState.h"
+#include "engine/EngineShared.h"
 #include "engine/Pacer.h"
+#include "engine/SendQueue.h"
 #include "engine/SenderConfig.h"
+#include "engine/SenderTransport.h"
 #include "engine/Telemetry.h"
 #include "engine/TelemetryAccumulator.h"
+#include "engine/TelemetrySinks.h"
 #include "engine/TxQueue.h"
 
-#include <QByteArray>
-#include <QFile>
-#include <QHostAddress>
 #include <QObject>
-#include <QPointer>
 #include <QTimer>
-#include <QUrl>
-#include <QVector>
 
-#include <atomic>
-#include <deque>
 #include <memory>
-#include <mutex>
-#include <vector>
-
-class QWebSocket;
-class QWebSocketServer;
 
 namespace pacelab {
 
-// State the sender thread publishes and any thread reads (SenderEngine's getters).
-struct EngineShared
-{
-    std::atomic<int> state{int(EngineState::Idle)};
-    std::atomic<quint16> listeningPort{0};
-    std::atomic<quint64> offThreadWrites{0};
-    std::atomic<quint64> clearRequests{0}; // bumped by SenderEngine::clear(), handled in order
-    mutable std::mutex mutex;              // guards the members below
-    QString streamSid;
-    TelemetrySnapshot lastTelemetry;
-    SenderTotals totals;
-};
-
-// What SenderEngine::connectTo()/listen() hand to the sender thread: plain values built on the
-// caller's thread into fresh buffers, so the queued call carries copies that share no data
-// (not even implicitly shared QUrl/QHostAddress/QString payloads) with objects the caller keeps.
-struct ConnectRequest
-{
-    bool urlValid = false;
-    QByteArray url;   // QUrl::toEncoded() when valid
-    QString urlError; // QUrl::errorString() when not
-    QString streamSid;
-
-    static ConnectRequest make(const QUrl &url, const QString &streamSid);
-};
-
-struct ListenRequest
-{
-    int protocol = -1; // QAbstractSocket::NetworkLayerProtocol
-    quint32 ipv4 = 0;
-    Q_IPV6ADDR ipv6{};
-    QString scopeId;
-    quint16 port = 0;
-
-    static ListenRequest make(const QHostAddress &addr, quint16 port);
-    QHostAddress address() const;
-};
-
-} // namespace pacelab
-
-Q_DECLARE_METATYPE(pacelab::ConnectRequest)
-Q_DECLARE_METATYPE(pacelab::ListenRequest)
-
-namespace pacelab {
-
-// The worker of the sender thread: owns the WebSocket (client) or WebSocketServer (listen
-// mode), runs the clock, writes every frame. Create it, move it to its QThread, then drive it
-// only through queued calls (SenderEngine does exactly that).
-class PacedSender final : public QObject
+// The worker of the sender thread: the clock of one stream. It wakes at each deadline (Pacer),
+// moves the slot's traffic from the tx queue through its SendQueue to the socket of its
+// SenderTransport, handles clear and stop, and closes a telemetry second every second
+// (TelemetryAccumulator -> TelemetrySinks). Create it, move it to its QThread, then drive it only
+// through queued calls (SenderEngine does exactly that).
+class PacedSender final : public QObject, private TransportListener
 {
     Q_OBJECT
 public:
@@ -98,14 +45,13 @@ Q_SIGNALS:
     void errorOccurred(const QString &message);
 
 private:
-    struct Outgoing
-    {
-        QByteArray json;
-        bool isMedia = false;
-        bool comfort = false;
-        QString markName;
-        qint64 enqueuedNs = 0;
-    };
+    // TransportListener
+    void transportConnected(const QString &peer) override;
+    void transportDisconnected(const QString &why, bool wasConnected) override;
+    void transportText(const QByteArray &json) override;
+    void transportWritable() override { pumpSendQueue(); }
+    void transportLog(const QString &level, const QString &text) override { Q_EMIT logMessage(level, text); }
+    void transportState(EngineState state, const QString &message) override { setState(state, message); }
 
     void ensureThreadSetup();
     void startSession(); // telemetry, JSONL file, queue reopened
@@ -113,30 +59,18 @@ private:
     void setState(EngineState s, const QString &message);
     void fail(const QString &message);
     void resetConnection();
-    void attachSocket(QWebSocket *socket);
-    void openClient();
-    void onConnected();
-    void onDisconnected();
-    void onTextMessage(const QString &text);
-    void onBinaryMessage(const QByteArray &data);
-    void onPong(quint64 elapsedMs, const QByteArray &payload);
-    void onNewConnection();
-    void onPingTimer();
-    void scheduleReconnect();
 
     void startStreaming();   // streamSid known: start the clock
     void stopClock();
     void armTimer();
     void onClockTimer();
-    void preciseWait(); // to the pacer's deadline
     void tickAbsolute();
     void tickFixedSleep();
-    bool sendQueueFull() const;
-    void prepareNext();                              // pop + encode the next slot's traffic
-    void prepareMark(const TxItem &item);
-    bool releasePrepared();                          // hand it to the writer; false: no audio
+    void tickBypass();
+    void prepareNext();
+    bool releasePrepared();  // hand it to the writer; false: no audio
     void pumpSendQueue();
-    bool writeText(const QByteArray &json);
+    bool writeText(const QByteArray &json, qint64 *sentNs = nullptr);
     bool processClearRequests();
     void finishStopIfDrained();
     void closeSocket(const QString &why);
@@ -148,28 +82,10 @@ private:
     TxQueue *m_queue;
     std::shared_ptr<EngineShared> m_shared;
 
-    // Transport (created on the sender thread, children of this object).
-    QWebSocket *m_socket = nullptr;
-    QWebSocketServer *m_server = nullptr;
-    QUrl m_url;
-    bool m_clientMode = false;
+    SenderTransport *m_transport = nullptr; // created on the sender thread, our child
     QString m_streamSid;
     QString m_fixedStreamSid; // given by the caller, not learnt
     bool m_stopping = false;
-    bool m_connectedOnce = false; // this socket reached Connected
-    QString m_lastSocketError;
-    int m_reconnectAttempts = 0;
-    QTimer *m_reconnectTimer = nullptr;
-
-    // Keep-alive.
-    QTimer *m_pingTimer = nullptr;
-    bool m_pingOutstanding = false;
-    quint64 m_pingSeq = 0;
-    int m_lastRttMs = -1;
-    int m_missedPongs = 0;
-    int m_missedPongsInRow = 0;
-    bool m_closeHandshake = false; // a close frame was sent or received on this socket
-    QString m_abortReason; // set when we drop a dead connection ourselves: the disconnect's reason
 
     // Clock: the QTimer wakes the thread, the pacer says when and what for.
     QTimer *m_clockTimer = nullptr;
@@ -177,16 +93,14 @@ private:
     Pacer m_pacer;
     qint64 m_drainStartedNs = 0;
 
-    // Popped and encoded ahead of the deadline (one frame plus the marks around it).
-    std::vector<Outgoing> m_prepared;
-    // Send queue: clock -> socket writer.
-    std::deque<Outgoing> m_sendQueue;
+    SendQueue m_send;
+    bool m_pumping = false; // a flush may report bytesWritten from inside the pump
     quint64 m_clearsHandled = 0;
 
-    // Telemetry: counted by the accumulator, emitted once a second (signal, stdout, JSONL).
+    // Telemetry: counted by the accumulator, published once a second by the sinks.
     QTimer *m_telemetryTimer = nullptr;
     TelemetryAccumulator m_telemetry;
-    QFile m_jsonl;
+    TelemetrySinks m_sinks;
 };
 
 } // namespace pacelab

@@ -4,9 +4,10 @@
 
 namespace pacelab {
 
-TelemetryAccumulator::TelemetryAccumulator()
+TelemetryAccumulator::TelemetryAccumulator(bool wholeRunHistogram) : m_histogram(wholeRunHistogram)
 {
-    m_latenessHistogram.fill(0, kHistogramUs);
+    if (m_histogram)
+        m_latenessHistogram.fill(0, kHistogramUs);
 }
 
 qint64 TelemetryAccumulator::percentile(QVector<qint64> &v, double q)
@@ -28,18 +29,29 @@ void TelemetryAccumulator::startSession(quint64 dropsTotalNow)
 void TelemetryAccumulator::released(bool hasMedia, bool fromQueue, qint64 latenessUs, qint64 driftUs,
                                     int sendQueueDepth)
 {
+    released(hasMedia, fromQueue, sendQueueDepth);
+    if (hasMedia)
+        frameOnWire(latenessUs, driftUs);
+}
+
+void TelemetryAccumulator::released(bool hasMedia, bool fromQueue, int sendQueueDepth)
+{
     m_secSendQueueMax = std::max(m_secSendQueueMax, sendQueueDepth);
     m_totals.maxSendQueue = std::max(m_totals.maxSendQueue, sendQueueDepth);
-    if (!hasMedia)
-        return;
-    if (fromQueue)
+    if (hasMedia && fromQueue)
         ++m_secMediaFromQueue;
+}
+
+void TelemetryAccumulator::frameOnWire(qint64 latenessUs, qint64 driftUs)
+{
     m_secLateness.append(latenessUs);
-    if (latenessUs < kHistogramUs)
-        ++m_latenessHistogram[int(std::max<qint64>(0, latenessUs))];
-    else if (m_latenessOverflow.size() < kMaxOverflowSamples)
-        m_latenessOverflow.append(latenessUs);
-    ++m_latenessCount;
+    if (m_histogram) {
+        if (latenessUs < kHistogramUs)
+            ++m_latenessHistogram[int(std::max<qint64>(0, latenessUs))];
+        else if (m_latenessOverflow.size() < kMaxOverflowSamples)
+            m_latenessOverflow.append(latenessUs);
+        ++m_latenessCount;
+    }
     m_totals.latenessMaxUs = std::max(m_totals.latenessMaxUs, latenessUs);
     m_totals.finalDriftUs = driftUs;
 }

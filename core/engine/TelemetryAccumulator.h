@@ -33,7 +33,10 @@ public:
         quint64 offThreadWrites = 0;
     };
 
-    TelemetryAccumulator();
+    // wholeRunHistogram false: no whole-run lateness percentiles (totals() reports the max
+    // only), and no 200 KB histogram — for the many streams of MultiStreamSender, which keeps
+    // one histogram across all of them.
+    explicit TelemetryAccumulator(bool wholeRunHistogram = true);
 
     // A new session: second 0 starts; drops are counted from dropsTotalNow on. The run totals
     // are kept (they cover every session of the sender).
@@ -44,6 +47,11 @@ public:
     // drift recorded); fromQueue: real queued audio (not comfort silence) — a second with none
     // is idle. sendQueueDepth: the send queue after the hand-off.
     void released(bool hasMedia, bool fromQueue, qint64 latenessUs, qint64 driftUs, int sendQueueDepth);
+    // The same hand-off without the lateness: the sender measures that when the frame reaches
+    // the kernel (frameOnWire), which may be later if the socket was backed up.
+    void released(bool hasMedia, bool fromQueue, int sendQueueDepth);
+    // A media frame's lateness and drift, measured once it was written and flushed.
+    void frameOnWire(qint64 latenessUs, qint64 driftUs);
     void stalled();   // a slot skipped because the send queue was full
     void lateReset(); // the grid was re-anchored
 
@@ -86,6 +94,7 @@ private:
     QVector<quint32> m_latenessHistogram; // 1 µs buckets up to kHistogramUs
     QVector<qint64> m_latenessOverflow;   // samples beyond the histogram (rare, capped)
     quint64 m_latenessCount = 0;
+    bool m_histogram = true;
 };
 
 } // namespace pacelab
