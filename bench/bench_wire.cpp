@@ -22,6 +22,7 @@
 #include <QTimer>
 #include <QWebSocket>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -45,6 +46,7 @@ struct Row
     QString sched;
     WireStats wire;
     qint64 handoffP99Us = -1; // lateness at the hand-off to the socket (the old figure)
+    qint64 handoffMaxUs = -1;
     QString error;
 };
 
@@ -127,10 +129,15 @@ private:
     QString m_receiverSched;
 };
 
-void runOurs(const QUrl &url, int frames, bool realtime, Row *row)
+void runOurs(const QUrl &url, int frames, bool realtime, int leadUs, int spinUs, Row *row)
 {
-    SenderConfig cfg; // default settings, but for the switch under test
+    SenderConfig cfg; // default settings, but for the switches under test
     cfg.realtime = realtime;
+    if (leadUs >= 0)
+        cfg.wakeLeadUs = leadUs;
+    if (spinUs >= 0)
+        cfg.spinUs = spinUs;
+    cfg.spinUs = std::min(cfg.spinUs, cfg.wakeLeadUs);
     SenderEngine engine(cfg);
     row->sched = engine.scheduling().policy;
     if (realtime && !engine.scheduling().isRealtime())
@@ -148,6 +155,7 @@ void runOurs(const QUrl &url, int frames, bool realtime, Row *row)
     waitEvents([&] { return engine.state() == SenderEngine::Idle || engine.state() == SenderEngine::Error; }, 15000);
     producer.join();
     row->handoffP99Us = engine.totals().latenessP99Us;
+    row->handoffMaxUs = engine.totals().latenessMaxUs;
     if (engine.state() == SenderEngine::Error)
         row->error = QStringLiteral("sender ended in error");
 }
@@ -195,6 +203,7 @@ void runBaseline(const QUrl &url, int frames, Row *row)
     thread.wait();
     row->sched = QStringLiteral("normal");
     row->handoffP99Us = WireStats::pct(lateness, 0.99);
+    row->handoffMaxUs = lateness.empty() ? 0 : *std::max_element(lateness.begin(), lateness.end());
     if (!finished)
         row->error = QStringLiteral("baseline did not finish");
 }
@@ -204,11 +213,14 @@ int usage(const QString &error)
     if (!error.isEmpty())
         std::fprintf(stderr, "pacelab-bench wire: %s\n", qPrintable(error));
     std::fprintf(stderr,
-                 "usage: pacelab-bench wire [--frames N] [--load] [--skip N] [--json FILE]\n"
+                 "usage: pacelab-bench wire [--frames N] [--load] [--skip N] [--json FILE] [--lead US] [--spin US]\n"
+                 "                          [--senders default,rtoff,baseline]\n"
                  "  --frames N   frames per sender (default 1500 = 30 s at 20 ms)\n"
                  "  --load       run `stress-ng --cpu 2` alongside (both cores saturated)\n"
                  "  --skip N     first frames of each stream left out of the figures (default 25)\n"
-                 "  --json FILE  also write the figures as JSON\n");
+                 "  --json FILE  also write the figures as JSON\n"
+                 "  --lead US / --spin US  PacedSender's event-loop wake lead and spinning tail (defaults 2000 / 300)\n"
+                 "  --senders L  which senders to run, in order (default all three)\n");
     return 2;
 }
 
@@ -220,6 +232,8 @@ static int runWire(const QStringList &args)
     int skip = 25;
     bool load = false;
     QString jsonPath;
+    int lead = -1, spin = -1;
+    QStringList senders{QStringLiteral("default"), QStringLiteral("rtoff"), QStringLiteral("baseline")};
     for (int i = 0; i < args.size(); ++i) {
         const QString &a = args[i];
         bool ok = false;
@@ -233,6 +247,18 @@ static int runWire(const QStringList &args)
                 return usage(QStringLiteral("--skip wants 0..1000, got '%1'").arg(args[i]));
         } else if (a == QLatin1String("--json") && i + 1 < args.size()) {
             jsonPath = args[++i];
+        } else if ((a == QLatin1String("--lead") || a == QLatin1String("--spin")) && i + 1 < args.size()) {
+            const int v = args[++i].toInt(&ok);
+            if (!ok || v < 0 || v > 20000)
+                return usage(QStringLiteral("%1 wants 0..20000 us, got '%2'").arg(a, args[i]));
+            (a == QLatin1String("--lead") ? lead : spin) = v;
+        } else if (a == QLatin1String("--senders") && i + 1 < args.size()) {
+            senders = args[++i].split(QLatin1Char(','), Qt::SkipEmptyParts);
+            for (const QString &n : senders)
+                if (n != QLatin1String("default") && n != QLatin1String("rtoff") && n != QLatin1String("baseline"))
+                    return usage(QStringLiteral("--senders takes default, rtoff, baseline; got '%1'").arg(n));
+            if (senders.isEmpty())
+                return usage(QStringLiteral("--senders wants at least one sender"));
         } else if (a == QLatin1String("--load")) {
             load = true;
         } else if (a == QLatin1String("--help") || a == QLatin1String("-h")) {
@@ -273,21 +299,21 @@ static int runWire(const QStringList &args)
 
     QList<Row> rows;
     QString receiverSched;
-    for (int which = 0; which < 3; ++which) {
+    for (const QString &which : senders) {
         Row row;
-        row.name = which == 0   ? QStringLiteral("PacedSender (default)")
-                   : which == 1 ? QStringLiteral("PacedSender (RT off)")
-                                : QStringLiteral("QTimer baseline");
+        row.name = which == QLatin1String("default") ? QStringLiteral("PacedSender (default)")
+                   : which == QLatin1String("rtoff") ? QStringLiteral("PacedSender (RT off)")
+                                                     : QStringLiteral("QTimer baseline");
         WireRx rx;
         QString err;
         if (!rx.start(rxPath, skip, &err)) {
             std::fprintf(stderr, "pacelab-bench wire: %s\n", qPrintable(err));
             return 1;
         }
-        if (which == 2)
+        if (which == QLatin1String("baseline"))
             runBaseline(rx.url(), frames, &row);
         else
-            runOurs(rx.url(), frames, which == 0, &row);
+            runOurs(rx.url(), frames, which == QLatin1String("default"), lead, spin, &row);
         if (!rx.finish(&row.wire, &err) && row.error.isEmpty())
             row.error = err;
         else if (!err.isEmpty() && row.error.isEmpty())
@@ -304,20 +330,24 @@ static int runWire(const QStringList &args)
     }
 
     std::printf("receiver scheduling: %s\n", qPrintable(receiverSched));
-    std::printf("%-22s %-16s %6s %9s %9s %9s %9s %10s %6s %11s\n", "sender", "scheduling", "frames", "jit50(us)",
-                "jit99(us)", "jitmax(us)", "drift(ms)", "spread(ms)", "same", "handoff99us");
+    std::printf("%-22s %-16s %6s %9s %9s %9s %9s %10s %6s %11s %11s\n", "sender", "scheduling", "frames", "jit50(us)",
+                "jit99(us)", "jitmax(us)", "drift(ms)", "spread(ms)", "same", "handoff99us", "handoffmax");
     for (const Row &r : rows) {
-        std::printf("%-22s %-16s %6lld %9lld %9lld %9lld %+9.3f %10.3f %6lld %11lld%s%s\n", qPrintable(r.name),
+        std::printf("%-22s %-16s %6lld %9lld %9lld %9lld %+9.3f %10.3f %6lld %11lld %11lld%s%s\n", qPrintable(r.name),
                     qPrintable(r.sched), (long long)r.wire.frames, (long long)r.wire.jitterP50Us,
                     (long long)r.wire.jitterP99Us, (long long)r.wire.jitterMaxUs, r.wire.driftMs, r.wire.gridSpreadMs,
-                    (long long)r.wire.sameStamp, (long long)r.handoffP99Us, r.error.isEmpty() ? "" : "  ERROR: ",
+                    (long long)r.wire.sameStamp, (long long)r.handoffP99Us, (long long)r.handoffMaxUs, r.error.isEmpty() ? "" : "  ERROR: ",
                     qPrintable(r.error));
     }
-    const Row &ours = rows[0];
-    const Row &base = rows[2];
-    const double ratio = double(base.wire.jitterP99Us) / double(std::max<qint64>(1, ours.wire.jitterP99Us));
-    std::printf("wire jitter p99 ratio baseline/ours: %.1fx (target >= 3): %s; ours p99 <= 1 ms: %s\n", ratio,
-                ratio >= 3 ? "met" : "MISSED", ours.wire.jitterP99Us <= 1000 ? "met" : "MISSED");
+    const int iOurs = int(senders.indexOf(QStringLiteral("default")));
+    const int iBase = int(senders.indexOf(QStringLiteral("baseline")));
+    double ratio = 0;
+    if (iOurs >= 0 && iBase >= 0) {
+        const Row &ours = rows[iOurs];
+        ratio = double(rows[iBase].wire.jitterP99Us) / double(std::max<qint64>(1, ours.wire.jitterP99Us));
+        std::printf("wire jitter p99 ratio baseline/ours: %.1fx (target >= 3): %s; ours p99 <= 1 ms: %s\n", ratio,
+                    ratio >= 3 ? "met" : "MISSED", ours.wire.jitterP99Us <= 1000 ? "met" : "MISSED");
+    }
     std::printf("(jit = |interval between kernel receive stamps - 20 ms|; drift = last frame vs the grid anchored at "
                 "the first; spread = max - min of the offsets from that grid; same = frames stamped together with "
                 "the previous one; handoff99 = lateness at the hand-off to QWebSocket, the in-process figure)\n");
@@ -329,6 +359,7 @@ static int runWire(const QStringList &args)
             o[QLatin1String("sender")] = r.name;
             o[QLatin1String("scheduling")] = r.sched;
             o[QLatin1String("handoffP99Us")] = r.handoffP99Us;
+            o[QLatin1String("handoffMaxUs")] = r.handoffMaxUs;
             if (!r.error.isEmpty())
                 o[QLatin1String("error")] = r.error;
             arr.append(o);
