@@ -22,6 +22,7 @@ struct WireStats
     qint64 sameStamp = 0;       // arrivals sharing the previous one's timestamp (a burst, or
                                 // segments merged in the receive queue while the reader slept)
     qint64 readerLate = 0;      // read more than 10 ms after the kernel stamped it
+    qint64 over1ms = 0;         // intervals off by more than 1 ms
 
     static qint64 pct(std::vector<qint64> v, double q)
     {
@@ -45,6 +46,8 @@ struct WireStats
             if (i > 0) {
                 const qint64 d = kernelNs[i] - kernelNs[i - 1];
                 jit.push_back(std::llabs(d - intervalNs) / 1000);
+                if (jit.back() > 1000)
+                    ++s.over1ms;
                 if (d == 0)
                     ++s.sameStamp;
             }
@@ -73,6 +76,7 @@ struct WireStats
         o[QLatin1String("gridSpreadMs")] = gridSpreadMs;
         o[QLatin1String("sameStamp")] = sameStamp;
         o[QLatin1String("readerLate")] = readerLate;
+        o[QLatin1String("over1ms")] = over1ms;
         return o;
     }
     static WireStats fromJson(const QJsonObject &o)
@@ -86,6 +90,7 @@ struct WireStats
         s.gridSpreadMs = o.value(QLatin1String("gridSpreadMs")).toDouble();
         s.sameStamp = o.value(QLatin1String("sameStamp")).toInteger();
         s.readerLate = o.value(QLatin1String("readerLate")).toInteger();
+        s.over1ms = o.value(QLatin1String("over1ms")).toInteger();
         return s;
     }
 };

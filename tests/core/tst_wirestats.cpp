@@ -35,6 +35,7 @@ private Q_SLOTS:
         QCOMPARE(s.gridSpreadMs, 0.0);
         QCOMPARE(s.sameStamp, 0);
         QCOMPARE(s.readerLate, 0);
+        QCOMPARE(s.over1ms, 0);
     }
 
     void oneLateFrameShowsTwiceInIntervalsOnceInSpread()
@@ -43,6 +44,7 @@ private Q_SLOTS:
         k[150] += 5'000'000; // 5 ms late, the next one on time again
         const WireStats s = WireStats::compute(k, k, kI);
         QCOMPARE(s.jitterMaxUs, 5000);
+        QCOMPARE(s.over1ms, 2);
         QCOMPARE(s.jitterP50Us, 0);
         // 2 of 300 intervals are off by 5 ms: above the 99th percentile's rank (297 of 300).
         QCOMPARE(s.jitterP99Us, 0);
@@ -85,6 +87,7 @@ private Q_SLOTS:
         QCOMPARE(b.jitterMaxUs, s.jitterMaxUs);
         QCOMPARE(b.jitterP99Us, s.jitterP99Us);
         QCOMPARE(b.gridSpreadMs, s.gridSpreadMs);
+        QCOMPARE(b.over1ms, s.over1ms);
     }
 };
 
