@@ -65,11 +65,10 @@ SenderEngine::SenderEngine(SenderConfig cfg, QObject *parent)
         rt.priority = m_cfg.realtimePriority;
     if (auto r = m_caller->call([rt] { return applyRealtimeScheduling(rt); }))
         m_scheduling = *r;
-    // Said once, when the owner's event loop runs (its log connections are made by then).
-    QTimer::singleShot(0, this, [this] {
-        Q_EMIT logMessage(m_scheduling.isRealtime() || !m_cfg.realtime ? QStringLiteral("info") : QStringLiteral("warning"),
-                          m_scheduling.summary());
-    });
+    // Said once, when the owner's event loop runs (its log connections are made by then). At
+    // "info" even when refused: the text carries why and the fix, and a machine's permissions
+    // must not turn a clean run into one with warnings.
+    QTimer::singleShot(0, this, [this] { Q_EMIT logMessage(QStringLiteral("info"), m_scheduling.summary()); });
 }
 
 SenderEngine::~SenderEngine()
