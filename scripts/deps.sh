@@ -6,6 +6,8 @@ PKGS=(
   qt6-base-dev qt6-websockets-dev qt6-multimedia-dev qt6-charts-dev
   qt6-qpa-plugins libqt6svg6 libgl-dev libqt6opengl6-dev qt6-svg-dev
   libsoxr-dev libespeak-ng-dev espeak-ng-data espeak-ng
+  # RealtimeKit over D-Bus for the sender thread's real-time priority (optional at build time)
+  libdbus-1-dev
   sox libsox-fmt-all xvfb xauth xdg-utils desktop-file-utils appstream
   # the wss tests make a throw-away certificate with the openssl CLI
   openssl

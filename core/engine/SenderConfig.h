@@ -46,6 +46,10 @@ struct SenderConfig
     // loaded machine this is what keeps the clock on time: no user-space trick beats the
     // scheduler.
     int realtimePriority = 0;
+    // Ask for real-time scheduling for the sender thread when it starts, by whatever the system
+    // allows: SCHED_FIFO (realtimePriority, or 50 when that is 0), else RealtimeKit, else a raised
+    // nice value (engine/RealtimeScheduling.h). SenderEngine::scheduling() says what it got.
+    bool realtime = true;
 
     int pingIntervalMs = 15000; // 0 = off
     // This many pings in a row without a pong -> the peer is gone (a half-open connection sends

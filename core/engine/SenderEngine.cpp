@@ -3,6 +3,8 @@
 #include "engine/PacedSender.h"
 #include "util/ThreadCaller.h"
 
+#include <QTimer>
+
 
 namespace pacelab {
 
@@ -43,7 +45,10 @@ SenderEngine::SenderEngine(SenderConfig cfg, QObject *parent)
     m_sender->moveToThread(m_thread.get());
     connect(m_thread.get(), &QThread::finished, m_sender, &QObject::deleteLater);
 
-    connect(m_sender, &PacedSender::telemetry, this, &SenderEngine::telemetry);
+    connect(m_sender, &PacedSender::telemetry, this, [this](TelemetrySnapshot s) {
+        s.sched = m_scheduling.tag();
+        Q_EMIT telemetry(s);
+    });
     // The worker speaks EngineState (as int: it does not know this class); the values are ours.
     connect(m_sender, &PacedSender::stateChanged, this,
             [this](int state, const QString &message) { Q_EMIT stateChanged(State(state), message); });
@@ -53,6 +58,17 @@ SenderEngine::SenderEngine(SenderConfig cfg, QObject *parent)
     connect(m_sender, &PacedSender::errorOccurred, this, &SenderEngine::errorOccurred);
 
     m_thread->start(QThread::TimeCriticalPriority);
+    // Real-time scheduling, asked for once on the sender thread itself (it acts on its TID).
+    RealtimeRequest rt;
+    rt.enabled = m_cfg.realtime;
+    if (m_cfg.realtimePriority > 0)
+        rt.priority = m_cfg.realtimePriority;
+    if (auto r = m_caller->call([rt] { return applyRealtimeScheduling(rt); }))
+        m_scheduling = *r;
+    // Said once, when the owner's event loop runs (its log connections are made by then). At
+    // "info" even when refused: the text carries why and the fix, and a machine's permissions
+    // must not turn a clean run into one with warnings.
+    QTimer::singleShot(0, this, [this] { Q_EMIT logMessage(QStringLiteral("info"), m_scheduling.summary()); });
 }
 
 SenderEngine::~SenderEngine()
@@ -130,7 +146,9 @@ quint16 SenderEngine::listeningPort() const
 TelemetrySnapshot SenderEngine::lastTelemetry() const
 {
     std::lock_guard lock(m_shared->mutex);
-    return m_shared->lastTelemetry;
+    TelemetrySnapshot s = m_shared->lastTelemetry;
+    s.sched = m_scheduling.tag();
+    return s;
 }
 
 SenderTotals SenderEngine::totals() const

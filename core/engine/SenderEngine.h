@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/EngineState.h"
+#include "engine/RealtimeScheduling.h"
 #include "engine/SenderConfig.h"
 #include "engine/Telemetry.h"
 #include "engine/TxQueue.h"
@@ -66,6 +67,8 @@ public:
     SenderTotals totals() const;
     quint64 offThreadWrites() const; // socket writes made off the sender thread: must stay 0
     QThread *senderThread() const { return m_thread.get(); }
+    // What the sender thread got when it started: SCHED_FIFO, rtkit, nice or normal, and why.
+    const SchedulingResult &scheduling() const { return m_scheduling; }
 
     static QString stateName(State s);
 
@@ -89,6 +92,7 @@ private:
     std::unique_ptr<QThread, ThreadStopper> m_thread;
     PacedSender *m_sender = nullptr; // lives on m_thread, deleted when it finishes
     ThreadCaller *m_caller = nullptr; // our requests to m_sender, run on its thread; its child
+    SchedulingResult m_scheduling;    // set in the constructor, constant after
 };
 
 } // namespace pacelab

@@ -26,6 +26,8 @@ QString TelemetrySnapshot::toLine() const
         line += QStringLiteral(" OFF-THREAD-WRITES=%1").arg(offThreadWrites);
     if (idle)
         line += QStringLiteral(" idle");
+    if (!sched.isEmpty())
+        line += QStringLiteral(" sched=") + sched;
     return line;
 }
 
@@ -59,6 +61,8 @@ QJsonObject TelemetrySnapshot::toJson() const
     o[QLatin1String("stalledTotal")] = qint64(stalledTotal);
     o[QLatin1String("offThreadWrites")] = qint64(offThreadWrites);
     o[QLatin1String("idle")] = idle;
+    if (!sched.isEmpty())
+        o[QLatin1String("sched")] = sched;
     return o;
 }
 
@@ -95,6 +99,7 @@ TelemetrySnapshot TelemetrySnapshot::fromJson(const QJsonObject &o)
     s.stalledTotal = quint64(i64("stalledTotal"));
     s.offThreadWrites = quint64(i64("offThreadWrites"));
     s.idle = o.value(QLatin1String("idle")).toBool();
+    s.sched = o.value(QLatin1String("sched")).toString();
     return s;
 }
 

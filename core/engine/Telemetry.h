@@ -36,6 +36,7 @@ struct TelemetrySnapshot
     quint64 stalledTotal = 0;
     quint64 offThreadWrites = 0; // socket writes from a thread other than the sender's (must be 0)
     bool idle = false;          // no queued audio was available during the whole second
+    QString sched;              // the sender thread's scheduling: fifo:50, rtkit:rr:20, nice:-10, normal, off
 
     // "[TX] fps=50 q=6 drops=0 late=0 p99=85us ..." — the first three fields are exactly the
     // checklist's.
