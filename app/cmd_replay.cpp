@@ -4,10 +4,11 @@
 #include "CliOutput.h"
 #include "CliUtil.h"
 #include "Commands.h"
+#include "SessionOptions.h"
 
 #include "emulator/TwilioEmulator.h"
-#include "engine/SenderEngine.h"
 #include "replay/Replay.h"
+#include "session/Session.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -66,6 +67,7 @@ struct ReplayOptions
     std::optional<QString> exportOut, exportIn;
     bool pcm16 = false;
     bool progress = true;
+    SessionConfig session; // --send: the engine's and the emulator's settings
     QString helpText;
 };
 
@@ -93,6 +95,7 @@ Parse parseReplayOptions(const QStringList &args, ReplayOptions *o, QString *err
     const QCommandLineOption pcmOpt(QStringLiteral("pcm16"), QStringLiteral("Export WAVs as PCM16 instead of mu-law."));
     const QCommandLineOption quietOpt(QStringLiteral("quiet"), QStringLiteral("No progress line."));
     parser.addOptions({analyzeOpt, sendOpt, callerOpt, jsonOpt, outWavOpt, inWavOpt, pcmOpt, quietOpt});
+    addSessionOptions(parser); // for --send
 
     if (const Parse p = parseCommandLine(parser, kCommand, args, &o->helpText, error); p != Parse::Run)
         return p;
@@ -130,6 +133,12 @@ Parse parseReplayOptions(const QStringList &args, ReplayOptions *o, QString *err
     o->exportIn = given(inWavOpt);
     o->pcm16 = parser.isSet(pcmOpt);
     o->progress = !parser.isSet(quietOpt);
+    // The re-sent audio goes to the emulator without inbound media (nothing listens to it).
+    o->session.emulator.sendInboundMedia = false;
+    if (!readSessionOptions(parser, &o->session, error)) {
+        *error += QStringLiteral(".\n");
+        return Parse::Usage;
+    }
     return Parse::Run;
 }
 
@@ -219,17 +228,16 @@ std::variant<ResendResult, Stop> runResend(const ReplayOptions &o, const LoadedC
         return Stop{QStringLiteral("the recording has no outbound audio to send."), ExitUsage};
     r.frames = int(frames.size());
     r.url = o.url;
-    std::unique_ptr<TwilioEmulator> emu;
+    QString problem;
+    const std::unique_ptr<Session> session = Session::create(o.session, &problem);
+    if (!session)
+        return Stop{problem, ExitUsage};
     if (o.toEmulator) {
-        emu = std::make_unique<TwilioEmulator>();
-        EmulatorOptions eo;
-        eo.sendInboundMedia = false;
-        emu->setOptions(eo);
-        if (!emu->listen(QHostAddress::LocalHost, 0))
-            return Stop{QStringLiteral("emulator: %1").arg(emu->errorString())};
-        r.url = emu->serverUrl();
+        if (!session->startEmulator(&problem))
+            return Stop{problem};
+        r.url = session->emulatorUrl();
     }
-    SenderEngine engine;
+    SenderEngine &engine = *session->engine();
     QString engineError;
     QObject::connect(&engine, &SenderEngine::errorOccurred, &engine, [&](const QString &e) { engineError = e; });
     // The streamSid is learnt from the peer's `start`: the recorded one belongs to the old call.
@@ -258,14 +266,17 @@ std::variant<ResendResult, Stop> runResend(const ReplayOptions &o, const LoadedC
     producer.join();
     if (o.progress)
         err() << "\n";
-    if (emu) {
-        waitUntil([&] { return emu->stats().frames >= qint64(frames.size()); }, 3000);
-        r.viaEmulator = true;
-        r.received = emu->stats();
-        r.receivedUnderruns = emu->playout().underrunCount();
+    if (session->hasEmulator()) {
+        auto received = [&] { return session->onEmulator([](TwilioEmulator &e) { return std::pair{e.stats(), e.playout().underrunCount()}; }); };
+        waitUntil([&] { return received().value_or(std::pair{ArrivalStats(), 0}).first.frames >= qint64(frames.size()); }, 3000);
+        const auto got = received();
+        r.viaEmulator = got.has_value();
+        if (got) {
+            r.received = got->first;
+            r.receivedUnderruns = got->second;
+        }
     }
-    engine.stop();
-    waitUntil([&] { return engine.state() == SenderEngine::Idle || engine.state() == SenderEngine::Error; }, 5000);
+    session->stopEngine(5000);
     r.totals = engine.totals();
     r.engineError = engineError;
     return r;

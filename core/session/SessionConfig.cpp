@@ -146,7 +146,7 @@ const EmulatorLimit kEmulatorLimits[] = {
     {"spurt-gap-ms", 100, 600000, "talk-spurt gap must be 100..600000 ms, got %1"},
     {"max-message-bytes", 1024, 1LL << 30, "largest message must be 1024..1073741824 bytes, got %1"},
     {"emulator-connect-timeout-ms", 0, 600000, "emulator connect timeout must be 0..600000 ms (0 = none), got %1"},
-    {"max-record-bytes", 0, 1LL << 40, "recording limit must be 0..1099511627776 bytes, got %1"},
+    {"max-record-bytes", 0, 2147483647, "recording limit must be 0..2147483647 bytes, got %1"},
 };
 
 } // namespace
