@@ -156,7 +156,7 @@ private:
                 second->enqueueFrame(taggedFrame(0x40000000u + quint32(i)), false);
         });
         detail(QStringLiteral("broken twin: a second writer opened its own connection to the peer after 1 s"));
-        QUrl url = emulator()->serverUrl();
+        QUrl url = emulatorUrl();
         url.setPort(m_tap ? m_tap->port() : url.port());
         second->connectTo(url);
     }
@@ -172,7 +172,7 @@ private:
         o.arrivals = m_log.numbers;
         o.marksSent = m_marks;
         if (hasEmulator())
-            o.marksEchoed = emulator()->marksEchoedInOrder();
+            o.marksEchoed = onEmulator([](TwilioEmulator &e) { return e.marksEchoedInOrder(); }).value_or(QStringList());
         judgeS1(o, th(), judgement());
         addStandardFigures();
         figure(QStringLiteral("framesQueued"), m_total);
@@ -230,7 +230,7 @@ private:
         o.finalDriftMs = t.finalDriftUs / 1000.0;
         o.fixedSleep = engine()->config().pacing == SenderConfig::Pacing::FixedSleep;
         if (hasEmulator())
-            o.peer = PeerObservation::fromEmulator(*emulator());
+            o.peer = peerObservation();
         judgeS2(o, th(), judgement());
         addStandardFigures();
         finish();
@@ -483,7 +483,7 @@ private:
         o.pushedFrames = m_pushedFrames;
         o.pushedBytes = m_pushedBytes;
         if (hasEmulator())
-            o.peer = emulator()->stats();
+            o.peer = onEmulator([](TwilioEmulator &e) { return e.stats(); }).value_or(ArrivalStats());
         judgeS5(o, th(), judgement());
         addStandardFigures();
         finish();
@@ -607,7 +607,7 @@ private:
         o.frames = th().e1Frames;
         o.arrivals = m_log.numbers;
         if (hasEmulator())
-            o.peer = PeerObservation::fromEmulator(*emulator());
+            o.peer = peerObservation();
         o.framesSent = engine()->totals().framesSent;
         o.warnings = m_warnings.mid(m_warningsBefore);
         o.drops = engine()->queue()->totalDrops();

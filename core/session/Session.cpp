@@ -53,8 +53,8 @@ Session::Session(SessionConfig cfg, QObject *parent)
 
 Session::~Session()
 {
+    m_engine.reset(); // queued audio discarded, socket closed, sender thread joined
     stopEmulator();
-    m_engine.reset();
     if (m_capture)
         m_capture->close();
 }
@@ -94,7 +94,7 @@ bool Session::stopEngine(int waitMs)
     return settled();
 }
 
-TwilioEmulator *Session::spawnEmulator()
+TwilioEmulator *Session::createEmulator()
 {
     stopEmulator();
     m_emuThread.reset(new QThread);
@@ -117,7 +117,17 @@ TwilioEmulator *Session::spawnEmulator()
 
 bool Session::startEmulator(QString *error)
 {
-    TwilioEmulator *emu = spawnEmulator();
+    createEmulator();
+    return listenEmulator(error);
+}
+
+bool Session::listenEmulator(QString *error)
+{
+    TwilioEmulator *emu = m_emulator;
+    if (!emu || !m_emuCaller) {
+        *error = QStringLiteral("the built-in emulator was not created");
+        return false;
+    }
     struct Listening
     {
         QUrl url;
@@ -139,7 +149,7 @@ bool Session::startEmulator(QString *error)
 
 bool Session::startEmulatorToBot(const QUrl &url, const EmulatorOptions &options, QString *error)
 {
-    TwilioEmulator *emu = spawnEmulator();
+    TwilioEmulator *emu = createEmulator();
     const auto connected = m_emuCaller->call([emu, url, options] {
         return emu->connectToBot(url, options) ? QString() : emu->errorString();
     });
@@ -164,11 +174,12 @@ bool Session::connectToEmulator(QString *error)
 void Session::stopEmulator()
 {
     if (m_emulator) {
+        // Disconnected first: the owner hears nothing more from a session it is ending.
+        m_emulator->disconnect();
         onEmulator([](TwilioEmulator &e) {
             e.stop();
             return true;
         });
-        m_emulator->disconnect();
     }
     m_emuThread.reset(); // quit + wait; the emulator is deleted on its own thread
     m_emulator = nullptr;

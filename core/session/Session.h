@@ -47,8 +47,13 @@ public:
     bool stopEngine(int waitMs);
 
     // ---- emulator
-    // Starts the emulator (config().emulator) on its thread, listening on 127.0.0.1 (free port).
+    // A fresh emulator (config().emulator) on a fresh thread, neither listening nor connected:
+    // for owners that set it up further through onEmulator() first. Stops the previous one.
+    TwilioEmulator *createEmulator();
+    // createEmulator(), then listenEmulator().
     bool startEmulator(QString *error);
+    // The emulator listens on 127.0.0.1 (a free port, see emulatorUrl()). On failure it is stopped.
+    bool listenEmulator(QString *error);
     // Test-your-bot: the emulator on its thread calls the bot at url, like Twilio.
     bool startEmulatorToBot(const QUrl &url, const EmulatorOptions &options, QString *error);
     // startEmulator(), then the engine connects to it.
@@ -78,7 +83,6 @@ public:
 
 private:
     explicit Session(SessionConfig cfg, QObject *parent);
-    TwilioEmulator *spawnEmulator(); // a fresh emulator on a fresh thread, not yet listening
 
     struct ThreadStopper
     {
