@@ -5,6 +5,7 @@
 #include "Benchmarks.h"
 
 #include "engine/SenderEngine.h"
+#include "session/Session.h"
 #include "twilio/TwilioMessages.h"
 
 #include <QCoreApplication>
@@ -121,7 +122,15 @@ Figures runOurs(int frames, qint64 intervalUs, int rtPriority, int leadUs, int s
     cfg.realtimePriority = rtPriority;
     cfg.wakeLeadUs = leadUs;
     cfg.spinUs = std::min(spinUs, leadUs);
-    SenderEngine engine(cfg);
+    SessionConfig sc;
+    sc.sender = cfg;
+    QString problem;
+    const std::unique_ptr<Session> session = Session::create(sc, &problem);
+    if (!session) {
+        std::printf("  invalid sender settings: %s\n", qPrintable(problem));
+        return {};
+    }
+    SenderEngine &engine = *session->engine();
     QObject::connect(&engine, &SenderEngine::logMessage, &engine, [](const QString &level, const QString &text) {
         if (level != QLatin1String("info") || text.contains(QLatin1String("SCHED_FIFO")))
             std::printf("  [%s] %s\n", qPrintable(level), qPrintable(text));

@@ -1,5 +1,7 @@
 #include "session/SessionConfig.h"
 
+#include <QSettings>
+
 #include <limits>
 
 namespace pacelab {
@@ -163,6 +165,44 @@ const SessionSetting *findSessionSetting(const QString &key)
         if (s.key == key)
             return &s;
     return nullptr;
+}
+
+QString loadSessionSettings(QSettings &settings, SessionConfig *cfg)
+{
+    SessionConfig loaded = *cfg;
+    for (const SessionSetting &s : sessionSettings()) {
+        const QString key = QStringLiteral("session/") + s.key;
+        if (!settings.contains(key))
+            continue;
+        const QVariant v = settings.value(key);
+        bool ok = false;
+        qint64 n = 0;
+        const QString text = v.toString().trimmed().toLower();
+        if (s.kind == SessionSetting::Kind::Bool && (text == QLatin1String("true") || text == QLatin1String("false"))) {
+            n = text == QLatin1String("true"); // a settings file keeps a switch as text
+            ok = true;
+        } else {
+            n = v.toLongLong(&ok);
+        }
+        if (!ok || n < std::numeric_limits<int>::min() || n > std::numeric_limits<int>::max())
+            return QStringLiteral("setting %1: '%2' is not a whole number").arg(s.key, v.toString());
+        s.set(loaded, n);
+    }
+    if (const QString problem = loaded.validate(); !problem.isEmpty())
+        return problem;
+    *cfg = loaded;
+    return {};
+}
+
+void saveSessionSettings(QSettings &settings, const SessionConfig &cfg)
+{
+    for (const SessionSetting &s : sessionSettings()) {
+        const qint64 v = s.get(cfg);
+        if (s.kind == SessionSetting::Kind::Bool)
+            settings.setValue(QStringLiteral("session/") + s.key, v != 0);
+        else
+            settings.setValue(QStringLiteral("session/") + s.key, v);
+    }
 }
 
 QString SessionConfig::validate(QString *badKey) const

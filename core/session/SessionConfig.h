@@ -9,6 +9,8 @@
 
 #include <functional>
 
+class QSettings;
+
 namespace pacelab {
 
 // Everything a Session is told: the sender engine's settings, the built-in emulator's settings
@@ -48,5 +50,11 @@ struct SessionSetting
 
 const QList<SessionSetting> &sessionSettings();
 const SessionSetting *findSessionSetting(const QString &key);
+
+// The settings under "session/KEY" (the GUI remembers them there). Loading starts from *cfg;
+// keys absent keep its values. A value that is not a number, or a result validate() refuses,
+// leaves *cfg as it was and returns the message (a hand-edited file must not break the app).
+QString loadSessionSettings(QSettings &settings, SessionConfig *cfg);
+void saveSessionSettings(QSettings &settings, const SessionConfig &cfg);
 
 } // namespace pacelab
