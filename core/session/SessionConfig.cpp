@@ -222,11 +222,14 @@ QString SessionConfig::validate(QString *badKey) const
     if (problem.isEmpty())
         return {};
     // SenderConfig words the problem; find which setting it is about: the one whose default
-    // value makes the message go away or change (several fields take part in some rules, e.g.
-    // the high-water mark and the capacity: the first in the table is named).
+    // value makes the message go away or change. Some rules join two fields (the high-water
+    // mark and the capacity): the table lists the bound before what it bounds, so probing from
+    // the end names the dependent one, which the message is about.
     if (badKey) {
         const SessionConfig defaults;
-        for (const SessionSetting &s : sessionSettings()) {
+        const QList<SessionSetting> &all = sessionSettings();
+        for (auto it = all.crbegin(); it != all.crend(); ++it) {
+            const SessionSetting &s = *it;
             if (s.group != SessionSetting::Group::Sender || s.get(*this) == s.get(defaults))
                 continue;
             SessionConfig probe = *this;
