@@ -54,7 +54,8 @@ private Q_SLOTS:
         QSettings settings;
         QVERIFY(!d.apply(settings));
         QCOMPARE(d.errorText(), QStringLiteral("High-water mark: high-water mark must be between 0 and the queue capacity (120), got 500"));
-        QCOMPARE(QApplication::focusWidget(), d.field(QStringLiteral("high-water")));
+        QWidget *bad = d.field(QStringLiteral("high-water"));
+        QVERIFY(d.focusWidget() == bad || bad->isAncestorOf(d.focusWidget()));
         QVERIFY(!settings.contains(QStringLiteral("session/high-water")));
         QVERIFY(!settings.contains(QStringLiteral("session/ping-interval-ms")));
         // OK does not close the dialog either.
