@@ -147,8 +147,7 @@ Figures runOurs(int frames, qint64 intervalUs, int rtPriority, int leadUs, int s
     engine.connectTo(peer.url(), kSid);
     spinEventsUntil([&] { return int(peer.arrivals.size()) >= frames; },
                     int(frames * intervalUs / 1000) * 2 + 10000);
-    engine.stop();
-    spinEventsUntil([&] { return engine.state() == SenderEngine::Idle || engine.state() == SenderEngine::Error; }, 10000);
+    session->stopEngine(10000);
     producer.join();
     const double cpu = cpuSeconds() - cpu0;
     const SenderTotals t = engine.totals();
