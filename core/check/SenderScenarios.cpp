@@ -147,8 +147,13 @@ private:
     // connection, like an "opening tone" sent straight to a WebSocket of its own).
     void startSecondSender()
     {
-        m_second = std::make_unique<SenderEngine>(senderConfig());
-        SenderEngine *second = m_second.get();
+        SessionConfig sc;
+        sc.sender = senderConfig();
+        QString problem;
+        m_second = Session::create(sc, &problem);
+        if (!m_second)
+            return detail(QStringLiteral("broken twin: no second writer: %1").arg(problem));
+        SenderEngine *second = m_second->engine();
         connect(second, &SenderEngine::stateChanged, this, [this, second](SenderEngine::State st, const QString &) {
             if (st != SenderEngine::Connected)
                 return;
@@ -185,7 +190,7 @@ private:
     std::atomic<int> m_next{0}; // written under m_orderMutex, read anywhere
     QStringList m_marks;
     ArrivalLog m_log;
-    std::unique_ptr<SenderEngine> m_second;
+    std::unique_ptr<Session> m_second; // the broken twin's second writer
     WsTap *m_tap = nullptr;
 };
 
