@@ -395,7 +395,16 @@ void Scenario::waitDrained(double timeoutSec, std::function<void()> then, bool j
             // the totals include the last frame (at most ~1 s).
             if (now - *drainedAt < 300 || (m_tx.size() <= *txAtDrain && now - *drainedAt < 1300))
                 return false;
-            then();
+            // The emulator runs on its own thread: on a starved machine it may still be reading
+            // what the sender wrote. Wait (up to 3 s more) until it has counted every frame sent.
+            if (hasEmulator() && now - *drainedAt < 4300) {
+                const qint64 got = onEmulator([](TwilioEmulator &e) { return e.stats().frames; }).value_or(-1);
+                if (got >= 0 && got < qint64(m_eng->totals().framesSent))
+                    return false;
+            }
+            // Posted, so the signals the emulator queued for us before (media, seconds) are
+            // delivered first.
+            post(then);
             return true;
         },
         [this, timeoutSec, then, judgeAnyway] {
