@@ -36,7 +36,7 @@ public:
     // unwritable capture. The engine is created on first use (engine()): a session that only
     // tests a bot never starts a sender thread.
     static std::unique_ptr<Session> create(SessionConfig cfg, QString *error, QObject *parent = nullptr);
-    ~Session() override; // stops the emulator, then the engine; closes the capture
+    ~Session() override; // ends the engine (queued audio discarded), then the emulator; closes the capture
 
     const SessionConfig &config() const { return m_cfg; }
 
