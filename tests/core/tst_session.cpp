@@ -2,6 +2,7 @@
 // the engine and the emulator meet over loopback with every frame and mark arriving in order,
 // the capture tap records the run, and a bad config or an unusable peer is refused with a
 // message. Real-time, so only order, counts and thread identities are asserted.
+#include "check/CheckUtil.h"
 #include "replay/Capture.h"
 #include "session/Session.h"
 
@@ -88,16 +89,27 @@ private Q_SLOTS:
         QVERIFY(session->hasCapture());
         QVERIFY2(session->connectToEmulator(&error), qPrintable(error));
         QSignalSpy echoed(session->emulator(), &TwilioEmulator::markEchoed);
+        // Numbered frames (digital silence carrying a number): the order the emulator saw them.
+        QList<quint32> order;
+        QObject context;
+        connect(session->emulator(), &TwilioEmulator::mediaReceived, &context, [&order](const QByteArray &m) {
+            order.append(check::readFrameTag(m).value_or(0xFFFFFFFFu));
+        });
         SenderEngine *engine = session->engine();
         QVERIFY(waitFor([&] { return engine->state() == SenderEngine::Connected; }));
 
         constexpr int kFrames = 40;
         for (int i = 0; i < kFrames; ++i)
-            QVERIFY(engine->enqueueFrame(QByteArray(160, char(0xFF)), true));
+            QVERIFY(engine->enqueueFrame(check::taggedFrame(quint32(i)), true));
         engine->mark(QStringLiteral("end-of-turn"));
         auto received = [&] { return session->onEmulator([](TwilioEmulator &e) { return e.stats().frames; }).value_or(-1); };
         QVERIFY(waitFor([&] { return received() >= kFrames && echoed.size() >= 1; }));
         QCOMPARE(received(), qint64(kFrames));
+        QVERIFY(waitFor([&] { return order.size() >= kFrames; }));
+        QList<quint32> expected;
+        for (int i = 0; i < kFrames; ++i)
+            expected.append(quint32(i));
+        QCOMPARE(order, expected);
         QCOMPARE(session->onEmulator([](TwilioEmulator &e) { return e.marksEchoedInOrder(); }).value_or(QStringList()),
                  QStringList{QStringLiteral("end-of-turn")});
         QCOMPARE(session->onEmulator([](TwilioEmulator &e) { return e.violationCount(); }).value_or(-1), 0);
