@@ -2,13 +2,12 @@
 
 #include "CliOutput.h"
 #include "CliUtil.h"
+#include "SessionOptions.h"
 
 #include "audio/WavFile.h"
 #include "audioio/FrameProducer.h"
 #include "audioio/PcmSource.h"
-#include "emulator/TwilioEmulator.h"
-#include "engine/SenderEngine.h"
-#include "replay/Capture.h"
+#include "session/Session.h"
 #include "tts/EspeakTts.h"
 #include "util/FileUtil.h"
 
@@ -92,6 +91,7 @@ void HeadlessOptions::addTo(QCommandLineParser &parser)
     parser.addOption({QStringLiteral("telemetry-jsonl"), QStringLiteral("Append one JSON object per telemetry second to this file."), QStringLiteral("file")});
     parser.addOption({QStringLiteral("json"), QStringLiteral("Write the run summary as JSON to this file."), QStringLiteral("file")});
     parser.addOption({QStringLiteral("capture"), QStringLiteral("Record every WebSocket message and telemetry second of the run to this capture file (JSON Lines; replay it with 'pacelab replay')."), QStringLiteral("file")});
+    addSessionOptions(parser);
 }
 
 bool HeadlessOptions::read(const QCommandLineParser &parser, QString *error)
@@ -154,7 +154,11 @@ bool HeadlessOptions::read(const QCommandLineParser &parser, QString *error)
                                        std::pair{QStringLiteral("capture"), capturePath}})
         if (!path.isEmpty() && !checkOutputOption(option, path, error))
             return false;
-    return true;
+    session.sender.telemetryJsonlPath = telemetryJsonl;
+    session.capturePath = capturePath;
+    session.captureHeader = QJsonObject{{QStringLiteral("source"), source},
+                                        {QStringLiteral("tool"), QStringLiteral("pacelab --headless")}};
+    return readSessionOptions(parser, &session, error);
 }
 
 namespace {
@@ -182,62 +186,37 @@ HeadlessRun runSession(const HeadlessOptions &opts)
         run.earlyExit = code;
         return run;
     };
-    SenderConfig cfg;
-    cfg.telemetryJsonlPath = opts.telemetryJsonl;
-
-    // The sender side of the session is recorded from the sender thread itself (the tap runs
-    // right after each socket write), so the capture has the real send times.
-    std::shared_ptr<capture::CaptureWriter> captureWriter;
-    if (!opts.capturePath.isEmpty()) {
-        captureWriter = std::make_shared<capture::CaptureWriter>();
-        const QJsonObject header{{QStringLiteral("source"), opts.source},
-                                 {QStringLiteral("tool"), QStringLiteral("pacelab --headless")}};
-        if (!captureWriter->open(opts.capturePath, header)) {
-            err() << "pacelab: cannot write the capture " << opts.capturePath << ": "
-                  << captureWriter->errorString() << "\n";
-            return early(2);
-        }
-        cfg.messageTap = [captureWriter](qint64 tUs, bool outbound, bool binary, const QByteArray &data) {
-            captureWriter->recordMessage(outbound ? capture::Dir::Out : capture::Dir::In,
-                                         binary ? capture::MsgKind::Binary : capture::MsgKind::Text,
-                                         data, tUs);
-        };
-    }
-    if (const QString problem = cfg.validate(); !problem.isEmpty()) {
+    QString problem;
+    const std::unique_ptr<Session> session = Session::create(opts.session, &problem);
+    if (!session) {
         err() << "pacelab: " << problem << "\n";
         return early(2);
     }
-
-    std::unique_ptr<TwilioEmulator> emulator;
+    QObject context; // the printing slots run on this (the main) thread
     if (opts.target.isEmpty() && !opts.listen) {
-        emulator = std::make_unique<TwilioEmulator>();
-        if (!emulator->listen(QHostAddress::LocalHost, 0)) {
-            err() << "pacelab: cannot start the built-in emulator: " << emulator->errorString() << "\n";
+        if (!session->startEmulator(&problem)) {
+            err() << "pacelab: " << problem << "\n";
             return early(1);
         }
-        QObject::connect(emulator.get(), &TwilioEmulator::secondTick, [captureWriter](const PerSecondRx &rx) {
-            if (captureWriter)
-                captureWriter->recordRxSecond(rx.toJson());
+        QObject::connect(session->emulator(), &TwilioEmulator::secondTick, &context, [](const PerSecondRx &rx) {
             out() << rx.toLine() << "\n";
             out().flush();
         });
-        QObject::connect(emulator.get(), &TwilioEmulator::violation, [](const Violation &v) {
+        QObject::connect(session->emulator(), &TwilioEmulator::violation, &context, [](const Violation &v) {
             err() << "[RX] violation " << v.code << ": " << v.message << "\n";
         });
     }
 
-    SenderEngine engine(cfg);
+    SenderEngine &engine = *session->engine();
     int exitCode = 0;
-    QObject::connect(&engine, &SenderEngine::telemetry, [captureWriter](const TelemetrySnapshot &s) {
+    QObject::connect(&engine, &SenderEngine::telemetry, &context, [](const TelemetrySnapshot &s) {
         out() << s.toLine() << "\n";
         out().flush();
-        if (captureWriter)
-            captureWriter->recordTxTelemetry(s.toJson());
     });
-    QObject::connect(&engine, &SenderEngine::logMessage, [](const QString &level, const QString &text) {
+    QObject::connect(&engine, &SenderEngine::logMessage, &context, [](const QString &level, const QString &text) {
         err() << "[" << level << "] " << text << "\n";
     });
-    QObject::connect(&engine, &SenderEngine::errorOccurred, [&exitCode](const QString &message) {
+    QObject::connect(&engine, &SenderEngine::errorOccurred, &context, [&exitCode](const QString &message) {
         err() << "pacelab: " << message << "\n";
         exitCode = 1;
         QCoreApplication::quit();
@@ -255,9 +234,9 @@ HeadlessRun runSession(const HeadlessOptions &opts)
                      });
 
     QString peer;
-    if (emulator) {
-        peer = QStringLiteral("built-in emulator at %1").arg(emulator->serverUrl().toString());
-        engine.connectTo(emulator->serverUrl());
+    if (session->hasEmulator()) {
+        peer = QStringLiteral("built-in emulator at %1").arg(session->emulatorUrl().toString());
+        engine.connectTo(session->emulatorUrl());
     } else if (opts.listen) {
         peer = QStringLiteral("Twilio (listening on %1:%2)").arg(opts.listenAddress.toString()).arg(opts.listenPort);
         engine.listen(opts.listenAddress, opts.listenPort);
@@ -280,29 +259,20 @@ HeadlessRun runSession(const HeadlessOptions &opts)
     producer.stop();
     // Stop (drain) before reading the totals: the sender publishes them once a second and on
     // stop, so read earlier they miss up to a second of frames the peer did receive.
-    if (engine.state() != SenderEngine::Idle && engine.state() != SenderEngine::Error) {
-        QEventLoop loop;
-        QObject::connect(&engine, &SenderEngine::stateChanged, &loop, [&loop](SenderEngine::State st) {
-            if (st == SenderEngine::Idle || st == SenderEngine::Error)
-                loop.quit();
-        });
-        QTimer::singleShot(engine.config().drainTimeoutMs + 5000, &loop, &QEventLoop::quit);
-        engine.stop();
-        loop.exec();
-    }
+    session->stopEngine(engine.config().drainTimeoutMs + 5000);
     run.exitCode = exitCode;
     run.totals = engine.totals();
     run.drops = qint64(engine.queue()->totalDrops());
-    if (emulator) {
+    if (const auto summary = session->onEmulator([](TwilioEmulator &e) { return std::pair{e.summaryText(), e.summaryJson()}; })) {
         run.withEmulator = true;
-        run.emulatorText = emulator->summaryText();
-        run.emulatorJson = emulator->summaryJson();
+        run.emulatorText = summary->first;
+        run.emulatorJson = summary->second;
     }
-    if (captureWriter) {
-        // close() moves <path>.part to <path>; a write error (disk full) is reported, not hidden.
-        captureWriter->close();
-        run.captureError = captureWriter->errorString();
-        run.captureRecords = qint64(captureWriter->recordsWritten());
+    if (session->hasCapture()) {
+        // closeCapture() moves <path>.part to <path>; a write error (disk full) is reported.
+        const qint64 records = session->closeCapture(&run.captureError);
+        if (records >= 0)
+            run.captureRecords = records;
     }
     return run;
 }

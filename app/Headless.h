@@ -1,5 +1,7 @@
 #pragma once
 
+#include "session/SessionConfig.h"
+
 #include <QCommandLineParser>
 #include <QHostAddress>
 #include <QString>
@@ -25,6 +27,9 @@ struct HeadlessOptions
     QString telemetryJsonl;
     QString summaryJson;
     QString capturePath; // record the session (docs/capture-format.md)
+    // Every engine and emulator setting (--high-water, --ping-interval-ms, --jitter-buffer-ms...,
+    // app/SessionOptions.h), validated; the telemetry file and the capture go in here too.
+    SessionConfig session;
 
     static void addTo(QCommandLineParser &parser);
     bool read(const QCommandLineParser &parser, QString *error);

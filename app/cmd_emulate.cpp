@@ -5,6 +5,7 @@
 #include "CliOutput.h"
 #include "CliUtil.h"
 #include "Commands.h"
+#include "SessionOptions.h"
 
 #include "emulator/TwilioEmulator.h"
 #include "replay/Capture.h"
@@ -87,12 +88,12 @@ Parse parseEmulateOptions(const QStringList &args, EmulateOptions *o, QString *u
     const QCommandLineOption bargeAtOpt(QStringLiteral("barge-in-at"), QStringLiteral("S seconds into the stream, speak over the bot and measure clear / silence."), QStringLiteral("S"));
     const QCommandLineOption bargeMsOpt(QStringLiteral("barge-in-ms"), QStringLiteral("Length of the barge-in speech (default 800 ms)."), QStringLiteral("MS"));
     const QCommandLineOption bargeFileOpt(QStringLiteral("barge-in-file"), QStringLiteral("Barge-in speech from a WAV file instead of a tone."), QStringLiteral("FILE.wav"));
-    const QCommandLineOption jitterOpt(QStringLiteral("jitter-buffer-ms"), QStringLiteral("Modelled Twilio jitter buffer (default 40 ms)."), QStringLiteral("MS"));
     const QCommandLineOption captureOpt(QStringLiteral("capture"), QStringLiteral("Record every WebSocket message and [RX] second to this capture file (replay it with 'pacelab replay')."), QStringLiteral("FILE"));
     const QCommandLineOption quietOpt(QStringLiteral("quiet"), QStringLiteral("No per-second lines, only the summary."));
     for (const auto &opt : {listenOpt, botOpt, callerOpt, toneOpt, durationOpt, onceOpt, tokenOpt, headerOpt, caOpt, paramOpt,
-                          streamSidOpt, recordOpt, recordFmtOpt, jsonOpt, bargeAtOpt, bargeMsOpt, bargeFileOpt, jitterOpt, quietOpt, captureOpt})
+                          streamSidOpt, recordOpt, recordFmtOpt, jsonOpt, bargeAtOpt, bargeMsOpt, bargeFileOpt, quietOpt, captureOpt})
         parser.addOption(opt);
+    addSessionOptions(parser, SessionGroups::Emulator); // --jitter-buffer-ms and the model's other settings
 
     if (const Parse p = parseCommandLine(parser, kCommand, args, &o->helpText, usageText); p != Parse::Run)
         return p;
@@ -194,13 +195,11 @@ Parse parseEmulateOptions(const QStringList &args, EmulateOptions *o, QString *u
     }
     if ((parser.isSet(bargeMsOpt) || parser.isSet(bargeFileOpt)) && bargeAt < 0)
         return usage(QStringLiteral("--barge-in-ms / --barge-in-file need --barge-in-at"));
-    if (parser.isSet(jitterOpt)) {
-        bool ok = false;
-        const int jb = parser.value(jitterOpt).toInt(&ok);
-        if (!ok || jb < 0 || jb > 2000)
-            return usage(QStringLiteral("--jitter-buffer-ms wants 0..2000, got '%1'").arg(parser.value(jitterOpt)));
-        opts.playout.jitterBufferUs = qint64(jb) * 1000;
-    }
+    SessionConfig settings;
+    settings.emulator = opts;
+    if (!readSessionOptions(parser, &settings, &error, SessionGroups::Emulator))
+        return usage(error);
+    opts = settings.emulator;
     o->quiet = parser.isSet(quietOpt);
     o->once = parser.isSet(onceOpt);
     if (parser.isSet(captureOpt))

@@ -4,10 +4,11 @@
 #include "CliOutput.h"
 #include "CliUtil.h"
 #include "Commands.h"
+#include "SessionOptions.h"
 
 #include "emulator/TwilioEmulator.h"
-#include "engine/SenderEngine.h"
 #include "replay/Replay.h"
+#include "session/Session.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -67,6 +68,7 @@ struct ReplayOptions
     std::optional<QString> exportOut, exportIn;
     bool pcm16 = false;
     bool progress = true;
+    SessionConfig session; // --send: the engine's and the emulator's settings
     QString helpText;
     // input format options (LoadOptions)
     QString stream;            // --stream
@@ -105,6 +107,7 @@ Parse parseReplayOptions(const QStringList &args, ReplayOptions *o, QString *err
     const QCommandLineOption wsPortOpt(QStringLiteral("ws-port"), QStringLiteral("pcap: decode this TCP port as WebSocket (the capture starts after the handshake). Repeatable."), QStringLiteral("PORT"));
     const QCommandLineOption keylogOpt(QStringLiteral("tls-keylog"), QStringLiteral("pcap: TLS keys (an SSLKEYLOGFILE) to read wss:// traffic."), QStringLiteral("FILE"));
     parser.addOptions({streamOpt, channelOpt, wsPortOpt, keylogOpt});
+    addSessionOptions(parser); // for --send
 
     if (const Parse p = parseCommandLine(parser, kCommand, args, &o->helpText, error); p != Parse::Run)
         return p;
@@ -168,6 +171,12 @@ Parse parseReplayOptions(const QStringList &args, ReplayOptions *o, QString *err
     o->tlsKeyLog = parser.value(keylogOpt);
     if (parser.isSet(keylogOpt) && !QFileInfo(o->tlsKeyLog).isFile()) {
         *error = QStringLiteral("--tls-keylog: '%1' is not a readable file.\n").arg(o->tlsKeyLog);
+        return Parse::Usage;
+    }
+    // The re-sent audio goes to the emulator without inbound media (nothing listens to it).
+    o->session.emulator.sendInboundMedia = false;
+    if (!readSessionOptions(parser, &o->session, error)) {
+        *error += QStringLiteral(".\n");
         return Parse::Usage;
     }
     return Parse::Run;
@@ -265,17 +274,16 @@ std::variant<ResendResult, Stop> runResend(const ReplayOptions &o, const LoadedC
         return Stop{QStringLiteral("the recording has no outbound audio to send."), ExitUsage};
     r.frames = int(frames.size());
     r.url = o.url;
-    std::unique_ptr<TwilioEmulator> emu;
+    QString problem;
+    const std::unique_ptr<Session> session = Session::create(o.session, &problem);
+    if (!session)
+        return Stop{problem, ExitUsage};
     if (o.toEmulator) {
-        emu = std::make_unique<TwilioEmulator>();
-        EmulatorOptions eo;
-        eo.sendInboundMedia = false;
-        emu->setOptions(eo);
-        if (!emu->listen(QHostAddress::LocalHost, 0))
-            return Stop{QStringLiteral("emulator: %1").arg(emu->errorString())};
-        r.url = emu->serverUrl();
+        if (!session->startEmulator(&problem))
+            return Stop{problem};
+        r.url = session->emulatorUrl();
     }
-    SenderEngine engine;
+    SenderEngine &engine = *session->engine();
     QString engineError;
     QObject::connect(&engine, &SenderEngine::errorOccurred, &engine, [&](const QString &e) { engineError = e; });
     // The streamSid is learnt from the peer's `start`: the recorded one belongs to the old call.
@@ -304,14 +312,17 @@ std::variant<ResendResult, Stop> runResend(const ReplayOptions &o, const LoadedC
     producer.join();
     if (o.progress)
         err() << "\n";
-    if (emu) {
-        waitUntil([&] { return emu->stats().frames >= qint64(frames.size()); }, 3000);
-        r.viaEmulator = true;
-        r.received = emu->stats();
-        r.receivedUnderruns = emu->playout().underrunCount();
+    if (session->hasEmulator()) {
+        auto received = [&] { return session->onEmulator([](TwilioEmulator &e) { return std::pair{e.stats(), e.playout().underrunCount()}; }); };
+        waitUntil([&] { return received().value_or(std::pair{ArrivalStats(), 0}).first.frames >= qint64(frames.size()); }, 3000);
+        const auto got = received();
+        r.viaEmulator = got.has_value();
+        if (got) {
+            r.received = got->first;
+            r.receivedUnderruns = got->second;
+        }
     }
-    engine.stop();
-    waitUntil([&] { return engine.state() == SenderEngine::Idle || engine.state() == SenderEngine::Error; }, 5000);
+    session->stopEngine(5000);
     r.totals = engine.totals();
     r.engineError = engineError;
     return r;

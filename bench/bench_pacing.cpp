@@ -5,6 +5,7 @@
 #include "Benchmarks.h"
 
 #include "engine/SenderEngine.h"
+#include "session/Session.h"
 #include "twilio/TwilioMessages.h"
 
 #include <QCoreApplication>
@@ -125,7 +126,15 @@ Figures runOurs(int frames, qint64 intervalUs, int rtPriority, int leadUs, int s
     cfg.realtimePriority = rtPriority;
     cfg.wakeLeadUs = leadUs;
     cfg.spinUs = std::min(spinUs, leadUs);
-    SenderEngine engine(cfg);
+    SessionConfig sc;
+    sc.sender = cfg;
+    QString problem;
+    const std::unique_ptr<Session> session = Session::create(sc, &problem);
+    if (!session) {
+        std::printf("  invalid sender settings: %s\n", qPrintable(problem));
+        return {};
+    }
+    SenderEngine &engine = *session->engine();
     QObject::connect(&engine, &SenderEngine::logMessage, &engine, [](const QString &level, const QString &text) {
         if (level != QLatin1String("info") || text.contains(QLatin1String("SCHED_FIFO")))
             std::printf("  [%s] %s\n", qPrintable(level), qPrintable(text));
@@ -142,8 +151,7 @@ Figures runOurs(int frames, qint64 intervalUs, int rtPriority, int leadUs, int s
     engine.connectTo(peer.url(), kSid);
     spinEventsUntil([&] { return int(peer.arrivals.size()) >= frames; },
                     int(frames * intervalUs / 1000) * 2 + 10000);
-    engine.stop();
-    spinEventsUntil([&] { return engine.state() == SenderEngine::Idle || engine.state() == SenderEngine::Error; }, 10000);
+    session->stopEngine(10000);
     producer.join();
     const double cpu = cpuSeconds() - cpu0;
     const SenderTotals t = engine.totals();

@@ -7,6 +7,7 @@
 #include "LogPane.h"
 #include "MonitorPanel.h"
 #include "ReplayTab.h"
+#include "SettingsDialog.h"
 #include "SourcesPanel.h"
 
 #include <QAction>
@@ -78,6 +79,8 @@ MainWindow::MainWindow(QWidget *parent)
     m_charts->setQueueLimits(cfg.queueCapacity, cfg.highWater);
     updateModeAvailability(m_connection->mode());
     m_log->append(QStringLiteral("info"), tr("PaceLab %1 started").arg(QStringLiteral(PACELAB_VERSION)));
+    if (!m_session->settingsProblem().isEmpty())
+        m_log->append(QStringLiteral("warning"), tr("Settings not used (defaults instead): %1").arg(m_session->settingsProblem()));
     if (!m_sources->micUnavailableReason().isEmpty())
         m_log->append(QStringLiteral("info"), tr("%1: microphone disabled").arg(m_sources->micUnavailableReason()));
     if (!m_monitor->isAvailable())
@@ -221,6 +224,8 @@ void MainWindow::buildActions()
     session->addAction(m_connectAction);
     session->addAction(runAction);
     session->addAction(m_pauseAction);
+    session->addSeparator();
+    session->addAction(tr("Settings…"), this, [this] { SettingsDialog(this).exec(); })->setObjectName(QStringLiteral("settingsAction"));
 }
 
 void MainWindow::connectSession()

@@ -1,35 +1,32 @@
 #include "SessionController.h"
 
 #include "emulator/TwilioEmulator.h"
-#include "util/ThreadCaller.h"
 #include "util/UrlUtil.h"
 
 #include <QRegularExpression>
-#include <QThread>
+#include <QSettings>
 
 namespace pacelab::ui {
-
-void SessionController::ThreadDeleter::operator()(QThread *t) const
-{
-    t->quit();
-    t->wait();
-    delete t;
-}
 
 SessionController::SessionController(QObject *parent)
     : QObject(parent)
 {
-    qRegisterMetaType<pacelab::TelemetrySnapshot>();
-    qRegisterMetaType<pacelab::PerSecondRx>();
-    qRegisterMetaType<pacelab::Violation>();
-    SenderConfig cfg;
+    SessionConfig cfg;
+    QSettings settings;
+    m_settingsProblem = loadSessionSettings(settings, &cfg);
     // Disconnect in the UI means "stop now": queued audio is discarded, not drained at pace.
-    cfg.stopMode = SenderConfig::StopMode::Discard;
-    m_engine = std::make_unique<SenderEngine>(cfg);
-    connect(m_engine.get(), &SenderEngine::telemetry, this, &SessionController::txSecond);
-    connect(m_engine.get(), &SenderEngine::stateChanged, this, &SessionController::onEngineState);
-    connect(m_engine.get(), &SenderEngine::logMessage, this, &SessionController::logLine);
-    connect(m_engine.get(), &SenderEngine::errorOccurred, this,
+    cfg.sender.stopMode = SenderConfig::StopMode::Discard;
+    QString error;
+    m_session = Session::create(cfg, &error);
+    if (!m_session) { // not expected: loadSessionSettings() keeps defaults on a refused value
+        m_settingsProblem = error;
+        m_session = Session::create(SessionConfig(), &error);
+    }
+    SenderEngine *engine = m_session->engine();
+    connect(engine, &SenderEngine::telemetry, this, &SessionController::txSecond);
+    connect(engine, &SenderEngine::stateChanged, this, &SessionController::onEngineState);
+    connect(engine, &SenderEngine::logMessage, this, &SessionController::logLine);
+    connect(engine, &SenderEngine::errorOccurred, this,
             [this](const QString &msg) { Q_EMIT logLine(QStringLiteral("error"), msg); });
     m_statusText = tr("Not connected");
 }
@@ -37,8 +34,7 @@ SessionController::SessionController(QObject *parent)
 SessionController::~SessionController()
 {
     stop();
-    stopEmulator();
-    m_engine.reset();
+    m_session.reset();
 }
 
 QString SessionController::modeName(Mode m)
@@ -155,37 +151,18 @@ bool SessionController::start(const Params &p, QString *error)
     Q_EMIT sessionReset();
     switch (p.mode) {
     case Mode::Emulator: {
-        startEmulator();
-        struct Listening
-        {
-            quint16 port = 0;
-            QUrl url;
-            QString error;
-        };
-        TwilioEmulator *emu = m_emulator;
-        const Listening l = m_emuCaller->call([emu] {
-                                Listening r;
-                                if (emu->listen(QHostAddress::LocalHost, 0)) {
-                                    r.port = emu->serverPort();
-                                    r.url = emu->serverUrl();
-                                } else {
-                                    r.error = emu->errorString();
-                                }
-                                return r;
-                            }).value_or(Listening{0, QUrl(), tr("the emulator thread is not running")});
-        const quint16 port = l.port;
-        const QUrl url = l.url;
-        const QString listenError = l.error;
-        if (port == 0) {
+        createEmulator();
+        QString listenError;
+        if (!m_session->listenEmulator(&listenError)) {
             *error = tr("The built-in emulator could not listen on 127.0.0.1: %1").arg(listenError);
             m_active = false;
-            stopEmulator();
             setStatus(Status::Failed, *error);
             return false;
         }
+        const QUrl url = m_session->emulatorUrl();
         m_endpoint = tr("the built-in emulator at %1").arg(url.toString());
         setStatus(Status::Busy, tr("Connecting to %1…").arg(m_endpoint));
-        m_engine->connectTo(url);
+        engine()->connectTo(url);
         return true;
     }
     case Mode::ConnectUrl: {
@@ -193,34 +170,30 @@ bool SessionController::start(const Params &p, QString *error)
         parseWsUrl(p.url, &url, error);
         m_endpoint = url.toString();
         setStatus(Status::Busy, tr("Connecting to %1…").arg(m_endpoint));
-        m_engine->connectTo(url);
+        engine()->connectTo(url);
         return true;
     }
     case Mode::ListenTwilio: {
         const QHostAddress addr(p.listenHost.trimmed());
         m_endpoint = QStringLiteral("%1:%2").arg(addr.toString()).arg(p.listenPort);
         setStatus(Status::Busy, tr("Opening %1…").arg(m_endpoint));
-        m_engine->listen(addr, quint16(p.listenPort));
+        engine()->listen(addr, quint16(p.listenPort));
         return true;
     }
     case Mode::TestBot: {
         QUrl url;
         parseWsUrl(p.botUrl, &url, error);
-        EmulatorOptions opts;
+        EmulatorOptions opts = m_session->config().emulator;
         parseCustomParameters(p.customParameters, &opts.customParameters, error);
         opts.authToken = p.authToken;
-        startEmulator();
-        TwilioEmulator *emu = m_emulator;
-        const auto connected = m_emuCaller->call([emu, url, opts] {
-            const bool ok = emu->connectToBot(url, opts);
-            return std::make_pair(ok, ok ? QString() : emu->errorString());
-        });
-        const bool ok = connected && connected->first;
-        const QString connectError = connected ? connected->second : tr("the emulator thread is not running");
-        if (!ok) {
+        createEmulator();
+        const QString connectError = m_session->onEmulator([url, opts](TwilioEmulator &e) {
+                                              return e.connectToBot(url, opts) ? QString() : e.errorString();
+                                          }).value_or(tr("the emulator thread is not running"));
+        if (!connectError.isEmpty()) {
             *error = tr("Cannot test the bot at %1: %2").arg(url.toString(), connectError);
             m_active = false;
-            stopEmulator();
+            m_session->stopEmulator();
             setStatus(Status::Failed, *error);
             return false;
         }
@@ -237,15 +210,15 @@ void SessionController::stop()
     if (!m_active)
         return;
     m_active = false;
-    if (m_params.mode != Mode::TestBot && m_engine->state() != SenderEngine::Idle)
-        m_engine->stop();
-    stopEmulator();
+    if (m_params.mode != Mode::TestBot && engine()->state() != SenderEngine::Idle)
+        engine()->stop();
+    m_session->stopEmulator();
     setStatus(Status::Idle, tr("Not connected"));
 }
 
 void SessionController::clearAudio()
 {
-    m_engine->clear();
+    engine()->clear();
 }
 
 void SessionController::setForwardMedia(bool on)
@@ -253,15 +226,9 @@ void SessionController::setForwardMedia(bool on)
     m_forwardMedia = on;
 }
 
-void SessionController::startEmulator()
+void SessionController::createEmulator()
 {
-    stopEmulator();
-    m_emuThread.reset(new QThread);
-    m_emuThread->setObjectName(QStringLiteral("emulator"));
-    auto *emu = new TwilioEmulator;
-    m_emuCaller = new ThreadCaller(emu); // moves with the emulator, dies with it
-    emu->moveToThread(m_emuThread.get());
-    connect(m_emuThread.get(), &QThread::finished, emu, &QObject::deleteLater);
+    TwilioEmulator *emu = m_session->createEmulator();
     connect(emu, &TwilioEmulator::secondTick, this, &SessionController::rxSecond);
     connect(emu, &TwilioEmulator::violation, this, [this](const Violation &v) {
         Q_EMIT violation(v);
@@ -291,23 +258,6 @@ void SessionController::startEmulator()
         if (m_active && m_params.mode == Mode::TestBot)
             setStatus(Status::Failed, tr("Cannot reach the bot: %1").arg(err));
     });
-    m_emuThread->start();
-    m_emulator = emu;
-}
-
-void SessionController::stopEmulator()
-{
-    if (m_emulator) {
-        TwilioEmulator *emu = m_emulator;
-        m_emuCaller->call([emu] {
-            emu->stop();
-            return true;
-        });
-        emu->disconnect(this);
-    }
-    m_emuThread.reset(); // quit + wait; the emulator is deleted on its own thread
-    m_emulator = nullptr;
-    m_emuCaller = nullptr;
 }
 
 void SessionController::onEngineState(SenderEngine::State state, const QString &message)
@@ -331,7 +281,7 @@ void SessionController::onEngineState(SenderEngine::State state, const QString &
         setStatus(Status::Busy, tr("Listening on %1 — waiting for Twilio to connect").arg(m_endpoint));
         break;
     case SenderEngine::Connected: {
-        const QString sid = m_engine->streamSid();
+        const QString sid = engine()->streamSid();
         setStatus(Status::Live, tr("Connected to %1 — sending%2").arg(m_endpoint,
                       sid.isEmpty() ? QString() : tr(" (stream %1)").arg(sid)));
         break;

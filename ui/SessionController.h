@@ -4,6 +4,7 @@
 #include "emulator/TwilioEmulator.h"
 #include "engine/SenderEngine.h"
 #include "engine/Telemetry.h"
+#include "session/Session.h"
 
 #include <QHostAddress>
 #include <QObject>
@@ -12,18 +13,13 @@
 #include <QVariantMap>
 #include <memory>
 
-class QThread;
-
-namespace pacelab {
-class ThreadCaller;
-}
-
 namespace pacelab::ui {
 
-// What the window connects: the sender engine (one for the app's life, so producers keep a
-// stable queue) and, in the modes that need it, the Twilio emulator on its own thread (arrival
-// times must not depend on how busy the UI is). Turns both sides' signals into plain-worded
-// state for the window.
+// What the window connects: one Session for the app's life (its engine keeps a stable queue for
+// the producers; in the modes that need it, the Twilio emulator runs on the session's emulator
+// thread, so arrival times never depend on how busy the UI is). The session's settings are the
+// ones remembered by the Settings dialog (QSettings "session/..."), read at construction.
+// Turns both sides' signals into plain-worded state for the window.
 class SessionController : public QObject
 {
     Q_OBJECT
@@ -63,9 +59,12 @@ public:
     QString statusText() const { return m_statusText; }
     QString endpoint() const { return m_endpoint; } // what we are connected to / listening on
 
-    SenderEngine *engine() const { return m_engine.get(); }
-    TxQueue *queue() const { return m_engine->queue(); }
-    bool hasEmulator() const { return m_emulator != nullptr; }
+    SenderEngine *engine() const { return m_session->engine(); }
+    TxQueue *queue() const { return engine()->queue(); }
+    bool hasEmulator() const { return m_session->hasEmulator(); }
+    Session *session() const { return m_session.get(); }
+    // Why the remembered settings were not used (defaults instead), or "".
+    QString settingsProblem() const { return m_settingsProblem; }
     // Barge-in from the UI: empties the queue, sends clear.
     void clearAudio();
     // Monitor: mediaReceived is forwarded only while enabled (50 signals/s otherwise wasted).
@@ -83,19 +82,13 @@ Q_SIGNALS:
 private:
     void setStatus(Status s, const QString &text);
     void onEngineState(SenderEngine::State state, const QString &message);
-    void startEmulator(); // on its own thread; the listen/connect call comes after
-    void stopEmulator();
-
-    struct ThreadDeleter
-    {
-        void operator()(QThread *t) const;
-    };
+    // The session's emulator on its thread, its signals wired to ours; the listen/connect
+    // call comes after.
+    void createEmulator();
 
     Params m_params;
-    std::unique_ptr<SenderEngine> m_engine;
-    std::unique_ptr<QThread, ThreadDeleter> m_emuThread;
-    QPointer<TwilioEmulator> m_emulator;
-    ThreadCaller *m_emuCaller = nullptr; // runs calls on the emulator thread; child of m_emulator
+    std::unique_ptr<Session> m_session;
+    QString m_settingsProblem;
     bool m_active = false;
     bool m_forwardMedia = false;
     Status m_status = Status::Idle;

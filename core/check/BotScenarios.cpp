@@ -91,12 +91,19 @@ private:
         eo.caFile = cfg().caFile;
         eo.connectTimeoutMs = int(dur().connectTimeoutSec * 1000);
         TwilioEmulator *emu = createEmulator(eo);
+        if (!emu)
+            return;
         // Media the emulator refuses never reaches its analytics: count it here, with the
         // reason, so B2-B5 can say "all N media messages rejected: <why>" instead of "no audio".
-        emu->setMessageTap([this, emu](qint64, bool fromBot, bool binary, const QByteArray &data) {
-            if (!fromBot)
-                return;
-            m_rejected.observe(binary, data, emu->options().checkStreamSid ? emu->streamSid() : QString());
+        // The tap runs on the emulator's thread; m_rejected is read there too (judge()).
+        onEmulator([this](TwilioEmulator &e) {
+            TwilioEmulator *self = &e;
+            e.setMessageTap([this, self](qint64, bool fromBot, bool binary, const QByteArray &data) {
+                if (!fromBot)
+                    return;
+                m_rejected.observe(binary, data, self->options().checkStreamSid ? self->streamSid() : QString());
+            });
+            return true;
         });
         connect(emu, &TwilioEmulator::sessionStarted, this, [this] { onSession(); });
         connect(emu, &TwilioEmulator::errorOccurred, this, [this, url](const QString &e) {
@@ -109,8 +116,11 @@ private:
             if (m_session && !m_judged)
                 detail(QStringLiteral("the bot closed the stream after %1 s: %2").arg(elapsedSec(), 0, 'f', 1).arg(reason));
         });
-        if (!emu->connectToBot(url, eo))
-            return finishError(QStringLiteral("cannot call the bot at %1: %2").arg(url.toString(), emu->errorString()));
+        const QString refused = onEmulator([url, eo](TwilioEmulator &e) {
+                                    return e.connectToBot(url, eo) ? QString() : e.errorString();
+                                }).value_or(QStringLiteral("the emulator thread is not running"));
+        if (!refused.isEmpty())
+            return finishError(QStringLiteral("cannot call the bot at %1: %2").arg(url.toString(), refused));
         after(dur().connectTimeoutSec + 1, [this, url] {
             if (!m_session)
                 finishError(QStringLiteral("the bot at %1 did not take the stream within %2 s").arg(url.toString()).arg(dur().connectTimeoutSec));
@@ -126,8 +136,11 @@ private:
             after(std::min(2.5, dur().botSec / 3), [this] { bargeIn(); });
         after(dur().botSec, [this] {
             // Marks still waiting for their audio to play get a moment (B5).
-            if (info().id == QLatin1String("B5") && emulator()->playout().marksPending() > 0)
-                after(std::min(1.5, emulator()->playout().bufferedSec() + 0.3), [this] { judge(); });
+            const auto pending = onEmulator([](TwilioEmulator &e) {
+                return std::pair{e.playout().marksPending(), e.playout().bufferedSec()};
+            });
+            if (info().id == QLatin1String("B5") && pending && pending->first > 0)
+                after(std::min(1.5, pending->second + 0.3), [this] { judge(); });
             else
                 judge();
         });
@@ -135,9 +148,11 @@ private:
 
     void bargeIn()
     {
-        TwilioEmulator *emu = emulator();
-        const bool ok = m_callerSpeech.samples.isEmpty() ? emu->startBargeInTone(1200, 440.0, -10.0, 2000)
-                                                         : emu->startBargeIn(m_callerSpeech, 2000);
+        const PcmBuffer speech = m_callerSpeech;
+        const bool ok = onEmulator([speech](TwilioEmulator &e) {
+                            return speech.samples.isEmpty() ? e.startBargeInTone(1200, 440.0, -10.0, 2000)
+                                                            : e.startBargeIn(speech, 2000);
+                        }).value_or(false);
         if (!ok)
             detail(QStringLiteral("the emulator refused the barge-in probe (stream not running?)"));
         else
@@ -152,8 +167,12 @@ private:
         BotObservation o;
         o.id = info().id;
         o.sessionSec = dur().botSec;
-        o.peer = PeerObservation::fromEmulator(*emulator());
-        o.peer.rejected = m_rejected;
+        const auto peer = onEmulator([this](TwilioEmulator &e) {
+            PeerObservation p = PeerObservation::fromEmulator(e);
+            p.rejected = m_rejected; // written by the tap on that thread
+            return p;
+        });
+        o.peer = peer.value_or(PeerObservation());
         o.bargeInAtSec = std::min(2.5, dur().botSec / 3);
         o.sinceBargeInSec = m_bargeAtMs > 0 ? (wallMs() - m_bargeAtMs) / 1000.0 : 0.0;
         if (m_bot) {

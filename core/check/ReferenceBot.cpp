@@ -21,9 +21,14 @@ static qint64 nowWallMs()
 ReferenceBot::ReferenceBot(BotOptions options, SpeechSynthFactory speech, QObject *parent)
     : QObject(parent), m_opt(std::move(options)), m_factory(std::move(speech))
 {
-    m_engine = std::make_unique<SenderEngine>(m_opt.sender);
-    connect(m_engine.get(), &SenderEngine::peerMessage, this, &ReferenceBot::onPeerMessage);
-    connect(m_engine.get(), &SenderEngine::stateChanged, this, [this](SenderEngine::State st, const QString &) {
+    SessionConfig sc;
+    sc.sender = m_opt.sender;
+    m_session = Session::create(sc, &m_sessionError); // a refusal is reported by prepare()
+    if (!m_session)
+        return;
+    m_engine = m_session->engine();
+    connect(m_engine, &SenderEngine::peerMessage, this, &ReferenceBot::onPeerMessage);
+    connect(m_engine, &SenderEngine::stateChanged, this, [this](SenderEngine::State st, const QString &) {
         if (st != SenderEngine::Connected || m_streaming)
             return;
         m_streaming = true;
@@ -39,11 +44,16 @@ ReferenceBot::~ReferenceBot()
     if (m_engine)
         m_engine->queue()->close();
     joinProducer();
-    m_engine.reset();
+    m_engine = nullptr;
+    m_session.reset();
 }
 
 bool ReferenceBot::prepare(QString *error)
 {
+    if (!m_session) {
+        *error = QStringLiteral("invalid sender configuration: %1").arg(m_sessionError);
+        return false;
+    }
     if (!m_factory) {
         *error = QStringLiteral("no text-to-speech engine was provided to the checklist");
         return false;
@@ -63,12 +73,14 @@ bool ReferenceBot::prepare(QString *error)
 
 void ReferenceBot::connectTo(const QUrl &url)
 {
-    m_engine->connectTo(url);
+    if (m_engine)
+        m_engine->connectTo(url);
 }
 
 void ReferenceBot::listen(const QHostAddress &addr, quint16 port)
 {
-    m_engine->listen(addr, port);
+    if (m_engine)
+        m_engine->listen(addr, port);
 }
 
 void ReferenceBot::joinProducer()
@@ -90,7 +102,7 @@ void ReferenceBot::speak(const QStringList &sentences)
     m_spans.append({nowWallMs(), 0});
     Q_EMIT turnStarted(turn);
 
-    SenderEngine *eng = m_engine.get();
+    SenderEngine *eng = m_engine;
     SpeechSynth *synth = m_synth.get();
     const BotOptions opt = m_opt;
     m_producer = std::thread([this, eng, synth, opt, sentences, turn] {

@@ -4,6 +4,7 @@
 
 #include "engine/SenderConfig.h"
 #include "engine/SenderEngine.h"
+#include "session/Session.h"
 
 #include <QHostAddress>
 #include <QObject>
@@ -45,7 +46,7 @@ public:
     bool prepare(QString *error); // creates and initialises the TTS; false with the reason
     void connectTo(const QUrl &url);
     void listen(const QHostAddress &addr, quint16 port);
-    SenderEngine *engine() const { return m_engine.get(); }
+    SenderEngine *engine() const { return m_engine; } // nullptr when prepare() fails on the config
 
     bool isSpeaking() const { return m_speaking; }
     int clearsSent() const { return m_clears; }
@@ -75,7 +76,9 @@ private:
     BotOptions m_opt;
     SpeechSynthFactory m_factory;
     std::unique_ptr<SpeechSynth> m_synth;
-    std::unique_ptr<SenderEngine> m_engine;
+    std::unique_ptr<Session> m_session; // the bot's engine, assembled like every other
+    QString m_sessionError;
+    SenderEngine *m_engine = nullptr;   // m_session's
     std::thread m_producer;
     std::atomic<bool> m_abort{false};
     std::atomic<qint64> m_framesQueued{0};

@@ -157,13 +157,8 @@ void Scenario::teardown()
         t.join();
     m_producers.clear();
     stopProducers();
-    m_engine.reset();
     m_eng = nullptr;
-    if (m_emulator) {
-        m_emulator->disconnect(this);
-        m_emulator->stop();
-        m_emulator.reset();
-    }
+    m_live.reset(); // the engine first, then the emulator (disconnected, stopped, joined)
     if (m_load)
         m_load->stop();
 }
@@ -270,9 +265,19 @@ void Scenario::attachEngine(SenderEngine *eng, std::function<void()> onStreaming
 
 TwilioEmulator *Scenario::createEmulator(const EmulatorOptions &emuOptions)
 {
-    m_emulator = std::make_unique<TwilioEmulator>();
-    m_emulator->setOptions(emuOptions);
-    connect(m_emulator.get(), &TwilioEmulator::secondTick, this, [this](const PerSecondRx &r) {
+    if (!m_live) {
+        SessionConfig sc;
+        sc.sender = senderConfig();
+        sc.emulator = emuOptions;
+        QString problem;
+        m_live = Session::create(sc, &problem);
+        if (!m_live) {
+            finishError(QStringLiteral("invalid session configuration: %1").arg(problem));
+            return nullptr;
+        }
+    }
+    TwilioEmulator *emu = m_live->createEmulator();
+    connect(emu, &TwilioEmulator::secondTick, this, [this](const PerSecondRx &r) {
         RxSecond s;
         s.second = r.second;
         s.fps = r.fps;
@@ -283,42 +288,61 @@ TwilioEmulator *Scenario::createEmulator(const EmulatorOptions &emuOptions)
         s.violations = r.violationsInSecond;
         m_rx.append(s);
     });
-    connect(m_emulator.get(), &TwilioEmulator::clientConnected, this, [this] {
+    connect(emu, &TwilioEmulator::clientConnected, this, [this] {
         if (++m_peerConnections == 1)
             m_sessionStartWallMs = wallMs();
     });
-    connect(m_emulator.get(), &TwilioEmulator::sessionStarted, this, [this] {
+    connect(emu, &TwilioEmulator::sessionStarted, this, [this] {
         if (m_sessionStartWallMs == 0)
             m_sessionStartWallMs = wallMs();
     });
-    connect(m_emulator.get(), &TwilioEmulator::logMessage, this, [this](const QString &level, const QString &text) {
+    connect(emu, &TwilioEmulator::logMessage, this, [this](const QString &level, const QString &text) {
         Q_EMIT logMessage(level, QStringLiteral("%1 emulator: %2").arg(m_info.id, text));
     });
-    return m_emulator.get();
+    return emu;
+}
+
+QUrl Scenario::listenEmulator(const EmulatorOptions &emuOptions)
+{
+    if (!createEmulator(emuOptions))
+        return {};
+    QString error;
+    if (!m_live->listenEmulator(&error)) {
+        finishError(error);
+        return {};
+    }
+    return m_live->emulatorUrl();
+}
+
+PeerObservation Scenario::peerObservation()
+{
+    return onEmulator([](TwilioEmulator &e) { return PeerObservation::fromEmulator(e); }).value_or(PeerObservation());
 }
 
 void Scenario::openSender(const SenderConfig &sc, std::function<void()> onStreaming,
                           const EmulatorOptions &emuOptions,
                           std::function<quint16(quint16)> upstreamOverride)
 {
-    const QString invalid = sc.validate();
-    if (!invalid.isEmpty())
+    SessionConfig config;
+    config.sender = sc;
+    config.emulator = emuOptions;
+    QString invalid;
+    m_live = Session::create(config, &invalid);
+    if (!m_live)
         return finishError(QStringLiteral("invalid sender configuration: %1").arg(invalid));
 
-    m_engine = std::make_unique<SenderEngine>(sc);
-    SenderEngine *eng = m_engine.get();
+    SenderEngine *eng = m_live->engine();
     attachEngine(eng, std::move(onStreaming));
 
     double timeout = dur().connectTimeoutSec;
     switch (cfg().mode) {
     case TargetMode::Embedded:
     case TargetMode::Bot: {
-        createEmulator(emuOptions);
-        if (!m_emulator->listen(QHostAddress::LocalHost, 0))
-            return finishError(QStringLiteral("emulator cannot listen on 127.0.0.1: %1").arg(m_emulator->errorString()));
-        QUrl url = m_emulator->serverUrl();
+        QUrl url = listenEmulator(emuOptions);
+        if (url.isEmpty())
+            return;
         if (upstreamOverride) {
-            const quint16 p = upstreamOverride(m_emulator->serverPort());
+            const quint16 p = upstreamOverride(quint16(url.port()));
             if (m_done)
                 return;
             url.setPort(p);
@@ -371,7 +395,16 @@ void Scenario::waitDrained(double timeoutSec, std::function<void()> then, bool j
             // the totals include the last frame (at most ~1 s).
             if (now - *drainedAt < 300 || (m_tx.size() <= *txAtDrain && now - *drainedAt < 1300))
                 return false;
-            then();
+            // The emulator runs on its own thread: on a starved machine it may still be reading
+            // what the sender wrote. Wait (up to 3 s more) until it has counted every frame sent.
+            if (hasEmulator() && now - *drainedAt < 4300) {
+                const qint64 got = onEmulator([](TwilioEmulator &e) { return e.stats().frames; }).value_or(-1);
+                if (got >= 0 && got < qint64(m_eng->totals().framesSent))
+                    return false;
+            }
+            // Posted, so the signals the emulator queued for us before (media, seconds) are
+            // delivered first.
+            post(then);
             return true;
         },
         [this, timeoutSec, then, judgeAnyway] {
@@ -467,8 +500,8 @@ void Scenario::addStandardFigures()
                    {QStringLiteral("warnings"), int(m_warnings.size())},
                });
     }
-    if (m_emulator) {
-        figure(QStringLiteral("peer"), m_emulator->summaryJson());
+    if (const auto summary = onEmulator([](TwilioEmulator &e) { return e.summaryJson(); })) {
+        figure(QStringLiteral("peer"), *summary);
         figure(QStringLiteral("peerConnections"), m_peerConnections);
     }
 }

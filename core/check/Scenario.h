@@ -8,6 +8,7 @@
 #include "emulator/TwilioEmulator.h"
 #include "engine/SenderConfig.h"
 #include "engine/SenderEngine.h"
+#include "session/Session.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -34,7 +35,7 @@ struct RunContext
 };
 
 // One checklist scenario: drives the real SenderEngine against the real TwilioEmulator (or the
-// configured peer) in the caller's event loop, records what happened into an observation, hands
+// configured peer) through a Session (the emulator on its own thread, as in the GUI and headless), records what happened into an observation, hands
 // it to its judge (Judges.h, pure) and emits finished() once.
 // Subclasses implement begin() and call the harness helpers below; teardown (producers, engine,
 // emulator) happens after finish*, on a fresh event-loop turn, never inside an engine signal.
@@ -94,21 +95,37 @@ protected:
     // The engine's defaults with the broken twins applied (fixed-sleep, unbounded queue,
     // pings off). Scenario-specific tweaks go on top.
     SenderConfig senderConfig() const;
-    // Creates the engine (and, embedded, the emulator) and starts streaming per the target
-    // mode; calls onStreaming once the engine is Connected (streamSid known). Errors and the
-    // connect/listen timeout finish the scenario with Error. upstreamOverride: connect the
-    // engine to this 127.0.0.1 port instead of the emulator's (S6's ping tap).
+    // Creates the session: the engine and (embedded) the emulator on its own thread, and
+    // starts streaming per the target mode; calls onStreaming once the engine is Connected
+    // (streamSid known). Errors and the connect/listen timeout finish the scenario with Error.
+    // upstreamOverride: connect the engine to this 127.0.0.1 port instead of the emulator's
+    // (S6's ping tap).
     void openSender(const SenderConfig &sc, std::function<void()> onStreaming,
                     const EmulatorOptions &emuOptions = {},
                     std::function<quint16(quint16 emulatorPort)> upstreamOverride = {});
     // Lower-level pieces of openSender, for scenarios whose engine belongs to a bot:
-    // capture an engine's telemetry/warnings/state, or create the emulator (its per-second
-    // figures are captured into m_rx).
+    // capture an engine's telemetry/warnings/state, or create the session's emulator (on its
+    // own thread, neither listening nor connected; its per-second figures are captured into
+    // m_rx). nullptr after finishError (the options were refused).
     void attachEngine(SenderEngine *eng, std::function<void()> onStreaming);
     TwilioEmulator *createEmulator(const EmulatorOptions &emuOptions);
+    // createEmulator, then listen on 127.0.0.1 (a free port): its URL, or empty after finishError.
+    QUrl listenEmulator(const EmulatorOptions &emuOptions);
     SenderEngine *engine() const { return m_eng; }
-    TwilioEmulator *emulator() const { return m_emulator.get(); }
-    bool hasEmulator() const { return bool(m_emulator); }
+    // The emulator lives on its own thread: connect to emulator()'s signals, call it only
+    // through onEmulator() (runs fn there and waits; nullopt without an emulator).
+    TwilioEmulator *emulator() const { return m_live ? m_live->emulator() : nullptr; }
+    bool hasEmulator() const { return m_live && m_live->hasEmulator(); }
+    QUrl emulatorUrl() const { return m_live ? m_live->emulatorUrl() : QUrl(); }
+    template<typename F>
+    auto onEmulator(F fn) -> decltype(std::declval<Session &>().onEmulator(std::move(fn)))
+    {
+        if (!m_live)
+            return std::nullopt;
+        return m_live->onEmulator(std::move(fn));
+    }
+    // What the emulator observed (PeerObservation::fromEmulator), taken on its thread.
+    PeerObservation peerObservation();
     // Waits until the engine's queues are empty and the peer has had time to receive the
     // last frame (and one more telemetry second has been reported), then calls `then`.
     // judgeAnyway: on timeout, note it and call `then` instead of ending in Error (a broken
@@ -147,9 +164,8 @@ private:
     QElapsedTimer m_clock;
     bool m_done = false;
     bool m_streaming = false;
-    std::unique_ptr<TwilioEmulator> m_emulator;
-    std::unique_ptr<SenderEngine> m_engine;
-    SenderEngine *m_eng = nullptr; // m_engine, or a bot's engine
+    std::unique_ptr<Session> m_live; // engine and/or emulator of this scenario
+    SenderEngine *m_eng = nullptr;   // m_live's engine, or a bot's engine
     std::unique_ptr<CpuLoad> m_load;
     std::atomic<bool> m_stopProducers{false};
     std::vector<std::thread> m_producers;

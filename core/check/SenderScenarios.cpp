@@ -147,8 +147,13 @@ private:
     // connection, like an "opening tone" sent straight to a WebSocket of its own).
     void startSecondSender()
     {
-        m_second = std::make_unique<SenderEngine>(senderConfig());
-        SenderEngine *second = m_second.get();
+        SessionConfig sc;
+        sc.sender = senderConfig();
+        QString problem;
+        m_second = Session::create(sc, &problem);
+        if (!m_second)
+            return detail(QStringLiteral("broken twin: no second writer: %1").arg(problem));
+        SenderEngine *second = m_second->engine();
         connect(second, &SenderEngine::stateChanged, this, [this, second](SenderEngine::State st, const QString &) {
             if (st != SenderEngine::Connected)
                 return;
@@ -156,7 +161,7 @@ private:
                 second->enqueueFrame(taggedFrame(0x40000000u + quint32(i)), false);
         });
         detail(QStringLiteral("broken twin: a second writer opened its own connection to the peer after 1 s"));
-        QUrl url = emulator()->serverUrl();
+        QUrl url = emulatorUrl();
         url.setPort(m_tap ? m_tap->port() : url.port());
         second->connectTo(url);
     }
@@ -172,7 +177,7 @@ private:
         o.arrivals = m_log.numbers;
         o.marksSent = m_marks;
         if (hasEmulator())
-            o.marksEchoed = emulator()->marksEchoedInOrder();
+            o.marksEchoed = onEmulator([](TwilioEmulator &e) { return e.marksEchoedInOrder(); }).value_or(QStringList());
         judgeS1(o, th(), judgement());
         addStandardFigures();
         figure(QStringLiteral("framesQueued"), m_total);
@@ -185,7 +190,7 @@ private:
     std::atomic<int> m_next{0}; // written under m_orderMutex, read anywhere
     QStringList m_marks;
     ArrivalLog m_log;
-    std::unique_ptr<SenderEngine> m_second;
+    std::unique_ptr<Session> m_second; // the broken twin's second writer
     WsTap *m_tap = nullptr;
 };
 
@@ -230,7 +235,7 @@ private:
         o.finalDriftMs = t.finalDriftUs / 1000.0;
         o.fixedSleep = engine()->config().pacing == SenderConfig::Pacing::FixedSleep;
         if (hasEmulator())
-            o.peer = PeerObservation::fromEmulator(*emulator());
+            o.peer = peerObservation();
         judgeS2(o, th(), judgement());
         addStandardFigures();
         finish();
@@ -483,7 +488,7 @@ private:
         o.pushedFrames = m_pushedFrames;
         o.pushedBytes = m_pushedBytes;
         if (hasEmulator())
-            o.peer = emulator()->stats();
+            o.peer = onEmulator([](TwilioEmulator &e) { return e.stats(); }).value_or(ArrivalStats());
         judgeS5(o, th(), judgement());
         addStandardFigures();
         finish();
@@ -607,7 +612,7 @@ private:
         o.frames = th().e1Frames;
         o.arrivals = m_log.numbers;
         if (hasEmulator())
-            o.peer = PeerObservation::fromEmulator(*emulator());
+            o.peer = peerObservation();
         o.framesSent = engine()->totals().framesSent;
         o.warnings = m_warnings.mid(m_warningsBefore);
         o.drops = engine()->queue()->totalDrops();

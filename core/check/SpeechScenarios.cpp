@@ -128,7 +128,7 @@ private:
             o.queuePeak = std::max(o.queuePeak, s.queueMax);
         o.drops = engine()->queue()->totalDrops();
         if (hasEmulator())
-            o.peer = PeerObservation::fromEmulator(*emulator());
+            o.peer = peerObservation();
         judgeE2(o, th(), judgement());
         addStandardFigures();
         finish();
@@ -199,10 +199,10 @@ protected:
         case TargetMode::Bot: {
             EmulatorOptions eo;
             eo.caller = CallerAudio::silence();
-            TwilioEmulator *emu = createEmulator(eo);
-            if (!emu->listen(QHostAddress::LocalHost, 0))
-                return finishError(QStringLiteral("emulator cannot listen: %1").arg(emu->errorString()));
-            m_bot->connectTo(emu->serverUrl());
+            const QUrl url = listenEmulator(eo);
+            if (url.isEmpty())
+                return;
+            m_bot->connectTo(url);
             break;
         }
         case TargetMode::Target:
@@ -230,7 +230,8 @@ protected:
 private:
     void bargeIn()
     {
-        if (!emulator()->startBargeIn(m_callerSpeech, 1500))
+        const PcmBuffer speech = m_callerSpeech;
+        if (!onEmulator([speech](TwilioEmulator &e) { return e.startBargeIn(speech, 1500); }).value_or(false))
             log(QStringLiteral("the emulator refused the barge-in probe"), QStringLiteral("warning"));
         else
             m_bargeAtMs = wallMs();
@@ -252,7 +253,7 @@ private:
         if (hasEmulator()) {
             o.bargedIn = m_bargeAtMs != 0;
             o.sinceBargeInSec = m_bargeAtMs ? (wallMs() - m_bargeAtMs) / 1000.0 : 0.0;
-            o.peer = PeerObservation::fromEmulator(*emulator());
+            o.peer = peerObservation();
         } else {
             o.bargedIn = m_bot->callerSpeechWallMs() > 0;
             o.clearsSent = m_bot->clearsSent();
