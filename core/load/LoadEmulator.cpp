@@ -2,6 +2,7 @@
 
 #include "LoadWorker.h"
 #include "Shard.h"
+#include "ThreadPriority.h"
 
 #include "audio/SignalGenerator.h"
 
@@ -67,6 +68,12 @@ bool LoadEmulator::start(const LoadOptions &options, QString *error)
         auto *worker = new LoadWorker(plan);
         worker->moveToThread(thread);
         thread->start();
+        if (m_opt.realtimePriority > 0)
+            QMetaObject::invokeMethod(worker, [this, prio = m_opt.realtimePriority] {
+                QString why;
+                if (!setCurrentThreadRealtime(prio, &why))
+                    QMetaObject::invokeMethod(this, [this, why] { m_realtimeError = why; }, Qt::QueuedConnection);
+            }, Qt::QueuedConnection);
         m_threads.append(thread);
         m_workers.append(worker);
     }

@@ -33,6 +33,8 @@ public:
     // Ends the current step now (its results are kept) and skips the rest.
     void abort();
     bool isRunning() const { return m_running; }
+    // Why the workers did not get real-time scheduling (empty when not asked or granted).
+    QString realtimeError() const { return m_realtimeError; }
 
     const LoadRun &run() const { return m_run; }
     // The running step as of now (calls measured so far): what the live line shows.
@@ -65,6 +67,7 @@ private:
     int m_stepIndex = -1;
     int m_stepTarget = 0;         // calls of this step across all shards
     bool m_aborted = false;
+    QString m_realtimeError;
     int m_stepCalls = 0;          // calls of this step (this shard's)
     int m_placed = 0;
     QElapsedTimer m_stepClock;

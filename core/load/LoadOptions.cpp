@@ -82,6 +82,10 @@ bool LoadOptions::validate(QString *error) const
         *error = QStringLiteral("--shard: i must be 0..n-1, got %1/%2").arg(shard.index).arg(shard.count);
         return false;
     }
+    if (realtimePriority < 0 || realtimePriority > 99) {
+        *error = QStringLiteral("real-time priority must be 0..99, got %1").arg(realtimePriority);
+        return false;
+    }
     if (workers < 0 || workers > 256) {
         *error = QStringLiteral("workers must be 0..256, got %1").arg(workers);
         return false;

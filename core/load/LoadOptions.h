@@ -28,6 +28,7 @@ struct LoadOptions
     int connectTimeoutMs = 10000;
     ShardSpec shard;             // --shard i/n: this host's part (calls and steps are per shard)
     int workers = 0;             // worker threads; 0 = one per core (at least 2)
+    int realtimePriority = 0;    // > 0: SCHED_FIFO at this priority for the workers (when allowed)
     EmulatorOptions call;        // per-call emulator settings (analytics, playout, checks)
 
     QList<int> effectiveSteps() const { return steps.isEmpty() ? QList<int>{calls} : steps; }

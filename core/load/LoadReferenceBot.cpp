@@ -4,6 +4,7 @@
 #include "audio/G711.h"
 #include "audio/SignalGenerator.h"
 #include "check/CheckUtil.h"
+#include "load/ThreadPriority.h"
 #include "twilio/TwilioMessages.h"
 
 #include <QTcpServer>
@@ -269,6 +270,11 @@ LoadReferenceBot::LoadReferenceBot(LoadBotOptions options, QObject *parent)
         auto *w = new LoadBotWorker(this, m_opt);
         w->moveToThread(t);
         t->start();
+        if (m_opt.realtimePriority > 0)
+            QMetaObject::invokeMethod(w, [prio = m_opt.realtimePriority] {
+                QString why;
+                setCurrentThreadRealtime(prio, &why); // best effort: a test bot
+            }, Qt::QueuedConnection);
         m_threads.append(t);
         m_workers.append(w);
     }

@@ -17,6 +17,7 @@ class LoadBotWorker;
 struct LoadBotOptions
 {
     int workers = 1;              // threads carrying the calls (accepted calls spread round-robin)
+    int realtimePriority = 0;     // > 0: SCHED_FIFO for the bot's threads (when allowed)
     int markEveryFrames = 50;     // a mark after each second of audio; 0 = none
     // Barge-in: caller frames louder than this, this many in a row, make the bot send `clear`
     // and pause; it talks again after quietMsToResume of caller quiet.

@@ -131,6 +131,8 @@ void LoadWorker::onDisconnected(Call *c)
 {
     if (c->finished || !c->socket)
         return;
+    if (c->lastError.isEmpty() && c->socket->error() != QAbstractSocket::UnknownSocketError)
+        c->lastError = c->socket->errorString(); // `disconnected` may come before `error`
     if (!c->result.connected) {
         finishCall(c, nowUs(), QStringLiteral("cannot connect: %1")
                                    .arg(c->lastError.isEmpty() ? QStringLiteral("closed during the handshake") : c->lastError), false);
