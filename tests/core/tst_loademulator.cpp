@@ -242,6 +242,27 @@ private Q_SLOTS:
         }
     }
 
+    void abortEndsTheStepAndSkipsTheRest()
+    {
+        LoadReferenceBot bot;
+        QString error;
+        QVERIFY(bot.listen(QHostAddress::LocalHost, 0, &error));
+        LoadOptions o = quickOptions(bot.url(), 0);
+        o.steps = {4, 8};
+        o.durationSec = 600; // only abort() can end it within the test's bounds
+        LoadEmulator emu;
+        QSignalSpy finished(&emu, &LoadEmulator::finished);
+        QVERIFY2(emu.start(o, &error), qPrintable(error));
+        QTRY_COMPARE_WITH_TIMEOUT(bot.started(), 4, 30000);
+        emu.abort();
+        QVERIFY(finished.wait(30000));
+        QVERIFY(!emu.isRunning());
+        QCOMPARE(emu.run().steps.size(), 1); // the running step is kept, the next skipped
+        QCOMPARE(emu.run().steps.first().calls.size(), 4);
+        for (const CallResult &c : emu.run().steps.first().calls)
+            QVERIFY2(c.connected && c.failReason.isEmpty(), qPrintable(c.failReason));
+    }
+
     void kneeOfACpuBoundBotOnSimulatedTime()
     {
         // 200 µs of work per frame on one thread: 100 calls fill the 20 ms tick exactly.
