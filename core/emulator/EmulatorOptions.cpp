@@ -4,7 +4,27 @@
 #include "audio/Resampler.h"
 #include "audio/WavFile.h"
 
+#include <QCryptographicHash>
+#include <QMessageAuthenticationCode>
+
 namespace pacelab {
+
+QNetworkRequest twilioUpgradeRequest(const QUrl &url, const EmulatorOptions &options)
+{
+    QNetworkRequest req(url);
+    for (const auto &h : options.extraHeaders)
+        req.setRawHeader(h.first, h.second);
+    if (!options.authToken.isEmpty()) {
+        // Twilio signs the full URL (no POST parameters for a WebSocket GET) with HMAC-SHA1
+        // keyed by the account's auth token, base64-encoded.
+        const QByteArray sig = QMessageAuthenticationCode::hash(url.toString(QUrl::FullyEncoded).toUtf8(),
+                                                                options.authToken.toUtf8(),
+                                                                QCryptographicHash::Sha1)
+                                   .toBase64();
+        req.setRawHeader("X-Twilio-Signature", sig);
+    }
+    return req;
+}
 
 bool pcmTo8kMono(const PcmBuffer &in, QVector<qint16> *out, QString *error)
 {

@@ -11,6 +11,8 @@
 #include <QJsonObject>
 #include <QList>
 #include <QMetaType>
+#include <QNetworkRequest>
+#include <QUrl>
 #include <QPair>
 #include <QString>
 #include <QStringList>
@@ -97,6 +99,10 @@ struct BargeInResult
 
     QJsonObject toJson() const;
 };
+
+// The WebSocket upgrade request Twilio would send to `url`: the options' extra headers and, with
+// an auth token, X-Twilio-Signature (base64 HMAC-SHA1 of the full URL keyed by the token).
+QNetworkRequest twilioUpgradeRequest(const QUrl &url, const EmulatorOptions &options);
 
 // 8 kHz mono PCM16 of any buffer (resampled and downmixed); false with *error when unusable.
 bool pcmTo8kMono(const PcmBuffer &in, QVector<qint16> *out, QString *error);

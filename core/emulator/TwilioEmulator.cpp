@@ -5,9 +5,7 @@
 #include "audio/WavFile.h"
 #include "twilio/TwilioMessages.h"
 
-#include <QCryptographicHash>
 #include <QJsonArray>
-#include <QMessageAuthenticationCode>
 #include <QNetworkRequest>
 #include <QTimer>
 #include <QWebSocket>
@@ -229,18 +227,7 @@ bool TwilioEmulator::connectToBot(const QUrl &url, const EmulatorOptions &option
     m_clientMode = true;
     m_botUrl = url;
 
-    QNetworkRequest req(url);
-    for (const auto &h : options.extraHeaders)
-        req.setRawHeader(h.first, h.second);
-    if (!options.authToken.isEmpty()) {
-        // Twilio signs the full URL (no POST parameters for a WebSocket GET) with HMAC-SHA1
-        // keyed by the account's auth token, base64-encoded.
-        const QByteArray sig = QMessageAuthenticationCode::hash(url.toString(QUrl::FullyEncoded).toUtf8(),
-                                                                options.authToken.toUtf8(),
-                                                                QCryptographicHash::Sha1)
-                                   .toBase64();
-        req.setRawHeader("X-Twilio-Signature", sig);
-    }
+    const QNetworkRequest req = twilioUpgradeRequest(url, options);
 
     auto *s = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
 #ifndef QT_NO_SSL

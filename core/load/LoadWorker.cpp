@@ -94,7 +94,7 @@ void LoadWorker::placeCall(const CallResult &identity)
     connect(c->socket, &QWebSocket::textMessageReceived, this, [c](const QString &text) { c->emu.onText(nowUs(), text); });
     connect(c->socket, &QWebSocket::binaryMessageReceived, this, [c](const QByteArray &data) { c->emu.onBinary(nowUs(), data); });
     c->openedUs = nowUs();
-    c->socket->open(QNetworkRequest(m_plan.botUrl));
+    c->socket->open(twilioUpgradeRequest(m_plan.botUrl, m_plan.call)); // headers and signature as Twilio sends them
     if (!m_tick->isActive())
         armTick();
 }
