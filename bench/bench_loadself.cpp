@@ -17,6 +17,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QTextStream>
+#include <QTimer>
 
 #include <sys/resource.h>
 
@@ -68,6 +69,7 @@ int runLoadSelf(const QStringList &args)
     int botWorkers = 2;
     int baseline = 10;
     int rt = 0; // SCHED_FIFO priority for the emulator's and the bot's threads
+    int serve = 0; // > 0: only run the reference bot on this port (for a bot in its own process)
     QUrl botUrl;
     for (int i = 0; i + 1 < args.size(); i += 2) {
         const QString k = args[i], v = args[i + 1];
@@ -79,11 +81,32 @@ int runLoadSelf(const QStringList &args)
         else if (k == QLatin1String("--baseline")) baseline = v.toInt();
         else if (k == QLatin1String("--bot")) botUrl = QUrl(v);
         else if (k == QLatin1String("--rt")) rt = v.toInt();
+        else if (k == QLatin1String("--serve")) serve = v.toInt();
         else {
             QTextStream(stderr) << "usage: pacelab-bench load-self [--calls N] [--duration S] [--ramp R] [--workers N]"
-                                   " [--bot-workers N] [--baseline N] [--bot ws://...] [--rt PRIO]\n";
+                                   " [--bot-workers N] [--baseline N] [--bot ws://...] [--rt PRIO] [--serve PORT]\n";
             return 2;
         }
+    }
+    if (serve > 0) {
+        // The bot alone, in its own process (e.g. pinned to another core with taskset), until
+        // killed or --duration seconds.
+        LoadBotOptions bo;
+        bo.workers = botWorkers;
+        bo.realtimePriority = rt;
+        LoadReferenceBot alone(bo);
+        QString err;
+        ensureFdLimit(fdsNeededForCalls(calls), &err);
+        if (!alone.listen(QHostAddress::LocalHost, quint16(serve), &err)) {
+            QTextStream(stderr) << "load-self: " << err << "\n";
+            return 1;
+        }
+        out << "load-self: reference bot on " << alone.url().toString() << "\n";
+        out.flush();
+        QTimer::singleShot(qint64(seconds * 1000), QCoreApplication::instance(), &QCoreApplication::quit);
+        QCoreApplication::exec();
+        out << "load-self: bot sent " << alone.framesSent() << " frames to " << alone.started() << " calls\n";
+        return 0;
     }
     if (calls < 1 || seconds < 2 || baseline < 1 || baseline >= calls) {
         QTextStream(stderr) << "load-self: need calls > baseline >= 1 and duration >= 2 s\n";
