@@ -12,6 +12,7 @@
 #include "load/FdLimit.h"
 #include "load/LoadEmulator.h"
 #include "load/LoadReferenceBot.h"
+#include "load/LoadReport.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -70,6 +71,8 @@ int runLoadSelf(const QStringList &args)
     int baseline = 10;
     int rt = 0; // SCHED_FIFO priority for the emulator's and the bot's threads
     int serve = 0; // > 0: only run the reference bot on this port (for a bot in its own process)
+    int botCpuUs = 0; // the CPU-heavy twin: busy work per frame sent (a knee at ~20000 / (us x bot threads))
+    QList<int> steps;  // instead of baseline + calls
     QUrl botUrl;
     for (int i = 0; i + 1 < args.size(); i += 2) {
         const QString k = args[i], v = args[i + 1];
@@ -82,9 +85,18 @@ int runLoadSelf(const QStringList &args)
         else if (k == QLatin1String("--bot")) botUrl = QUrl(v);
         else if (k == QLatin1String("--rt")) rt = v.toInt();
         else if (k == QLatin1String("--serve")) serve = v.toInt();
+        else if (k == QLatin1String("--bot-cpu-us")) botCpuUs = v.toInt();
+        else if (k == QLatin1String("--steps")) {
+            QString why;
+            if (!parseSteps(v, &steps, &why)) {
+                QTextStream(stderr) << "load-self: " << why << "\n";
+                return 2;
+            }
+        }
         else {
             QTextStream(stderr) << "usage: pacelab-bench load-self [--calls N] [--duration S] [--ramp R] [--workers N]"
-                                   " [--bot-workers N] [--baseline N] [--bot ws://...] [--rt PRIO] [--serve PORT]\n";
+                                   " [--bot-workers N] [--baseline N] [--bot ws://...] [--rt PRIO] [--serve PORT]"
+                                   " [--bot-cpu-us US] [--steps 20,40,60]\n";
             return 2;
         }
     }
@@ -108,7 +120,9 @@ int runLoadSelf(const QStringList &args)
         out << "load-self: bot sent " << alone.framesSent() << " frames to " << alone.started() << " calls\n";
         return 0;
     }
-    if (calls < 1 || seconds < 2 || baseline < 1 || baseline >= calls) {
+    if (!steps.isEmpty())
+        calls = steps.last(), baseline = 0;
+    if (calls < 1 || seconds < 2 || (steps.isEmpty() && (baseline < 1 || baseline >= calls))) {
         QTextStream(stderr) << "load-self: need calls > baseline >= 1 and duration >= 2 s\n";
         return 2;
     }
@@ -122,6 +136,7 @@ int runLoadSelf(const QStringList &args)
         LoadBotOptions bo;
         bo.workers = botWorkers;
         bo.realtimePriority = rt;
+        bo.cpuUsPerFrame = botCpuUs;
         bot = std::make_unique<LoadReferenceBot>(bo);
         if (!bot->listen(QHostAddress::LocalHost, 0, &error)) {
             QTextStream(stderr) << "load-self: " << error << "\n";
@@ -132,9 +147,9 @@ int runLoadSelf(const QStringList &args)
 
     LoadOptions o;
     o.botUrl = botUrl;
-    o.steps = {baseline, calls};
+    o.steps = steps.isEmpty() ? QList<int>{baseline, calls} : steps;
     o.rampPerSec = ramp;
-    o.durationSec = std::max(seconds, calls / std::max(ramp, 1.0) + 2.0);
+    o.durationSec = ramp > 0 ? std::max(seconds, calls / ramp + 2.0) : seconds;
     o.workers = workers;
     o.dtmfAtSec = -1;
     o.realtimePriority = rt;
@@ -231,6 +246,12 @@ int runLoadSelf(const QStringList &args)
     for (const Row &r : rows)
         out << QStringLiteral("%1 calls: frames received %2 (%3 per call-second), bot sent %4\n")
                    .arg(r.calls).arg(r.framesRx).arg(r.framesRx / std::max(1.0, r.calls * o.durationSec), 0, 'f', 1).arg(r.botFrames);
+    LoadRun judged = emu.run();
+    judgeRun(judged, check::Thresholds());
+    QList<StepSummary> summaries;
+    for (const LoadStep &st : judged.steps)
+        summaries.append(summarizeStep(st));
+    out << "verdict (checklist limits): " << findKnee(summaries, check::Thresholds()).sentence << "\n";
     out << "(jitter = RFC 3550 per call as the emulator measured it; emulator CPU = its worker threads' CPU "
            "per call-second; process CPU includes the in-process bot)\n";
     return 0;

@@ -247,7 +247,17 @@ private:
             c->closeAtUs = -1;
             c->ws->close(QWebSocketProtocol::CloseCodeNormal, QStringLiteral("bot hung up"));
         }
-        if (!m_calls.empty())
+        if (m_calls.empty())
+            return;
+        // An overloaded bot (the CPU twin) goes straight on with the frames already due, as one
+        // busy event loop would: each call then gets a frame every N x cpuUsPerFrame.
+        bool behind = false;
+        const qint64 after = steadyUs();
+        for (const auto &c : m_calls)
+            behind = behind || (c->started && !c->paused && !m_opt.silent && c->nextFrameUs <= after);
+        if (behind)
+            m_tick->start(0);
+        else
             arm();
     }
 
