@@ -17,6 +17,7 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QScrollArea>
+#include <QScreen>
 #include <QScrollBar>
 #include <QSettings>
 #include <QShortcut>
@@ -63,9 +64,11 @@ MainWindow::MainWindow(QWidget *parent)
     });
     connect(m_checklist, &ChecklistPanel::logLine, m_log, &LogPane::append);
     connect(m_checklist, &ChecklistPanel::detailsShown, this, [this] {
-        if (m_checklist->isRunning())
-            return; // keep the log in view while a run goes on
-        m_bottomTabs->setCurrentIndex(1);
+        // Keep the log in view while a run goes on; in the compact layout the checklist itself
+        // is a tab, and jumping away from it at each selection would hide it.
+        if (m_checklist->isRunning() || m_compact)
+            return;
+        m_bottomTabs->setCurrentWidget(m_checklist->detailsView());
     });
     m_checklist->setBotUrlProvider([this] {
         return m_connection->mode() == Mode::TestBot ? m_connection->botUrl() : QString();
@@ -125,6 +128,7 @@ void MainWindow::buildUi()
     
 
     m_bottomTabs = new QTabWidget;
+    m_bottomTabs->setObjectName(QStringLiteral("bottomTabs"));
     m_bottomTabs->addTab(m_log, tr("Log"));
     m_bottomTabs->addTab(m_checklist->detailsView(), tr("Scenario details"));
 
@@ -147,6 +151,10 @@ void MainWindow::buildUi()
     m_mainSplit->addWidget(m_rightSplit);
     m_mainSplit->setStretchFactor(0, 0);
     m_mainSplit->setStretchFactor(1, 1);
+    m_mainSplit->setCollapsible(0, true); // Ctrl+B hides the side panel on a small screen
+    m_mainSplit->setCollapsible(1, false);
+    m_rightSplit->setCollapsible(0, false);
+    m_rightSplit->setCollapsible(1, false);
     m_mainSplit->setSizes({380, 900});
     m_mainSplit->setContentsMargins(4, 0, 4, 0);
 
@@ -168,7 +176,43 @@ void MainWindow::buildUi()
 
     m_statusLabel = new QLabel;
     statusBar()->addWidget(m_statusLabel, 1);
-    resize(1280, 800);
+    // Sized to the screen it opens on (a remembered geometry wins, see loadSettings): the whole
+    // available area up to 1280x800 screens, 85 % of a larger one, never more than 1600x1000
+    // by default.
+    const QRect avail = screen() ? screen()->availableGeometry() : QRect(0, 0, 1280, 800);
+    QSize size = avail.size();
+    if (size.width() > 1280 || size.height() > 800)
+        size = QSize(std::clamp(int(size.width() * 0.85), 1280, 1600), std::clamp(int(size.height() * 0.85), 800, 1000))
+                   .boundedTo(avail.size());
+    setCompact(size.width() < 1400); // before the first layout: its minimum must allow this size
+    resize(size);
+    move(avail.topLeft() + QPoint((avail.width() - size.width()) / 2, (avail.height() - size.height()) / 2));
+}
+
+void MainWindow::resizeEvent(QResizeEvent *event)
+{
+    QMainWindow::resizeEvent(event);
+    // Side by side, the checklist table (its PASS/FAIL column) and the log each need ~600 px.
+    setCompact(width() < 1400);
+}
+
+void MainWindow::setCompact(bool compact)
+{
+    if (compact == m_compact && m_checklist->parentWidget())
+        return;
+    m_compact = compact;
+    const int current = m_bottomTabs->currentIndex();
+    const bool checklistShown = m_bottomTabs->currentWidget() == m_checklist;
+    if (compact) {
+        m_bottomTabs->insertTab(0, m_checklist, tr("Checklist"));
+        m_bottomTabs->setCurrentIndex(checklistShown || current < 0 ? 0 : current + 1);
+    } else {
+        m_bottomSplit->insertWidget(0, m_checklist); // QTabWidget drops the tab of a moved page
+        m_checklist->show();
+        m_bottomSplit->setStretchFactor(0, 2);
+        m_bottomSplit->setStretchFactor(1, 1);
+        m_bottomSplit->setSizes({width() * 6 / 10, width() * 4 / 10});
+    }
 }
 
 void MainWindow::buildActions()

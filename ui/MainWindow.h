@@ -51,8 +51,14 @@ public:
     void disconnectSession();
     void toggleConnection();
 
+    // Narrow windows put the checklist, its details and the log in one tab widget under the
+    // charts instead of side by side (each gets the full width). For tests.
+    bool isCompact() const { return m_compact; }
+    QTabWidget *bottomTabs() const { return m_bottomTabs; }
+
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
 
 private:
     void buildUi();
@@ -65,6 +71,7 @@ private:
     void saveSettings();
     void loadSettings();
     void startDemo();
+    void setCompact(bool compact);
 
     SessionController *m_session = nullptr;
     ConnectionPanel *m_connection = nullptr;
@@ -84,6 +91,8 @@ private:
     QAction *m_connectAction = nullptr;
     QAction *m_pauseAction = nullptr;
     QLabel *m_statusLabel = nullptr;
+    QAction *m_panelAction = nullptr;
+    bool m_compact = false;
 };
 
 } // namespace pacelab::ui
