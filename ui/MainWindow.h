@@ -3,9 +3,12 @@
 #include "SessionController.h"
 
 #include <QMainWindow>
+#include <functional>
 
 class QAction;
+class QFrame;
 class QLabel;
+class QPushButton;
 class QSplitter;
 class QTabWidget;
 
@@ -55,10 +58,21 @@ public:
     // charts instead of side by side (each gets the full width). For tests.
     bool isCompact() const { return m_compact; }
     QTabWidget *bottomTabs() const { return m_bottomTabs; }
+    // The status bar text: the session state plus what is really on the wire (sending / idle).
+    QString statusBarText() const;
+    // The first-run hint above the charts ("Start a test tone"), shown while nothing plays.
+    QFrame *startHint() const { return m_hint; }
+    // Asked before a mode change ends a live session; a dialog by default, replaced by tests.
+    void setConfirmHandler(std::function<bool(const QString &question)> confirm) { m_confirm = std::move(confirm); }
+    QAction *action(const QString &objectName) const;
+    // Every keyboard shortcut of the window, as shown by Help > Keyboard shortcuts.
+    QList<QPair<QString, QString>> shortcutList() const;
+    static QString aboutText();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
     void resizeEvent(QResizeEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
     void buildUi();
@@ -72,6 +86,12 @@ private:
     void loadSettings();
     void startDemo();
     void setCompact(bool compact);
+    void onModeChanged(SessionController::Mode mode);
+    void onTxSecond(const pacelab::TelemetrySnapshot &s);
+    void updateStatusBar();
+    void updateHint();
+    void showShortcuts();
+    void nameControls();
 
     SessionController *m_session = nullptr;
     ConnectionPanel *m_connection = nullptr;
@@ -93,6 +113,13 @@ private:
     QLabel *m_statusLabel = nullptr;
     QAction *m_panelAction = nullptr;
     bool m_compact = false;
+    QFrame *m_hint = nullptr;
+    QPushButton *m_hintButton = nullptr;
+    QString m_sessionText;
+    SessionController::Status m_sessionStatus = SessionController::Status::Idle;
+    int m_lastFramesSent = -1; // frames sent in the last telemetry second; -1 = none yet
+    SessionController::Mode m_shownMode = SessionController::Mode::Emulator;
+    std::function<bool(const QString &)> m_confirm;
 };
 
 } // namespace pacelab::ui

@@ -332,7 +332,7 @@ void SessionController::onEngineState(SenderEngine::State state, const QString &
         break;
     case SenderEngine::Connected: {
         const QString sid = m_engine->streamSid();
-        setStatus(Status::Live, tr("Connected to %1 — sending%2").arg(m_endpoint,
+        setStatus(Status::Live, tr("Connected to %1%2").arg(m_endpoint,
                       sid.isEmpty() ? QString() : tr(" (stream %1)").arg(sid)));
         break;
     }

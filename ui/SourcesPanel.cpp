@@ -255,6 +255,21 @@ SourcesPanel::SourcesPanel(TxQueue *queue, QWidget *parent)
     layout->addWidget(m_summary);
     layout->addStretch();
     updateSummary();
+    m_toneHz->setAccessibleName(tr("Tone frequency"));
+    m_toneDb->setAccessibleName(tr("Tone level"));
+    m_noiseDb->setAccessibleName(tr("Noise level"));
+    m_dtmf->setAccessibleName(tr("DTMF digits"));
+    m_sweepFrom->setAccessibleName(tr("Sweep start frequency"));
+    m_sweepTo->setAccessibleName(tr("Sweep end frequency"));
+    m_sweepSec->setAccessibleName(tr("Sweep duration"));
+    m_micDevice->setAccessibleName(tr("Microphone device"));
+    m_filePath->setAccessibleName(tr("WAV file path"));
+    m_ttsText->setAccessibleName(tr("Text to speak"));
+    m_ttsVoice->setAccessibleName(tr("Voice"));
+    m_ttsRate->setAccessibleName(tr("Speaking rate"));
+    m_burst->setAccessibleName(tr("Burst: ignore back-pressure"));
+    for (auto &[key, row] : m_rows)
+        row.button->setAccessibleName(tr("Start or stop the %1 source").arg(key));
     QTimer::singleShot(0, this, &SourcesPanel::initTtsVoices);
 }
 
@@ -486,9 +501,25 @@ void SourcesPanel::initTtsVoices()
     m_ttsVoice->setCurrentText(current.isEmpty() ? QStringLiteral("en-us") : current);
 }
 
+void SourcesPanel::setModeNote(const QString &note)
+{
+    m_modeNote = note;
+    updateSummary();
+}
+
+QString SourcesPanel::summaryText() const
+{
+    return m_summary->text();
+}
+
 void SourcesPanel::updateSummary()
 {
     const int n = runningCount();
+    Q_EMIT runningChanged(n);
+    if (!m_modeNote.isEmpty()) {
+        m_summary->setText(m_modeNote);
+        return;
+    }
     m_summary->setText(n == 0 ? tr("No source running.")
                               : tr("%n source(s) running, %1.", nullptr, n)
                                     .arg(m_burst->isChecked() ? tr("bursting without back-pressure")

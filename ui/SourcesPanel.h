@@ -53,12 +53,17 @@ public:
     QString micUnavailableReason() const { return m_micReason; }
     bool micControlsEnabled() const;
 
+    // Replaces the running count while sources are off for the mode ("" = normal summary).
+    void setModeNote(const QString &note);
+    QString summaryText() const;
+
     void saveSettings(QSettings &s) const;
     void loadSettings(const QSettings &s);
 
 Q_SIGNALS:
     void logLine(const QString &level, const QString &text);
     void clearRequested();
+    void runningChanged(int count);
 
 private:
     struct Row
@@ -96,6 +101,7 @@ private:
     QSpinBox *m_ttsRate = nullptr;
     QCheckBox *m_burst = nullptr;
     QLabel *m_summary = nullptr;
+    QString m_modeNote;
 
     QComboBox *m_micDevice = nullptr;
     QProgressBar *m_micLevel = nullptr;
