@@ -35,6 +35,7 @@ struct SenderConfig
     // Queue empty -> send 160 B of mu-law silence instead of nothing.
     bool comfortSilence = false;
     Pacing pacing = Pacing::AbsoluteDeadline;
+    bool bypassClock = false; // demo of a bad bot: send each frame as soon as it is queued, no 20 ms clock
     // How long before a deadline the event loop wakes the sender, which then waits precisely.
     int wakeLeadUs = 2000;
     // The last part of that wait is a spin (a sleeping thread wakes tens to hundreds of µs late,
