@@ -8,6 +8,7 @@
 #include "MonitorPanel.h"
 #include "ReplayTab.h"
 #include "SourcesPanel.h"
+#include "VerdictBar.h"
 
 #include <QAbstractButton>
 #include <QAction>
@@ -71,6 +72,20 @@ MainWindow::MainWindow(QWidget *parent)
 
     connect(m_session, &SessionController::statusChanged, this, &MainWindow::onStatus);
     connect(m_session, &SessionController::txSecond, this, &MainWindow::onTxSecond);
+    connect(m_session, &SessionController::rxSecond, m_verdict, &VerdictBar::addRx);
+    connect(m_session, &SessionController::sessionReset, m_verdict, &VerdictBar::reset);
+    connect(m_verdict, &VerdictBar::bargeInRequested, this, [this] {
+        if (!m_session->startBargeIn(1500)) {
+            m_log->append(QStringLiteral("error"), tr("Barge in: no emulator session to speak in"));
+            return;
+        }
+        m_verdict->setBargeIn({true, false, -1});
+        m_log->append(QStringLiteral("info"), tr("Barge in: the emulator speaks over the bot for 1.5 s"));
+    });
+    connect(m_session, &SessionController::bargeInFinished, this, [this](const BargeInResult &r) {
+        m_verdict->setBargeIn({true, true, r.clearReceived ? r.clearLatencyMs : -1});
+        m_log->append(r.clearReceived ? QStringLiteral("info") : QStringLiteral("warning"), tr("Barge in: %1").arg(r.verdict));
+    });
     connect(m_sources, &SourcesPanel::runningChanged, this, &MainWindow::updateHint);
     connect(m_session, &SessionController::sessionReset, m_charts, &ChartsPanel::clear);
     connect(m_session, &SessionController::txSecond, m_charts, &ChartsPanel::addTx);
@@ -191,6 +206,8 @@ void MainWindow::buildUi()
     chartsBoxLayout->setContentsMargins(0, 0, 0, 0);
     chartsBoxLayout->setSpacing(2);
     chartsBoxLayout->addWidget(m_hint);
+    m_verdict = new VerdictBar;
+    chartsBoxLayout->addWidget(m_verdict);
     chartsBoxLayout->addWidget(m_charts, 1);
 
     m_rightSplit = new QSplitter(Qt::Vertical);
@@ -610,6 +627,7 @@ void MainWindow::updateModeAvailability(Mode mode)
     const bool tx = mode != Mode::TestBot;
     m_charts->setReceiverAvailable(rx, tr("no emulator in this mode: Twilio's side is not visible"));
     m_charts->setSenderAvailable(tx, tr("the bot sends in this mode: PaceLab's sender is idle"));
+    m_verdict->setVisible(rx); // judged from the emulator's side: nothing to show without it
     if (!tx)
         m_sources->stopAll(); // they would feed a sender nobody listens to
     m_sources->setEnabled(tx);

@@ -22,6 +22,7 @@ class LogPane;
 class MonitorPanel;
 class ReplayTab;
 class SourcesPanel;
+class VerdictBar;
 
 // The window an engineer keeps open while tuning a bot. It only wires: the session (engine +
 // emulator), sources (producer threads), charts, checklist, monitor and log are their own parts.
@@ -62,6 +63,7 @@ public:
     QString statusBarText() const;
     // The first-run hint above the charts ("Start a test tone"), shown while nothing plays.
     QFrame *startHint() const { return m_hint; }
+    VerdictBar *verdictBar() const { return m_verdict; }
     // Asked before a mode change ends a live session; a dialog by default, replaced by tests.
     void setConfirmHandler(std::function<bool(const QString &question)> confirm) { m_confirm = std::move(confirm); }
     QAction *action(const QString &objectName) const;
@@ -114,6 +116,7 @@ private:
     QAction *m_panelAction = nullptr;
     bool m_compact = false;
     QFrame *m_hint = nullptr;
+    VerdictBar *m_verdict = nullptr;
     QPushButton *m_hintButton = nullptr;
     QString m_sessionText;
     SessionController::Status m_sessionStatus = SessionController::Status::Idle;

@@ -248,6 +248,15 @@ void SessionController::clearAudio()
     m_engine->clear();
 }
 
+bool SessionController::startBargeIn(int ms)
+{
+    if (!m_emulator)
+        return false;
+    TwilioEmulator *emu = m_emulator;
+    const auto started = m_emuCaller->call([emu, ms] { return emu->startBargeInTone(ms); });
+    return started && *started;
+}
+
 void SessionController::setForwardMedia(bool on)
 {
     m_forwardMedia = on;
@@ -269,6 +278,7 @@ void SessionController::startEmulator()
                        tr("Twilio would reject this (%1): %2").arg(v.code).arg(v.message));
     });
     connect(emu, &TwilioEmulator::logMessage, this, &SessionController::logLine);
+    connect(emu, &TwilioEmulator::bargeInFinished, this, &SessionController::bargeInFinished);
     connect(emu, &TwilioEmulator::mediaReceived, this, [this](const QByteArray &m) {
         if (m_forwardMedia)
             Q_EMIT mediaReceived(m);

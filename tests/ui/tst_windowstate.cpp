@@ -8,6 +8,8 @@
 #include "MainWindow.h"
 #include "SessionController.h"
 #include "SourcesPanel.h"
+#include "TimeSeriesPlot.h"
+#include "VerdictBar.h"
 
 #include <QAbstractButton>
 #include <QAbstractItemView>
@@ -24,6 +26,7 @@
 #include <QTabWidget>
 #include <QTest>
 
+using namespace pacelab;
 using namespace pacelab::ui;
 using Mode = SessionController::Mode;
 using Status = SessionController::Status;
@@ -124,6 +127,15 @@ private Q_SLOTS:
         // The Sources tab is honest: nothing runs in this mode, and it says why.
         QCOMPARE(w.sources()->runningCount(), 0);
         QVERIFY2(w.sources()->summaryText().contains(QStringLiteral("off in test-a-bot mode")), qPrintable(w.sources()->summaryText()));
+        // The view follows the mode: the bot's audio at Twilio with the live verdict; PaceLab's
+        // idle sender charts are gone.
+        QVERIFY(w.verdictBar()->isVisible());
+        QStringList shown;
+        for (TimeSeriesPlot *p : w.charts()->plots())
+            if (p->isVisibleTo(w.charts()))
+                shown << p->title();
+        QVERIFY2(!shown.contains(QStringLiteral("Tx queue depth")) && shown.contains(QStringLiteral("Buffered at Twilio")),
+                 qPrintable(shown.join(QStringLiteral(", "))));
         // The checklist follows the mode.
         QCOMPARE(w.checklist()->currentSet(), QStringLiteral("bot"));
         QVERIFY(w.checklist()->scenarioIds().contains(QStringLiteral("B1")));
@@ -168,6 +180,39 @@ private Q_SLOTS:
         const QString firstLine = log.first().section(QStringLiteral("] "), 1);
         QVERIFY(details.contains(firstLine));
         QVERIFY(!w.logPane()->plainText().contains(firstLine));
+    }
+
+    void liveVerdictAndBargeIn()
+    {
+        MainWindow w;
+        w.show();
+        QTRY_COMPARE_WITH_TIMEOUT(w.session()->status(), Status::Live, 30000);
+        VerdictBar *bar = w.verdictBar();
+        QVERIFY(bar->isVisible());
+        // What the badges show is core's verdict on the seconds the emulator reports: a second
+        // at 250 fps with 4 s buffered turns Pace and Buffer red at once, with the numbers.
+        bar->reset();
+        PerSecondRx burst;
+        burst.second = 0;
+        burst.fps = 250;
+        burst.bufferedSec = 4.0;
+        bar->addRx(burst);
+        QVERIFY2(bar->badgeText(QStringLiteral("pace")).startsWith(QStringLiteral("Pace: FAIL, 250 fps at 0 s")),
+                 qPrintable(bar->badgeText(QStringLiteral("pace"))));
+        QVERIFY(bar->badgeText(QStringLiteral("buffer")).startsWith(QStringLiteral("Buffer: FAIL, max 4.00 s")));
+        bar->reset();
+        QVERIFY(bar->badgeText(QStringLiteral("pace")).startsWith(QStringLiteral("Pace: waiting")));
+
+        // Barge in now: the emulator speaks; PaceLab's sender is not a bot and never clears,
+        // so the badge ends red, "no clear" (whatever the machine's load).
+        QVERIFY(w.sources()->startSource(QStringLiteral("tone")));
+        QTRY_VERIFY_WITH_TIMEOUT(bar->badgeText(QStringLiteral("pace")).startsWith(QStringLiteral("Pace: OK"))
+                                     || bar->badgeText(QStringLiteral("pace")).contains(QStringLiteral("judged from")), 30000);
+        auto *barge = bar->findChild<QPushButton *>(QStringLiteral("bargeInNow"));
+        QTest::mouseClick(barge, Qt::LeftButton);
+        QVERIFY(bar->badgeText(QStringLiteral("bargein")).contains(QStringLiteral("caller speaking")));
+        QTRY_VERIFY_WITH_TIMEOUT(bar->badgeText(QStringLiteral("bargein")).startsWith(QStringLiteral("Barge-in: FAIL, no clear")), 60000);
+        QVERIFY(w.logPane()->plainText().contains(QStringLiteral("Barge in: ")));
     }
 
     void keyboard()
