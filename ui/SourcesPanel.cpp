@@ -240,9 +240,17 @@ SourcesPanel::SourcesPanel(TxQueue *queue, QWidget *parent)
     layout->addWidget(ttsBox);
 
     // Policy and controls.
-    m_burst = new QCheckBox(tr("Burst: ignore back-pressure (what a bad bot does)"), this);
+    m_burst = new QCheckBox(tr("Bad-bot demo: flood the queue"), this);
     m_burst->setToolTip(tr("Sources push 1 s of audio at once, 5x faster than real time, without waiting:\n"
                            "the queue overflows and drops its oldest frames."));
+    // One line saying what the user is about to see, shown while the demo runs.
+    auto *floodNote = new QLabel(tr("What you see: the producer ignores back-pressure, PaceLab's queue drops its oldest "
+                                    "frames (Dropped frames chart, a warning in the log), and Twilio still gets a steady "
+                                    "50 fps: the paced sender protects the call from a flooding producer."), this);
+    floodNote->setWordWrap(true);
+    floodNote->setObjectName(QStringLiteral("floodNote"));
+    floodNote->setVisible(false);
+    connect(m_burst, &QCheckBox::toggled, floodNote, &QWidget::setVisible);
     connect(m_burst, &QCheckBox::toggled, this, &SourcesPanel::setBurst);
     auto *stopAllBtn = new QPushButton(tr("Stop all"), this);
     connect(stopAllBtn, &QPushButton::clicked, this, &SourcesPanel::stopAll);
@@ -251,6 +259,7 @@ SourcesPanel::SourcesPanel(TxQueue *queue, QWidget *parent)
     connect(clearBtn, &QPushButton::clicked, this, &SourcesPanel::clearRequested);
     m_summary = new QLabel(this);
     layout->addWidget(m_burst);
+    layout->addWidget(floodNote);
     layout->addWidget(hbox(this, {stopAllBtn, clearBtn}));
     layout->addWidget(m_summary);
     layout->addStretch();
@@ -267,7 +276,7 @@ SourcesPanel::SourcesPanel(TxQueue *queue, QWidget *parent)
     m_ttsText->setAccessibleName(tr("Text to speak"));
     m_ttsVoice->setAccessibleName(tr("Voice"));
     m_ttsRate->setAccessibleName(tr("Speaking rate"));
-    m_burst->setAccessibleName(tr("Burst: ignore back-pressure"));
+    m_burst->setAccessibleName(tr("Bad-bot demo: flood the queue (ignore back-pressure)"));
     for (auto &[key, row] : m_rows)
         row.button->setAccessibleName(tr("Start or stop the %1 source").arg(key));
     QTimer::singleShot(0, this, &SourcesPanel::initTtsVoices);

@@ -22,7 +22,10 @@ VerdictBar::VerdictBar(QWidget *parent)
         l->setObjectName(QStringLiteral("badge%1").arg(i));
         l->setWordWrap(true);
         l->setTextFormat(Qt::RichText);
-        l->setMinimumWidth(120);
+        l->setMinimumWidth(100);
+        QFont f = l->font();
+        f.setPointSizeF(std::max(7.0, f.pointSizeF() - 1.0));
+        l->setFont(f);
         l->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
         m_labels << l;
     }
@@ -98,8 +101,8 @@ void VerdictBar::resizeEvent(QResizeEvent *event)
 
 void VerdictBar::relayout()
 {
-    // As many badges per row as fit at ~220 px each, the button last.
-    const int cols = std::clamp(width() / 220, 2, 6);
+    // As many badges per row as fit at ~140 px each (one row from ~850 px), the button last.
+    const int cols = std::clamp(width() / 140, 2, 6);
     if (cols == m_cols && m_grid->count() == m_labels.size() + 1)
         return;
     m_cols = cols;

@@ -15,7 +15,7 @@ QList<LiveBadge> liveVerdict(const QList<PerSecondRx> &seconds, const LiveBargeI
     LiveBadge schema{QStringLiteral("schema"), QStringLiteral("Schema"), LiveState::Waiting, QStringLiteral("no messages yet"),
                      QStringLiteral("0 rejected")};
     LiveBadge barge{QStringLiteral("bargein"), QStringLiteral("Barge-in"), LiveState::Waiting,
-                    QStringLiteral("not tried: press Barge in now"), QStringLiteral("clear ≤ %1 ms").arg(th.bargeInClearMs)};
+                    QStringLiteral("not tried"), QStringLiteral("clear ≤ %1 ms").arg(th.bargeInClearMs)};
 
     const int n = int(seconds.size());
     bool anyAudio = false;

@@ -20,7 +20,7 @@ struct LiveBadge
     QString key;      // "pace", "buffer", "frames", "schema", "bargein"
     QString name;     // "Pace"
     LiveState state = LiveState::Waiting;
-    QString measured; // "49-51 fps", "max 2.31 s at 12 s"
+    QString measured; // "49–51 fps", "max 2.31 s at 12 s", "not tried"
     QString limit;    // "50 ± 2 fps"
 };
 
