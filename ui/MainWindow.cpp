@@ -1,5 +1,6 @@
 #include "MainWindow.h"
 
+#include "BadBotDemo.h"
 #include "ChartsPanel.h"
 #include "ChecklistPanel.h"
 #include "ConnectionPanel.h"
@@ -66,6 +67,7 @@ MainWindow::MainWindow(QWidget *parent)
     setWindowTitle(QStringLiteral("PaceLab — outbound audio pacing lab"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/pacelab.svg")));
     m_session = new SessionController(this);
+    m_badBot = new BadBotDemo(this);
     buildUi();
     buildActions();
     loadSettings();
@@ -87,6 +89,7 @@ MainWindow::MainWindow(QWidget *parent)
         m_log->append(r.clearReceived ? QStringLiteral("info") : QStringLiteral("warning"), tr("Barge in: %1").arg(r.verdict));
     });
     connect(m_sources, &SourcesPanel::runningChanged, this, &MainWindow::updateHint);
+    connect(m_sources, &SourcesPanel::bypassDemoRequested, this, &MainWindow::startBypassDemo);
     connect(m_session, &SessionController::sessionReset, m_charts, &ChartsPanel::clear);
     connect(m_session, &SessionController::txSecond, m_charts, &ChartsPanel::addTx);
     connect(m_session, &SessionController::rxSecond, m_charts, &ChartsPanel::addRx);
@@ -142,6 +145,7 @@ MainWindow::~MainWindow()
     // Producers push into the engine's queue: stop them before the session (and engine) go.
     delete m_sources;
     m_sources = nullptr;
+    m_badBot->stop();
     m_session->stop();
 }
 
@@ -523,9 +527,33 @@ void MainWindow::connectSession()
     m_connectAction->setText(tr("Disconnect"));
 }
 
+bool MainWindow::startBypassDemo()
+{
+    if (m_connection->mode() != Mode::TestBot) {
+        m_connection->setMode(Mode::TestBot); // asks first when a session is live
+        if (m_connection->mode() != Mode::TestBot)
+            return false;
+    }
+    if (m_session->isActive())
+        disconnectSession();
+    QString error;
+    if (!m_badBot->start(&error)) {
+        m_log->append(QStringLiteral("error"), error);
+        return false;
+    }
+    m_connection->setBotUrl(m_badBot->url().toString());
+    m_log->append(QStringLiteral("info"),
+                  tr("Bad-bot demo: a bot at %1 sends each frame as soon as it is queued, no 20 ms clock. "
+                     "Watch Buffered at Twilio and the Pace and Buffer badges; then press Barge in now.")
+                      .arg(m_badBot->url().toString()));
+    connectSession();
+    return true;
+}
+
 void MainWindow::disconnectSession()
 {
     m_session->stop();
+    m_badBot->stop();
     m_connection->setActive(false);
     m_connectAction->setText(tr("Connect"));
     m_lastFramesSent = -1;
@@ -613,6 +641,8 @@ void MainWindow::onModeChanged(Mode mode)
         m_log->append(QStringLiteral("info"), tr("Mode changed to %1: session disconnected").arg(SessionController::modeName(mode)));
     }
     m_shownMode = mode;
+    if (mode != Mode::TestBot)
+        m_badBot->stop();
     updateModeAvailability(mode);
     // The checklist set follows the mode: your bot's scenarios when testing a bot.
     m_checklist->setCurrentSet(mode == Mode::TestBot ? QStringLiteral("bot") : QStringLiteral("checklist"));

@@ -14,6 +14,7 @@ class QTabWidget;
 
 namespace pacelab::ui {
 
+class BadBotDemo;
 class ChartsPanel;
 class ChecklistPanel;
 class ConnectionPanel;
@@ -67,6 +68,10 @@ public:
     // Asked before a mode change ends a live session; a dialog by default, replaced by tests.
     void setConfirmHandler(std::function<bool(const QString &question)> confirm) { m_confirm = std::move(confirm); }
     QAction *action(const QString &objectName) const;
+    // "Bad-bot demo: bypass the clock": test-a-bot mode against BadBotDemo (asks first when a
+    // session is live). False when declined or the demo bot cannot start.
+    bool startBypassDemo();
+    BadBotDemo *badBotDemo() const { return m_badBot; }
     // Every keyboard shortcut of the window, as shown by Help > Keyboard shortcuts.
     QList<QPair<QString, QString>> shortcutList() const;
     static QString aboutText();
@@ -117,6 +122,7 @@ private:
     bool m_compact = false;
     QFrame *m_hint = nullptr;
     VerdictBar *m_verdict = nullptr;
+    BadBotDemo *m_badBot = nullptr;
     QPushButton *m_hintButton = nullptr;
     QString m_sessionText;
     SessionController::Status m_sessionStatus = SessionController::Status::Idle;

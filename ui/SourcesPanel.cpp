@@ -260,6 +260,17 @@ SourcesPanel::SourcesPanel(TxQueue *queue, QWidget *parent)
     m_summary = new QLabel(this);
     layout->addWidget(m_burst);
     layout->addWidget(floodNote);
+    auto *bypass = new QPushButton(tr("Bad-bot demo: bypass the clock"), this);
+    bypass->setObjectName(QStringLiteral("bypassDemo"));
+    bypass->setToolTip(tr("Switches to test-a-bot mode against a built-in bot that sends each frame the moment it is "
+                          "queued, with no 20 ms clock"));
+    connect(bypass, &QPushButton::clicked, this, &SourcesPanel::bypassDemoRequested);
+    auto *bypassNote = new QLabel(tr("What you see: 8 s of speech reach Twilio in a burst, Buffered at Twilio jumps to "
+                                     "seconds and the Pace and Buffer badges turn red; Barge in now leaves that stale "
+                                     "speech playing."), this);
+    bypassNote->setWordWrap(true);
+    layout->addWidget(bypass);
+    layout->addWidget(bypassNote);
     layout->addWidget(hbox(this, {stopAllBtn, clearBtn}));
     layout->addWidget(m_summary);
     layout->addStretch();

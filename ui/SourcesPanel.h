@@ -64,6 +64,8 @@ Q_SIGNALS:
     void logLine(const QString &level, const QString &text);
     void clearRequested();
     void runningChanged(int count);
+    // "Bad-bot demo: bypass the clock": the window runs BadBotDemo in test-a-bot mode.
+    void bypassDemoRequested();
 
 private:
     struct Row

@@ -3,6 +3,7 @@
 // cancel = cancelled, scenario logs in their details, Space/Return/shortcuts, accessible names.
 #include "ChartsPanel.h"
 #include "ChecklistPanel.h"
+#include "BadBotDemo.h"
 #include "ConnectionPanel.h"
 #include "LogPane.h"
 #include "MainWindow.h"
@@ -213,6 +214,38 @@ private Q_SLOTS:
         QVERIFY(bar->badgeText(QStringLiteral("bargein")).contains(QStringLiteral("caller speaking")));
         QTRY_VERIFY_WITH_TIMEOUT(bar->badgeText(QStringLiteral("bargein")).startsWith(QStringLiteral("Barge-in: FAIL, no clear")), 60000);
         QVERIFY(w.logPane()->plainText().contains(QStringLiteral("Barge in: ")));
+    }
+
+    void bypassTheClockDemo()
+    {
+        MainWindow w;
+        w.show();
+        QTRY_COMPARE_WITH_TIMEOUT(w.session()->status(), Status::Live, 30000);
+        QStringList asked;
+        w.setConfirmHandler([&asked](const QString &q) {
+            asked << q;
+            return true;
+        });
+        QSignalSpy rx(w.session(), &SessionController::rxSecond);
+        QTest::mouseClick(button(w.sources(), QStringLiteral("bypassDemo")), Qt::LeftButton);
+        QCOMPARE(asked.size(), 1); // the live emulator session ends only after asking
+        QCOMPARE(w.connectionPanel()->mode(), Mode::TestBot);
+        QVERIFY(w.badBotDemo()->isRunning());
+        QCOMPARE(w.connectionPanel()->botUrl(), w.badBotDemo()->url().toString());
+        QVERIFY(w.logPane()->plainText().contains(QStringLiteral("no 20 ms clock")));
+        // The emulator calls the demo bot as Twilio would and its audio arrives. (How fast it
+        // arrives is the sender's bypassClock behaviour, tested with the sender.)
+        QTRY_COMPARE_WITH_TIMEOUT(w.session()->status(), Status::Live, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(([&] {
+                                     int frames = 0;
+                                     for (const auto &args : std::as_const(rx))
+                                         frames += args.at(0).value<PerSecondRx>().fps;
+                                     return frames > 0;
+                                 }()),
+                                 30000);
+        QVERIFY(w.verdictBar()->isVisible());
+        w.disconnectSession();
+        QVERIFY(!w.badBotDemo()->isRunning());
     }
 
     void keyboard()
