@@ -270,8 +270,10 @@ void ChartsPanel::addTxAt(double t, const TelemetrySnapshot &s)
     m_drops->appendPoint(DropsSec, t, s.drops);
     m_lateness->appendPoint(LateP99, t, s.latenessP99Us / 1000.0);
     m_lateness->appendPoint(LateP50, t, s.latenessP50Us / 1000.0);
-    if (!m_paused)
+    if (!m_paused) {
         m_txLine->setText(s.toLine());
+        m_txLine->setToolTip(s.toLine()); // the whole line when the panel is narrower than it
+    }
 }
 
 void ChartsPanel::addRxAt(double t, const PerSecondRx &rx)
@@ -280,8 +282,10 @@ void ChartsPanel::addRxAt(double t, const PerSecondRx &rx)
     m_buffered->appendPoint(Buffered, t, rx.bufferedSec);
     m_underruns->appendPoint(Underruns, t, rx.underrunsInSecond);
     m_underruns->appendPoint(Bursts, t, rx.burstsInSecond);
-    if (!m_paused)
+    if (!m_paused) {
         m_rxLine->setText(rx.toLine());
+        m_rxLine->setToolTip(rx.toLine());
+    }
 }
 
 void ChartsPanel::setPaused(bool paused)

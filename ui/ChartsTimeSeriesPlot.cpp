@@ -40,9 +40,17 @@ NiceTop niceTop(double v)
 
 QString labelFormatFor(double step)
 {
-    const int decimals = step >= 1.0 ? 0 : int(std::ceil(-std::log10(step) - 1e-9));
-    return QStringLiteral("%.%1f").arg(std::clamp(decimals, 0, 4));
+    // As many decimals as the step has: 2.5 needs one ("7.5", not "8"), 0.25 two.
+    int decimals = 0;
+    while (decimals < 4) {
+        const double scaled = step * std::pow(10.0, decimals);
+        if (std::abs(scaled - std::round(scaled)) < 1e-6 * std::max(1.0, scaled))
+            break;
+        ++decimals;
+    }
+    return QStringLiteral("%.%1f").arg(decimals);
 }
+
 // A tick step of 1, 2 or 5 times a power of ten near span/targetTicks: ticks land on round
 // values (-60, -50 ... 0 s; 0, 0.5, 1 s) whatever the range is.
 double niceStep(double span, int targetTicks)

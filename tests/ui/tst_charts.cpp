@@ -17,14 +17,15 @@
 using namespace pacelab::ui;
 
 namespace {
-std::unique_ptr<ChartsTimeSeriesPlot> makePlot(double window = 60)
+std::unique_ptr<ChartsTimeSeriesPlot> makePlot(double window = 60, bool limit = true)
 {
     auto p = std::make_unique<ChartsTimeSeriesPlot>();
     p->setTitle(QStringLiteral("Frames per second"), QStringLiteral("frames/s"));
     p->setWindowSeconds(window);
     p->setBaseRange(0, 60);
     p->addSeries(QStringLiteral("sent"), Qt::blue);
-    p->setLimitLine(50, QStringLiteral("50 fps"), Qt::gray);
+    if (limit)
+        p->setLimitLine(50, QStringLiteral("50 fps"), Qt::gray);
     p->resize(340, 220);
     p->show();
     return p;
@@ -128,19 +129,22 @@ private Q_SLOTS:
     {
         QTest::addColumn<double>("window");
         QTest::addColumn<double>("step");
-        QTest::newRow("live 60 s") << 60.0 << 10.0;
-        QTest::newRow("replay 23 s") << 23.0 << 5.0;
-        QTest::newRow("doctor 10 lines") << 10.0 << 2.0;
-        QTest::newRow("long call 1234 s") << 1234.0 << 250.0;
-        QTest::newRow("3 s") << 3.0 << 0.5;
+        QTest::addColumn<double>("top"); // the largest value plotted
+        QTest::newRow("live 60 s") << 60.0 << 10.0 << 59.0;
+        QTest::newRow("replay 23 s, lateness 7 ms") << 23.0 << 5.0 << 7.0;
+        QTest::newRow("doctor 10 lines, 0.3") << 10.0 << 2.0 << 0.3;
+        QTest::newRow("long call 1234 s") << 1234.0 << 250.0 << 130.0;
+        QTest::newRow("3 s, 9") << 3.0 << 0.5 << 9.0;
     }
     void ticksOnRoundValues()
     {
         QFETCH(double, window);
         QFETCH(double, step);
-        auto p = makePlot(window);
+        QFETCH(double, top);
+        auto p = makePlot(window, false);
+        p->setBaseRange(0, 0.1);
         for (int i = 0; i < 20; ++i)
-            p->appendPoint(0, i * window / 19, 40 + i);
+            p->appendPoint(0, i * window / 19, top * (i + 1) / 20);
         settle(p.get());
         auto *x = qobject_cast<QValueAxis *>(p->chart()->axes(Qt::Horizontal).first());
         QCOMPARE(x->min(), -window);
@@ -148,10 +152,19 @@ private Q_SLOTS:
         QCOMPARE(x->tickType(), QValueAxis::TicksDynamic);
         QCOMPARE(x->tickAnchor(), 0.0); // ticks at 0, -step, -2 step ...: "0s" is now
         QCOMPARE(x->tickInterval(), step);
-        const QList<double> y = yTicks(p.get());
-        QVERIFY(y.size() >= 3 && y.size() <= 8);
-        for (double v : y)
-            QVERIFY2(std::abs(v / (y[1] - y[0]) - std::round(v / (y[1] - y[0]))) < 1e-6, qPrintable(QString::number(v)));
+        // At every height (the tick count follows it): round ticks, each label reading its exact
+        // value (a 2.5 step must not print "3" for 2.5).
+        for (const int h : {150, 170, 200, 240, 300, 420}) {
+            p->resize(340, h);
+            settle(p.get());
+            const QList<double> y = yTicks(p.get());
+            QVERIFY(y.size() >= 2 && y.size() <= 8);
+            auto *yAxis = qobject_cast<QValueAxis *>(p->chart()->axes(Qt::Vertical).first());
+            for (double v : y) {
+                QVERIFY2(std::abs(v / yAxis->tickInterval() - std::round(v / yAxis->tickInterval())) < 1e-6, qPrintable(QString::number(v)));
+                QCOMPARE(QString::asprintf(qPrintable(yAxis->labelFormat()), v).toDouble(), v);
+            }
+        }
     }
 
     void emptyStateInsideThePlotArea()
