@@ -6,6 +6,8 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
 
 #include "MainWindow.h"
 
@@ -17,6 +19,59 @@ static QString commandList()
     for (const Command &c : commands())
         text += QStringLiteral("  %1  %2\n").arg(c.name, -9).arg(c.summary);
     return text;
+}
+
+// Whether a QApplication could open a window, decided the way QGuiApplication picks its
+// platform plugin (Qt 6.4, qguiapplication.cpp): `-platform` on the command line, else
+// QT_QPA_PLATFORM, else the build default (xcb on Linux, with wayland tried first when a Wayland
+// session is detected). The names form a ';' list tried in order, each possibly with ":options".
+// Only xcb and wayland need a display server; for any other plugin (offscreen, minimal, eglfs,
+// vnc, cocoa, windows...) we let Qt decide. Without this check Qt aborts with "could not connect
+// to display" and no way to continue.
+static bool displayAvailable(const QStringList &arguments)
+{
+#if defined(Q_OS_UNIX) && !defined(Q_OS_DARWIN)
+    QString platforms = QStringLiteral("xcb");
+    const bool waylandSession = qEnvironmentVariableIsSet("WAYLAND_DISPLAY")
+                                || qgetenv("XDG_SESSION_TYPE") == "wayland";
+    const QString desktop = (qEnvironmentVariable("XDG_CURRENT_DESKTOP") + qEnvironmentVariable("XDG_SESSION_DESKTOP")).toLower();
+    if (waylandSession && !desktop.contains(QLatin1String("gnome")))
+        platforms = QStringLiteral("wayland;xcb");
+    if (!qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        platforms = qEnvironmentVariable("QT_QPA_PLATFORM");
+    bool displayArg = false;
+    for (int i = 1; i < arguments.size(); ++i) {
+        const QString &a = arguments[i];
+        if ((a == QLatin1String("-platform") || a == QLatin1String("--platform")) && i + 1 < arguments.size())
+            platforms = arguments[i + 1];
+        if (a == QLatin1String("-display") || a == QLatin1String("--display"))
+            displayArg = true;
+    }
+    auto waylandSocket = [] {
+        const QString name = qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") ? QStringLiteral("wayland-0")
+                                                                           : qEnvironmentVariable("WAYLAND_DISPLAY");
+        if (QDir::isAbsolutePath(name))
+            return QFileInfo::exists(name);
+        const QString runtime = qEnvironmentVariable("XDG_RUNTIME_DIR");
+        return !runtime.isEmpty() && QFileInfo::exists(runtime + QLatin1Char('/') + name);
+    };
+    for (const QString &entry : platforms.split(QLatin1Char(';'), Qt::SkipEmptyParts)) {
+        const QString name = entry.section(QLatin1Char(':'), 0, 0).trimmed();
+        if (name == QLatin1String("xcb")) {
+            if (displayArg || !qEnvironmentVariableIsEmpty("DISPLAY") || entry.contains(QLatin1String("display=")))
+                return true;
+        } else if (name.startsWith(QLatin1String("wayland"))) {
+            if (waylandSocket())
+                return true;
+        } else {
+            return true;
+        }
+    }
+    return false;
+#else
+    Q_UNUSED(arguments);
+    return true;
+#endif
 }
 
 int main(int argc, char *argv[])
@@ -70,7 +125,10 @@ int main(int argc, char *argv[])
                             << "'.\nTry 'pacelab --help'.\n";
         return ExitUsage;
     }
-    const bool headless = parser.isSet(QStringLiteral("headless"));
+    bool headless = parser.isSet(QStringLiteral("headless"));
+    // No display (SSH, a server, CI): the same main job in text instead of Qt's abort.
+    const bool noDisplay = !headless && !displayAvailable(arguments);
+    headless = headless || noDisplay;
 
     std::unique_ptr<QCoreApplication> app;
     if (headless)
@@ -86,6 +144,14 @@ int main(int argc, char *argv[])
     if (!opts.read(parser, &error)) {
         err() << "pacelab: " << error << "\n";
         return ExitUsage;
+    }
+    if (noDisplay) {
+        const QString where = opts.listen ? QStringLiteral("listening for Twilio")
+                              : !opts.target.isEmpty() ? QStringLiteral("facing %1").arg(opts.target.toString())
+                                                       : QStringLiteral("on the built-in emulator");
+        err() << "no display: running the headless session " << where
+              << "; use --headless, or set DISPLAY\n";
+        err().flush();
     }
     if (headless)
         return runHeadless(opts);

@@ -21,7 +21,8 @@
 namespace pacelab::ui {
 
 namespace {
-enum Column { ColName, ColWhat, ColProgress, ColResult, ColNumbers, ColCount };
+// The result comes right after the name so PASS/FAIL stays visible however narrow the table.
+enum Column { ColName, ColResult, ColProgress, ColNumbers, ColWhat, ColCount };
 
 QIcon verdictIcon(const QString &v)
 {
@@ -31,7 +32,7 @@ QIcon verdictIcon(const QString &v)
         return QIcon(QStringLiteral(":/icons/fail.svg"));
     if (v == QLatin1String("ERROR"))
         return QIcon(QStringLiteral(":/icons/error.svg"));
-    if (v == QLatin1String("SKIPPED"))
+    if (v == QLatin1String("SKIPPED") || v == QLatin1String("CANCELLED"))
         return QIcon(QStringLiteral(":/icons/skipped.svg"));
     if (v == QLatin1String("RUNNING"))
         return QIcon(QStringLiteral(":/icons/running.svg"));
@@ -59,25 +60,29 @@ ChecklistPanel::ChecklistPanel(QWidget *parent)
     connect(m_runner, &check::ScenarioRunner::progress, this, &ChecklistPanel::onProgress);
     connect(m_runner, &check::ScenarioRunner::scenarioFinished, this, &ChecklistPanel::onFinished);
     connect(m_runner, &check::ScenarioRunner::allFinished, this, &ChecklistPanel::onAllFinished);
-    // A scenario's own info chatter (connects, stream ids) would drown the live session's log;
-    // its warnings and errors are worth seeing, and each result gets its own line anyway.
+    // What a scenario logs belongs to it, not to the live session: it goes to the scenario's
+    // details pane (the session's log gets one line per result).
     connect(m_runner, &check::ScenarioRunner::logMessage, this, [this](const QString &level, const QString &text) {
-        if (level != QLatin1String("info"))
-            Q_EMIT logLine(level, tr("Checklist: %1").arg(text));
+        if (m_currentId.isEmpty())
+            return;
+        m_logs[m_currentId] << QStringLiteral("[%1] %2").arg(level, text);
+        const int r = rowOf(m_currentId);
+        if (r >= 0 && m_table->currentRow() == r && level != QLatin1String("info"))
+            showDetails(r);
     });
 
-    m_set->addItem(tr("Pre-deploy (S1–S6, E1–E3)"), QStringLiteral("checklist"));
-    m_set->addItem(tr("Test your bot (B1–B5)"), QStringLiteral("bot"));
-    m_set->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    m_set->setMinimumContentsLength(14);
+    m_set->addItem(tr("Pre-deploy S, E"), QStringLiteral("checklist"));
+    m_set->addItem(tr("Your bot B1–B5"), QStringLiteral("bot"));
+    m_set->setAccessibleName(tr("Checklist set"));
+    m_set->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     m_runOne->setToolTip(tr("Run the selected scenarios (or double-click a row)"));
     m_export->setToolTip(tr("Export the results as an HTML report, JSON or JUnit XML"));
     m_set->setToolTip(tr("The bot set calls the URL of the \"Test a bot\" connection mode, or PaceLab's "
                          "built-in reference bot when it is empty."));
 
     m_table->setColumnCount(ColCount);
-    m_table->setHorizontalHeaderLabels({tr("Scenario"), tr("What it checks"), tr("Progress"), tr("Result"),
-                                        tr("Key numbers")});
+    m_table->setHorizontalHeaderLabels({tr("Scenario"), tr("Result"), tr("Progress"), tr("Key numbers"),
+                                        tr("What it checks")});
     m_table->verticalHeader()->setVisible(false);
     m_table->verticalHeader()->setDefaultSectionSize(24);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -88,14 +93,17 @@ ChecklistPanel::ChecklistPanel(QWidget *parent)
     m_table->setAlternatingRowColors(true);
     auto *h = m_table->horizontalHeader();
     h->setSectionResizeMode(ColName, QHeaderView::Interactive);
-    h->setSectionResizeMode(ColWhat, QHeaderView::Interactive);
+    h->setSectionResizeMode(ColWhat, QHeaderView::Stretch);
     h->setSectionResizeMode(ColProgress, QHeaderView::Fixed);
     h->setSectionResizeMode(ColResult, QHeaderView::Fixed);
-    h->setSectionResizeMode(ColNumbers, QHeaderView::Stretch);
-    m_table->setColumnWidth(ColName, 132);
-    m_table->setColumnWidth(ColWhat, 130);
+    h->setSectionResizeMode(ColNumbers, QHeaderView::Interactive);
+    h->setStretchLastSection(true);
+    m_table->setColumnWidth(ColName, 190);
     m_table->setColumnWidth(ColProgress, 76);
-    m_table->setColumnWidth(ColResult, 80);
+    // Wide enough for "CANCELLED" and its icon in this font.
+    m_table->setColumnWidth(ColResult, fontMetrics().horizontalAdvance(QStringLiteral("CANCELLED")) + 40);
+    m_table->setColumnWidth(ColNumbers, 220);
+    m_table->setAccessibleName(tr("Checklist scenarios"));
     connect(m_table, &QTableWidget::currentCellChanged, this, [this](int row) { showDetails(row); });
     connect(m_table, &QTableWidget::cellDoubleClicked, this, [this](int row) {
         const QString id = m_table->item(row, ColName)->data(Qt::UserRole).toString();
@@ -119,7 +127,10 @@ ChecklistPanel::ChecklistPanel(QWidget *parent)
     m_runAll->setObjectName(QStringLiteral("runAll"));
 
     auto *top = new QHBoxLayout;
-    top->addWidget(new QLabel(tr("<b>Checklist</b>"), this));
+    auto *title = new QLabel(tr("<b>Checklist</b>"), this);
+    title->setObjectName(QStringLiteral("checklistTitle"));
+    title->setMinimumWidth(title->sizeHint().width());
+    top->addWidget(title);
     top->addWidget(m_set, 1);
     top->addWidget(m_runOne);
     top->addWidget(m_runAll);
@@ -130,6 +141,15 @@ ChecklistPanel::ChecklistPanel(QWidget *parent)
     layout->addLayout(top);
     layout->addWidget(m_table, 1);
     layout->addWidget(m_summary);
+    m_summary->setObjectName(QStringLiteral("checklistSummary"));
+    m_summary->setWordWrap(true);
+    m_runOne->setAccessibleName(tr("Run the selected scenarios"));
+    m_runAll->setAccessibleName(tr("Run every scenario of the set"));
+    m_cancel->setAccessibleName(tr("Cancel the checklist run"));
+    m_cancel->setToolTip(tr("Cancel the run (Esc)"));
+    m_cancel->setObjectName(QStringLiteral("cancel"));
+    m_export->setAccessibleName(tr("Export the checklist report"));
+    m_export->setObjectName(QStringLiteral("export"));
 
     auto rebuild = [this] {
         const bool bot = m_set->currentData().toString() == QLatin1String("bot");
@@ -155,11 +175,7 @@ ChecklistPanel::ChecklistPanel(QWidget *parent)
             m_table->setCellWidget(r, ColProgress, bar);
             m_table->setItem(r, ColResult, new QTableWidgetItem);
             m_table->setItem(r, ColNumbers, new QTableWidgetItem);
-            const QString state = m_state.value(info.id);
-            if (!state.isEmpty()) {
-                m_table->item(r, ColResult)->setIcon(verdictIcon(state));
-                m_table->item(r, ColResult)->setText(state);
-            }
+            setResultCell(r, m_state.value(info.id));
             if (m_results.contains(info.id)) {
                 const auto &res = m_results[info.id];
                 m_table->item(r, ColNumbers)->setText(res.reason);
@@ -180,6 +196,40 @@ ChecklistPanel::~ChecklistPanel()
         m_runner->cancel();
     if (m_details && !m_details->parent())
         delete m_details; // never placed by the window: nobody else owns it
+}
+
+void ChecklistPanel::setResultCell(int r, const QString &state)
+{
+    // Text and icon, never colour alone.
+    QTableWidgetItem *item = m_table->item(r, ColResult);
+    item->setIcon(verdictIcon(state));
+    item->setText(state == QLatin1String("RUNNING") ? tr("running") : state);
+    item->setData(Qt::AccessibleTextRole, state.isEmpty() ? tr("not run") : state);
+}
+
+void ChecklistPanel::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    // Narrow: "What it checks" (also in the tooltip and the details pane) makes way for the
+    // result and the numbers.
+    m_table->setColumnHidden(ColWhat, width() < 760);
+}
+
+QString ChecklistPanel::summaryText() const
+{
+    return m_summary->text();
+}
+
+QString ChecklistPanel::currentSet() const
+{
+    return m_set->currentData().toString();
+}
+
+void ChecklistPanel::setCurrentSet(const QString &set)
+{
+    const int i = m_set->findData(set);
+    if (i >= 0 && !m_runner->isRunning())
+        m_set->setCurrentIndex(i);
 }
 
 QStringList ChecklistPanel::scenarioIds() const
@@ -223,13 +273,16 @@ bool ChecklistPanel::runScenarios(const QStringList &ids)
         m_summary->setText(why);
         return false;
     }
+    m_runIds = ids;
+    m_cancelRequested = false;
     for (const QString &id : ids) {
         m_state.remove(id);
         m_results.remove(id);
+        m_logs.remove(id);
         const int r = rowOf(id);
         if (r < 0)
             continue;
-        m_table->item(r, ColResult)->setIcon(QIcon());
+        setResultCell(r, QString());
         m_table->item(r, ColResult)->setText(tr("queued"));
         m_table->item(r, ColNumbers)->setText(QString());
         if (auto *bar = qobject_cast<QProgressBar *>(m_table->cellWidget(r, ColProgress))) {
@@ -269,8 +322,11 @@ void ChecklistPanel::runSelected()
 
 void ChecklistPanel::cancel()
 {
-    if (m_runner->isRunning())
-        m_runner->cancel();
+    if (!m_runner->isRunning())
+        return;
+    m_cancelRequested = true;
+    m_summary->setText(tr("Cancelling…"));
+    m_runner->cancel();
 }
 
 bool ChecklistPanel::isRunning() const
@@ -302,11 +358,11 @@ void ChecklistPanel::selectScenario(const QString &id)
 void ChecklistPanel::onStarted(const QString &id)
 {
     m_state[id] = QStringLiteral("RUNNING");
+    m_currentId = id;
     const int r = rowOf(id);
     if (r < 0)
         return;
-    m_table->item(r, ColResult)->setIcon(verdictIcon(QStringLiteral("RUNNING")));
-    m_table->item(r, ColResult)->setText(tr("run…"));
+    setResultCell(r, QStringLiteral("RUNNING"));
     m_table->scrollToItem(m_table->item(r, ColName));
 }
 
@@ -324,13 +380,18 @@ void ChecklistPanel::onProgress(const QString &id, double elapsed, double expect
 
 void ChecklistPanel::onFinished(const check::ScenarioResult &res)
 {
-    const QString v = check::verdictName(res.verdict);
+    // A scenario ended by the user's Cancel is "cancelled", not an error of the system tested.
+    const bool cancelled = m_cancelRequested && res.verdict != check::Verdict::Pass
+                           && res.verdict != check::Verdict::Fail;
+    const QString v = cancelled ? QStringLiteral("CANCELLED") : check::verdictName(res.verdict);
     m_state[res.id] = v;
-    m_results[res.id] = res;
+    if (res.id == m_currentId)
+        m_currentId.clear();
+    if (!cancelled)
+        m_results[res.id] = res;
     const int r = rowOf(res.id);
     if (r >= 0) {
-        m_table->item(r, ColResult)->setIcon(verdictIcon(v));
-        m_table->item(r, ColResult)->setText(v);
+        setResultCell(r, v);
         m_table->item(r, ColNumbers)->setText(res.reason);
         m_table->item(r, ColNumbers)->setToolTip(res.reason);
         if (auto *bar = qobject_cast<QProgressBar *>(m_table->cellWidget(r, ColProgress))) {
@@ -340,10 +401,11 @@ void ChecklistPanel::onFinished(const check::ScenarioResult &res)
         if (m_table->currentRow() == r)
             showDetails(r);
     }
-    const QString level = res.verdict == check::Verdict::Pass ? QStringLiteral("info")
-                          : res.verdict == check::Verdict::Skipped ? QStringLiteral("info")
-                                                                    : QStringLiteral("warning");
-    Q_EMIT logLine(level, tr("Checklist: %1 %2 — %3").arg(res.id, v, res.reason));
+    const QString level = res.verdict == check::Verdict::Pass || res.verdict == check::Verdict::Skipped || cancelled
+                              ? QStringLiteral("info")
+                              : QStringLiteral("warning");
+    Q_EMIT logLine(level, cancelled ? tr("Checklist: %1 cancelled").arg(res.id)
+                                    : tr("Checklist: %1 %2 — %3").arg(res.id, v, res.reason));
     if (res.verdict == check::Verdict::Fail || res.verdict == check::Verdict::Error) {
         if (r >= 0 && !m_runner->isRunning())
             m_table->setCurrentCell(r, ColName);
@@ -352,9 +414,25 @@ void ChecklistPanel::onFinished(const check::ScenarioResult &res)
 
 void ChecklistPanel::onAllFinished()
 {
-    const auto counts = check::ReportCounts::of(results());
-    m_summary->setText(tr("%1 passed, %2 failed, %3 errors, %4 skipped of %5 run.")
-                           .arg(counts.passed).arg(counts.failed).arg(counts.errors).arg(counts.skipped).arg(counts.total));
+    // This run only: earlier runs and the other set keep their rows but are not counted again.
+    int passed = 0, failed = 0, errors = 0, skipped = 0, cancelled = 0;
+    for (const QString &id : std::as_const(m_runIds)) {
+        const QString v = m_state.value(id);
+        passed += v == QLatin1String("PASS");
+        failed += v == QLatin1String("FAIL");
+        errors += v == QLatin1String("ERROR");
+        skipped += v == QLatin1String("SKIPPED");
+        cancelled += v == QLatin1String("CANCELLED");
+    }
+    QStringList parts{tr("%1 passed").arg(passed), tr("%1 failed").arg(failed)};
+    if (errors)
+        parts << tr("%1 errors").arg(errors);
+    if (skipped)
+        parts << tr("%1 skipped").arg(skipped);
+    if (cancelled)
+        parts << tr("%1 cancelled").arg(cancelled);
+    m_summary->setText(tr("%1 of %2 run.").arg(parts.join(QStringLiteral(", "))).arg(m_runIds.size()));
+    m_currentId.clear();
     updateButtons();
     Q_EMIT runningChanged(false);
 }
@@ -390,9 +468,14 @@ void ChecklistPanel::showDetails(int row)
             html += QStringLiteral("<pre>%1</pre>").arg(r.details.toHtmlEscaped());
     } else if (m_state.value(info.id) == QLatin1String("RUNNING")) {
         html += tr("<p><i>Running…</i></p>");
+    } else if (m_state.value(info.id) == QLatin1String("CANCELLED")) {
+        html += tr("<p><b>CANCELLED</b>: stopped by the user before a verdict.</p>");
     } else {
         html += tr("<p><i>Not run yet: double-click the row or press Run selected.</i></p>");
     }
+    const QStringList log = m_logs.value(info.id);
+    if (!log.isEmpty())
+        html += tr("<h4>Scenario log</h4>") + QStringLiteral("<pre>%1</pre>").arg(log.join(QLatin1Char('\n')).toHtmlEscaped());
     m_details->setHtml(html);
     Q_EMIT detailsShown();
 }

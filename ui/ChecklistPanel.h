@@ -42,10 +42,18 @@ public:
     void runSelected();
     void cancel();
     bool isRunning() const;
-    // "PASS", "FAIL", "ERROR", "SKIPPED", "RUNNING", "" (not run).
+    // "PASS", "FAIL", "ERROR", "SKIPPED", "CANCELLED", "RUNNING", "" (not run).
     QString verdictText(const QString &id) const;
     QList<check::ScenarioResult> results() const;
     void selectScenario(const QString &id);
+    // The summary line of the last run ("2 passed, 1 failed of 3 run.").
+    QString summaryText() const;
+    // "checklist" (S/E) or "bot" (B1-B5): the set shown; the window follows the connection mode.
+    QString currentSet() const;
+    void setCurrentSet(const QString &set);
+    // What a scenario logged while it ran (shown in the details pane, not the session's log).
+    QStringList scenarioLog(const QString &id) const { return m_logs.value(id); }
+    QTableWidget *table() const { return m_table; }
 
     bool exportReport(const QString &path, const QString &format, QString *error) const;
 
@@ -54,8 +62,12 @@ Q_SIGNALS:
     void runningChanged(bool running);
     void detailsShown();
 
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+
 private:
     int rowOf(const QString &id) const;
+    void setResultCell(int row, const QString &state);
     void onStarted(const QString &id);
     void onProgress(const QString &id, double elapsed, double expected);
     void onFinished(const check::ScenarioResult &r);
@@ -79,6 +91,10 @@ private:
     QLabel *m_summary;
     std::function<QString()> m_botUrl;
     check::CheckConfig m_lastConfig;
+    QMap<QString, QStringList> m_logs; // id -> lines the scenario logged
+    QStringList m_runIds;              // the scenarios of the current/last run
+    QString m_currentId;
+    bool m_cancelRequested = false;
 };
 
 } // namespace pacelab::ui

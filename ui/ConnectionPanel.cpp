@@ -75,6 +75,7 @@ ConnectionPanel::ConnectionPanel(QWidget *parent)
     m_listenPort->setValue(8080);
     m_publicUrl->setPlaceholderText(QStringLiteral("wss://your-tunnel.example.com/stream"));
     m_twiml->setReadOnly(true);
+    m_twiml->setAccessibleName(tr("TwiML for your Twilio number"));
     m_twiml->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_twiml->setMaximumHeight(90);
     auto *copy = new QPushButton(tr("Copy TwiML"), listenPage);
@@ -108,6 +109,8 @@ ConnectionPanel::ConnectionPanel(QWidget *parent)
     m_pages->addWidget(botPage);
 
     m_connect->setObjectName(QStringLiteral("connect"));
+    m_connect->setAccessibleName(tr("Connect or disconnect"));
+    m_mode->setAccessibleName(tr("Connection mode"));
     m_connect->setToolTip(tr("Connect / disconnect (Ctrl+K)"));
     m_status->setWordWrap(true);
     m_status->setObjectName(QStringLiteral("status"));
@@ -197,7 +200,9 @@ void ConnectionPanel::setActive(bool active)
 {
     m_active = active;
     m_connect->setText(active ? tr("Disconnect") : tr("Connect"));
-    m_mode->setEnabled(!active);
+    // The mode stays selectable: changing it asks before it ends the session.
+    m_mode->setToolTip(active ? tr("Changing the mode disconnects the current session (you are asked first)")
+                              : tr("Where PaceLab's audio goes, or whose audio it judges"));
     m_pages->setEnabled(!active);
 }
 

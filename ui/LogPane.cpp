@@ -32,6 +32,8 @@ LogPane::LogPane(QWidget *parent)
 {
     m_clock.start();
     m_view->setReadOnly(true);
+    m_view->setAccessibleName(tr("Session log"));
+    m_filter->setAccessibleName(tr("Log filter"));
     m_view->setMaximumBlockCount(kMaxBlocks);
     m_view->setLineWrapMode(QPlainTextEdit::WidgetWidth);
     QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);

@@ -1,5 +1,6 @@
 #include "MainWindow.h"
 
+#include "BadBotDemo.h"
 #include "ChartsPanel.h"
 #include "ChecklistPanel.h"
 #include "ConnectionPanel.h"
@@ -9,15 +10,34 @@
 #include "ReplayTab.h"
 #include "SettingsDialog.h"
 #include "SourcesPanel.h"
+#include "VerdictBar.h"
 
+#include <QAbstractButton>
 #include <QAction>
 #include <QApplication>
+#include <QComboBox>
+#include <QDesktopServices>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QFrame>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QKeyEvent>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QAbstractSpinBox>
+#include <QTableWidget>
+#include <QUrl>
+#include <QVBoxLayout>
 #include <QCloseEvent>
 #include <QDateTime>
 #include <QFileDialog>
 #include <QLabel>
 #include <QMenuBar>
 #include <QScrollArea>
+#include <QScreen>
 #include <QScrollBar>
 #include <QSettings>
 #include <QShortcut>
@@ -27,6 +47,9 @@
 #include <QTextBrowser>
 #include <QTimer>
 #include <QToolBar>
+
+#include <soxr.h>
+#include <espeak-ng/speak_lib.h>
 
 // Resources live in the static pacelab_ui library: register them explicitly.
 static void initPacelabResources()
@@ -45,11 +68,29 @@ MainWindow::MainWindow(QWidget *parent)
     setWindowTitle(QStringLiteral("PaceLab — outbound audio pacing lab"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/pacelab.svg")));
     m_session = new SessionController(this);
+    m_badBot = new BadBotDemo(this);
     buildUi();
     buildActions();
     loadSettings();
 
     connect(m_session, &SessionController::statusChanged, this, &MainWindow::onStatus);
+    connect(m_session, &SessionController::txSecond, this, &MainWindow::onTxSecond);
+    connect(m_session, &SessionController::rxSecond, m_verdict, &VerdictBar::addRx);
+    connect(m_session, &SessionController::sessionReset, m_verdict, &VerdictBar::reset);
+    connect(m_verdict, &VerdictBar::bargeInRequested, this, [this] {
+        if (!m_session->startBargeIn(1500)) {
+            m_log->append(QStringLiteral("error"), tr("Barge in: no emulator session to speak in"));
+            return;
+        }
+        m_verdict->setBargeIn({true, false, -1});
+        m_log->append(QStringLiteral("info"), tr("Barge in: the emulator speaks over the bot for 1.5 s"));
+    });
+    connect(m_session, &SessionController::bargeInFinished, this, [this](const BargeInResult &r) {
+        m_verdict->setBargeIn({true, true, r.clearReceived ? r.clearLatencyMs : -1});
+        m_log->append(r.clearReceived ? QStringLiteral("info") : QStringLiteral("warning"), tr("Barge in: %1").arg(r.verdict));
+    });
+    connect(m_sources, &SourcesPanel::runningChanged, this, &MainWindow::updateHint);
+    connect(m_sources, &SourcesPanel::bypassDemoRequested, this, &MainWindow::startBypassDemo);
     connect(m_session, &SessionController::sessionReset, m_charts, &ChartsPanel::clear);
     connect(m_session, &SessionController::txSecond, m_charts, &ChartsPanel::addTx);
     connect(m_session, &SessionController::rxSecond, m_charts, &ChartsPanel::addRx);
@@ -64,20 +105,27 @@ MainWindow::MainWindow(QWidget *parent)
     });
     connect(m_checklist, &ChecklistPanel::logLine, m_log, &LogPane::append);
     connect(m_checklist, &ChecklistPanel::detailsShown, this, [this] {
-        if (m_checklist->isRunning())
-            return; // keep the log in view while a run goes on
-        m_bottomTabs->setCurrentIndex(1);
+        // Keep the log in view while a run goes on; in the compact layout the checklist itself
+        // is a tab, and jumping away from it at each selection would hide it.
+        if (m_checklist->isRunning() || m_compact)
+            return;
+        m_bottomTabs->setCurrentWidget(m_checklist->detailsView());
     });
     m_checklist->setBotUrlProvider([this] {
         return m_connection->mode() == Mode::TestBot ? m_connection->botUrl() : QString();
     });
     connect(m_connection, &ConnectionPanel::connectRequested, this, &MainWindow::connectSession);
     connect(m_connection, &ConnectionPanel::disconnectRequested, this, &MainWindow::disconnectSession);
-    connect(m_connection, &ConnectionPanel::modeChanged, this, &MainWindow::updateModeAvailability);
+    connect(m_connection, &ConnectionPanel::modeChanged, this, &MainWindow::onModeChanged);
 
     const SenderConfig &cfg = m_session->engine()->config();
     m_charts->setQueueLimits(cfg.queueCapacity, cfg.highWater);
+    m_shownMode = m_connection->mode();
     updateModeAvailability(m_connection->mode());
+    m_checklist->setCurrentSet(m_connection->mode() == Mode::TestBot ? QStringLiteral("bot") : QStringLiteral("checklist"));
+    nameControls();
+    // Return on a focused button presses it (Qt only does that in dialogs), for every button.
+    qApp->installEventFilter(this);
     m_log->append(QStringLiteral("info"), tr("PaceLab %1 started").arg(QStringLiteral(PACELAB_VERSION)));
     if (!m_session->settingsProblem().isEmpty())
         m_log->append(QStringLiteral("warning"), tr("Settings not used (defaults instead): %1").arg(m_session->settingsProblem()));
@@ -96,9 +144,11 @@ MainWindow::MainWindow(QWidget *parent)
 
 MainWindow::~MainWindow()
 {
+    qApp->removeEventFilter(this);
     // Producers push into the engine's queue: stop them before the session (and engine) go.
     delete m_sources;
     m_sources = nullptr;
+    m_badBot->stop();
     m_session->stop();
 }
 
@@ -128,6 +178,7 @@ void MainWindow::buildUi()
     
 
     m_bottomTabs = new QTabWidget;
+    m_bottomTabs->setObjectName(QStringLiteral("bottomTabs"));
     m_bottomTabs->addTab(m_log, tr("Log"));
     m_bottomTabs->addTab(m_checklist->detailsView(), tr("Scenario details"));
 
@@ -138,8 +189,36 @@ void MainWindow::buildUi()
     m_bottomSplit->setStretchFactor(1, 1);
     m_bottomSplit->setSizes({640, 300});
 
+    // First run: connected, every chart flat, and the first step hidden in the Sources tab.
+    m_hint = new QFrame;
+    m_hint->setObjectName(QStringLiteral("startHint"));
+    m_hint->setFrameShape(QFrame::StyledPanel);
+    m_hint->setStyleSheet(QStringLiteral("QFrame#startHint { background: #fff8c5; border: 1px solid #d4a72c; border-radius: 4px; }"));
+    auto *hintText = new QLabel(tr("Nothing is playing yet: the charts move once a source sends audio."), m_hint);
+    hintText->setWordWrap(true);
+    m_hintButton = new QPushButton(tr("Start a test tone"), m_hint);
+    m_hintButton->setObjectName(QStringLiteral("startToneHint"));
+    m_hintButton->setToolTip(tr("Starts the 440 Hz tone of the Sources tab (Ctrl+T starts and stops it)"));
+    connect(m_hintButton, &QPushButton::clicked, this, [this] {
+        m_sources->startSource(QStringLiteral("tone"));
+        updateHint();
+    });
+    auto *hintLayout = new QHBoxLayout(m_hint);
+    hintLayout->setContentsMargins(6, 2, 6, 2);
+    hintLayout->addWidget(hintText, 1);
+    hintLayout->addWidget(m_hintButton);
+    m_hint->hide();
+    auto *chartsBox = new QWidget;
+    auto *chartsBoxLayout = new QVBoxLayout(chartsBox);
+    chartsBoxLayout->setContentsMargins(0, 0, 0, 0);
+    chartsBoxLayout->setSpacing(2);
+    chartsBoxLayout->addWidget(m_hint);
+    m_verdict = new VerdictBar;
+    chartsBoxLayout->addWidget(m_verdict);
+    chartsBoxLayout->addWidget(m_charts, 1);
+
     m_rightSplit = new QSplitter(Qt::Vertical);
-    m_rightSplit->addWidget(m_charts);
+    m_rightSplit->addWidget(chartsBox);
     m_rightSplit->addWidget(m_bottomSplit);
     m_rightSplit->setStretchFactor(0, 3);
     m_rightSplit->setStretchFactor(1, 2);
@@ -150,6 +229,10 @@ void MainWindow::buildUi()
     m_mainSplit->addWidget(m_rightSplit);
     m_mainSplit->setStretchFactor(0, 0);
     m_mainSplit->setStretchFactor(1, 1);
+    m_mainSplit->setCollapsible(0, true); // Ctrl+B hides the side panel on a small screen
+    m_mainSplit->setCollapsible(1, false);
+    m_rightSplit->setCollapsible(0, false);
+    m_rightSplit->setCollapsible(1, false);
     m_mainSplit->setSizes({380, 900});
     m_mainSplit->setContentsMargins(4, 0, 4, 0);
 
@@ -170,40 +253,121 @@ void MainWindow::buildUi()
     setCentralWidget(m_pages);
 
     m_statusLabel = new QLabel;
+    m_statusLabel->setObjectName(QStringLiteral("statusText"));
     statusBar()->addWidget(m_statusLabel, 1);
-    resize(1280, 800);
+    // Sized to the screen it opens on (a remembered geometry wins, see loadSettings): the whole
+    // available area up to 1280x800 screens, 85 % of a larger one, never more than 1600x1000
+    // by default.
+    const QRect avail = screen() ? screen()->availableGeometry() : QRect(0, 0, 1280, 800);
+    QSize size = avail.size();
+    if (size.width() > 1280 || size.height() > 800)
+        size = QSize(std::clamp(int(size.width() * 0.85), 1280, 1600), std::clamp(int(size.height() * 0.85), 800, 1000))
+                   .boundedTo(avail.size());
+    setCompact(size.width() < 1400); // before the first layout: its minimum must allow this size
+    resize(size);
+    move(avail.topLeft() + QPoint((avail.width() - size.width()) / 2, (avail.height() - size.height()) / 2));
+}
+
+void MainWindow::resizeEvent(QResizeEvent *event)
+{
+    QMainWindow::resizeEvent(event);
+    // Side by side, the checklist table (its PASS/FAIL column) and the log each need ~600 px.
+    setCompact(width() < 1400);
+}
+
+void MainWindow::setCompact(bool compact)
+{
+    if (compact == m_compact && m_checklist->parentWidget())
+        return;
+    m_compact = compact;
+    const int current = m_bottomTabs->currentIndex();
+    const bool checklistShown = m_bottomTabs->currentWidget() == m_checklist;
+    if (compact) {
+        m_bottomTabs->insertTab(0, m_checklist, tr("Checklist"));
+        m_bottomTabs->setCurrentIndex(checklistShown || current < 0 ? 0 : current + 1);
+    } else {
+        m_bottomSplit->insertWidget(0, m_checklist); // QTabWidget drops the tab of a moved page
+        m_checklist->show();
+        m_bottomSplit->setStretchFactor(0, 2);
+        m_bottomSplit->setStretchFactor(1, 1);
+        m_bottomSplit->setSizes({width() * 6 / 10, width() * 4 / 10});
+    }
+}
+
+QAction *MainWindow::action(const QString &objectName) const
+{
+    return findChild<QAction *>(objectName);
 }
 
 void MainWindow::buildActions()
 {
+    auto makeAction = [this](const QString &name, const QString &text, const QKeySequence &key, const QString &tip) {
+        auto *a = new QAction(text, this);
+        a->setObjectName(name);
+        if (!key.isEmpty())
+            a->setShortcut(key);
+        a->setToolTip(key.isEmpty() ? tip : tr("%1 (%2)").arg(tip, key.toString(QKeySequence::NativeText)));
+        addAction(a); // window-wide, menu or not
+        return a;
+    };
     auto *tb = addToolBar(tr("Main"));
     tb->setObjectName(QStringLiteral("mainToolBar"));
     tb->setMovable(false);
     tb->setToolButtonStyle(Qt::ToolButtonTextOnly);
 
-    m_connectAction = new QAction(tr("Connect"), this);
-    m_connectAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
-    m_connectAction->setToolTip(tr("Connect or disconnect (Ctrl+K)"));
+    m_connectAction = makeAction(QStringLiteral("connectAction"), tr("Connect"), QKeySequence(Qt::CTRL | Qt::Key_K), tr("Connect or disconnect"));
     connect(m_connectAction, &QAction::triggered, this, &MainWindow::toggleConnection);
 
-    auto *runAction = new QAction(tr("Run checklist"), this);
-    runAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
-    runAction->setToolTip(tr("Run every scenario of the checklist (Ctrl+R)"));
+    auto *runAction = makeAction(QStringLiteral("runChecklist"), tr("Run checklist"), QKeySequence(Qt::CTRL | Qt::Key_R), tr("Run every scenario of the checklist set"));
     connect(runAction, &QAction::triggered, this, &MainWindow::runChecklist);
+    // Esc cancels a run; it is a window shortcut only while a run goes on, so Esc still closes
+    // popups and menus otherwise.
+    auto *cancelAction = makeAction(QStringLiteral("cancelChecklist"), tr("Cancel checklist"), QKeySequence(Qt::Key_Escape), tr("Cancel the running checklist"));
+    cancelAction->setEnabled(false);
+    connect(cancelAction, &QAction::triggered, m_checklist, &ChecklistPanel::cancel);
+    connect(m_checklist, &ChecklistPanel::runningChanged, cancelAction, &QAction::setEnabled);
+    auto *exportAction = makeAction(QStringLiteral("exportReport"), tr("Export checklist report…"), QKeySequence(Qt::CTRL | Qt::Key_E), tr("Save the checklist results as an HTML report"));
+    connect(exportAction, &QAction::triggered, this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export checklist report"), QStringLiteral("pacelab-checklist.html"), tr("HTML report (*.html)"));
+        if (path.isEmpty())
+            return;
+        QString error;
+        if (m_checklist->exportReport(path, QStringLiteral("html"), &error))
+            m_log->append(QStringLiteral("info"), tr("Checklist report written to %1").arg(path));
+        else
+            m_log->append(QStringLiteral("error"), error);
+    });
 
-    m_pauseAction = new QAction(tr("Pause charts"), this);
+    // Not Space: a focused button must keep it.
+    m_pauseAction = makeAction(QStringLiteral("pauseCharts"), tr("Pause charts"), QKeySequence(Qt::CTRL | Qt::Key_P), tr("Freeze the charts; data keeps being recorded"));
     m_pauseAction->setCheckable(true);
-    m_pauseAction->setShortcuts({QKeySequence(Qt::Key_Space), QKeySequence(Qt::CTRL | Qt::Key_P)});
-    m_pauseAction->setToolTip(tr("Freeze the charts; data keeps being recorded (Space or Ctrl+P)"));
     connect(m_pauseAction, &QAction::toggled, m_charts, &ChartsPanel::setPaused);
     connect(m_charts, &ChartsPanel::pausedChanged, this, [this](bool p) {
         m_pauseAction->setChecked(p);
         m_pauseAction->setText(p ? tr("Resume charts") : tr("Pause charts"));
     });
 
-    auto *pngAction = new QAction(tr("Export charts PNG…"), this);
+    auto *toneAction = makeAction(QStringLiteral("toggleTone"), tr("Start/stop test tone"), QKeySequence(Qt::CTRL | Qt::Key_T), tr("Start or stop the tone source"));
+    connect(toneAction, &QAction::triggered, this, [this] {
+        if (m_sources->isRunning(QStringLiteral("tone")))
+            m_sources->stopSource(QStringLiteral("tone"));
+        else if (m_sources->isEnabled())
+            m_sources->startSource(QStringLiteral("tone"));
+        updateHint();
+    });
+    auto *stopAllAction = makeAction(QStringLiteral("stopSources"), tr("Stop all sources"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_T), tr("Stop every running source"));
+    connect(stopAllAction, &QAction::triggered, m_sources, &SourcesPanel::stopAll);
+    auto *bargeAction = makeAction(QStringLiteral("bargeIn"), tr("Clear (barge-in)"), QKeySequence(Qt::CTRL | Qt::Key_B), tr("Empty the queue and send Twilio's clear"));
+    connect(bargeAction, &QAction::triggered, m_sources, &SourcesPanel::clearRequested);
+
+    m_panelAction = makeAction(QStringLiteral("sidePanel"), tr("Side panel"), QKeySequence(Qt::Key_F9), tr("Show or hide the Connection/Sources/Monitor panel"));
+    m_panelAction->setCheckable(true);
+    m_panelAction->setChecked(true);
+    connect(m_panelAction, &QAction::toggled, m_leftTabs, &QWidget::setVisible);
+
+    auto *pngAction = makeAction(QStringLiteral("exportPng"), tr("Export charts PNG…"), {}, tr("Save the charts as a PNG image"));
     connect(pngAction, &QAction::triggered, this, &MainWindow::exportChartsPng);
-    auto *csvAction = new QAction(tr("Export data CSV…"), this);
+    auto *csvAction = makeAction(QStringLiteral("exportCsv"), tr("Export data CSV…"), {}, tr("Save the chart data as CSV"));
     connect(csvAction, &QAction::triggered, this, &MainWindow::exportChartsCsv);
 
     tb->addAction(m_connectAction);
@@ -217,15 +381,137 @@ void MainWindow::buildActions()
     auto *file = menuBar()->addMenu(tr("&File"));
     file->addAction(pngAction);
     file->addAction(csvAction);
+    file->addAction(exportAction);
     file->addSeparator();
     auto *quit = file->addAction(tr("Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
     auto *session = menuBar()->addMenu(tr("&Session"));
     session->addAction(m_connectAction);
+    session->addSeparator();
+    session->addAction(toneAction);
+    session->addAction(stopAllAction);
+    session->addAction(bargeAction);
+    session->addSeparator();
     session->addAction(runAction);
-    session->addAction(m_pauseAction);
+    session->addAction(cancelAction);
     session->addSeparator();
     session->addAction(tr("Settings…"), this, [this] { SettingsDialog(this).exec(); })->setObjectName(QStringLiteral("settingsAction"));
+    auto *view = menuBar()->addMenu(tr("&View"));
+    view->addAction(m_pauseAction);
+    view->addAction(m_panelAction);
+
+    auto *help = menuBar()->addMenu(tr("&Help"));
+    auto *keys = help->addAction(tr("Keyboard shortcuts"), this, &MainWindow::showShortcuts);
+    keys->setObjectName(QStringLiteral("helpShortcuts"));
+    keys->setShortcut(QKeySequence::HelpContents);
+    help->addAction(tr("Documentation"), this, [] {
+        // Installed docs first, then the source tree's next to a build.
+        const QString app = QCoreApplication::applicationDirPath();
+        for (const QString &dir : {app + QStringLiteral("/../share/doc/pacelab"), app + QStringLiteral("/../../docs"),
+                                   app + QStringLiteral("/../docs")})
+            if (QFileInfo::exists(dir + QStringLiteral("/ui.md"))) {
+                QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(dir + QStringLiteral("/ui.md")).canonicalFilePath()));
+                return;
+            }
+        QDesktopServices::openUrl(QUrl(QStringLiteral("https://github.com/search?q=pacelab+docs%2Fui.md&type=code")));
+    });
+    help->addSeparator();
+    help->addAction(tr("About PaceLab"), this, [this] { QMessageBox::about(this, tr("About PaceLab"), aboutText()); });
+    help->addAction(tr("About Qt"), qApp, &QApplication::aboutQt);
+}
+
+QString MainWindow::aboutText()
+{
+    const char *path = nullptr;
+    const QString espeak = QString::fromLatin1(espeak_Info(&path));
+    return tr("<h3>PaceLab %1</h3><p>Pacing diagnostics for the outbound audio of Twilio Media Streams bots.</p>"
+              "<p>Qt %2 (built with %3)<br>libsoxr %4<br>espeak-ng %5</p>")
+        .arg(QStringLiteral(PACELAB_VERSION), QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR),
+             QString::fromLatin1(soxr_version()).remove(QStringLiteral("libsoxr-")), espeak);
+}
+
+QList<QPair<QString, QString>> MainWindow::shortcutList() const
+{
+    QList<QPair<QString, QString>> out;
+    for (QAction *a : actions())
+        if (!a->shortcut().isEmpty())
+            out << qMakePair(a->shortcut().toString(QKeySequence::NativeText), a->text().remove(QLatin1Char('&')));
+    out << qMakePair(tr("Space / Return"), tr("Press the focused button"));
+    out << qMakePair(QKeySequence(QKeySequence::HelpContents).toString(QKeySequence::NativeText), tr("This list"));
+    out << qMakePair(QKeySequence(QKeySequence::Quit).toString(QKeySequence::NativeText), tr("Quit"));
+    return out;
+}
+
+void MainWindow::showShortcuts()
+{
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Keyboard shortcuts"));
+    auto *table = new QTableWidget(&dialog);
+    const auto list = shortcutList();
+    table->setColumnCount(2);
+    table->setRowCount(int(list.size()));
+    table->setHorizontalHeaderLabels({tr("Keys"), tr("Does")});
+    table->verticalHeader()->hide();
+    table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    table->setAccessibleName(tr("Keyboard shortcuts"));
+    for (int i = 0; i < list.size(); ++i) {
+        table->setItem(i, 0, new QTableWidgetItem(list[i].first));
+        table->setItem(i, 1, new QTableWidgetItem(list[i].second));
+    }
+    table->resizeColumnsToContents();
+    table->horizontalHeader()->setStretchLastSection(true);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, &dialog);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    auto *layout = new QVBoxLayout(&dialog);
+    layout->addWidget(table);
+    layout->addWidget(buttons);
+    dialog.resize(460, 420);
+    dialog.exec();
+}
+
+bool MainWindow::eventFilter(QObject *watched, QEvent *event)
+{
+    if (event->type() == QEvent::KeyPress) {
+        auto *key = static_cast<QKeyEvent *>(event);
+        auto *button = qobject_cast<QAbstractButton *>(watched);
+        if (button && (key->key() == Qt::Key_Return || key->key() == Qt::Key_Enter) && key->modifiers() == Qt::NoModifier
+            && button->window() == this && button->isEnabled() && !qobject_cast<QDialog *>(button->window())) {
+            button->animateClick();
+            return true;
+        }
+    }
+    return QMainWindow::eventFilter(watched, event);
+}
+
+void MainWindow::nameControls()
+{
+    // Every control gets an accessible name: its own text, else the label in front of it, else
+    // its tooltip or placeholder. Screen readers read it; the tests check none is left empty.
+    for (QWidget *w : findChildren<QWidget *>()) {
+        const bool control = qobject_cast<QAbstractButton *>(w) || qobject_cast<QComboBox *>(w)
+                             || qobject_cast<QLineEdit *>(w) || qobject_cast<QAbstractSpinBox *>(w)
+                             || qobject_cast<QPlainTextEdit *>(w) || qobject_cast<QTabWidget *>(w)
+                             || qobject_cast<QAbstractItemView *>(w);
+        if (!control || !w->accessibleName().isEmpty() || qobject_cast<QLineEdit *>(w->parentWidget())
+            || qobject_cast<QComboBox *>(w->parentWidget()) || qobject_cast<QAbstractSpinBox *>(w->parentWidget()))
+            continue;
+        QString name;
+        if (auto *b = qobject_cast<QAbstractButton *>(w))
+            name = b->text().remove(QLatin1Char('&'));
+        if (name.isEmpty() || name == QStringLiteral("…") || name == QStringLiteral("..."))
+            name = w->toolTip();
+        if (name.isEmpty())
+            for (QLabel *l : w->parentWidget()->findChildren<QLabel *>())
+                if (l->buddy() == w)
+                    name = l->text().remove(QLatin1Char('&'));
+        if (auto *e = qobject_cast<QLineEdit *>(w); e && name.isEmpty())
+            name = e->placeholderText();
+        if (auto *e = qobject_cast<QPlainTextEdit *>(w); e && name.isEmpty())
+            name = e->placeholderText();
+        if (name.isEmpty())
+            name = w->objectName();
+        w->setAccessibleName(name);
+    }
 }
 
 void MainWindow::connectSession()
@@ -235,25 +521,54 @@ void MainWindow::connectSession()
     QString error;
     const auto p = m_connection->params();
     updateModeAvailability(p.mode);
+    m_lastFramesSent = -1;
     if (!m_session->start(p, &error)) {
         m_log->append(QStringLiteral("error"), error);
         m_connection->setActive(false);
+        m_connectAction->setText(tr("Connect"));
         return;
     }
     m_connection->setActive(true);
     m_connectAction->setText(tr("Disconnect"));
 }
 
+bool MainWindow::startBypassDemo()
+{
+    if (m_connection->mode() != Mode::TestBot) {
+        m_connection->setMode(Mode::TestBot); // asks first when a session is live
+        if (m_connection->mode() != Mode::TestBot)
+            return false;
+    }
+    if (m_session->isActive())
+        disconnectSession();
+    QString error;
+    if (!m_badBot->start(&error)) {
+        m_log->append(QStringLiteral("error"), error);
+        return false;
+    }
+    m_connection->setBotUrl(m_badBot->url().toString());
+    m_log->append(QStringLiteral("info"),
+                  tr("Bad-bot demo: a bot at %1 sends each frame as soon as it is queued, no 20 ms clock. "
+                     "Watch Buffered at Twilio and the Pace and Buffer badges; then press Barge in now.")
+                      .arg(m_badBot->url().toString()));
+    connectSession();
+    return true;
+}
+
 void MainWindow::disconnectSession()
 {
     m_session->stop();
+    m_badBot->stop();
     m_connection->setActive(false);
     m_connectAction->setText(tr("Connect"));
+    m_lastFramesSent = -1;
+    updateHint();
 }
 
 void MainWindow::toggleConnection()
 {
-    if (m_session->isActive())
+    // A failed session is over for the user (the panel is editable again): Connect retries.
+    if (m_session->isActive() && m_session->status() != SessionController::Status::Failed)
         disconnectSession();
     else
         connectSession();
@@ -261,10 +576,84 @@ void MainWindow::toggleConnection()
 
 void MainWindow::onStatus(SessionController::Status status, const QString &text)
 {
+    m_sessionStatus = status;
+    m_sessionText = text;
     m_connection->setStatus(status, text);
-    m_statusLabel->setText(text);
-    if (status == SessionController::Status::Failed && !m_session->isActive())
+    if (status == SessionController::Status::Failed) {
+        // The error stays on screen; the fields and the mode are editable again and the button
+        // offers Connect (a retry), whatever the session object still holds.
         m_connection->setActive(false);
+        m_connectAction->setText(tr("Connect"));
+        m_log->append(QStringLiteral("error"), text);
+    }
+    if (status != SessionController::Status::Live)
+        m_lastFramesSent = -1;
+    updateStatusBar();
+    updateHint();
+}
+
+void MainWindow::onTxSecond(const TelemetrySnapshot &s)
+{
+    m_lastFramesSent = int(s.framesSent);
+    updateStatusBar();
+    updateHint();
+}
+
+QString MainWindow::statusBarText() const
+{
+    return m_statusLabel->text();
+}
+
+void MainWindow::updateStatusBar()
+{
+    QString text = m_sessionText;
+    // What is on the wire, from the last telemetry second, not from the connection state.
+    if (m_sessionStatus == SessionController::Status::Live && m_session->mode() != Mode::TestBot) {
+        if (m_lastFramesSent > 0)
+            text += tr(" — sending %1 frames/s").arg(m_lastFramesSent);
+        else if (m_lastFramesSent == 0)
+            text += tr(" — idle: no source is playing");
+    }
+    m_statusLabel->setText(text);
+}
+
+void MainWindow::updateHint()
+{
+    const bool show = m_sessionStatus == SessionController::Status::Live && m_session->mode() != Mode::TestBot
+                      && m_sources->runningCount() == 0 && m_lastFramesSent <= 0;
+    m_hint->setVisible(show);
+}
+
+void MainWindow::onModeChanged(Mode mode)
+{
+    if (mode == m_shownMode)
+        return;
+    const bool live = m_session->isActive() && m_session->status() != SessionController::Status::Failed
+                      && m_session->status() != SessionController::Status::Idle;
+    if (live) {
+        const QString question = tr("Switching to \"%1\" ends the current session (%2). Disconnect and switch?")
+                                     .arg(SessionController::modeName(mode), SessionController::modeName(m_shownMode));
+        const bool yes = m_confirm ? m_confirm(question)
+                                   : QMessageBox::question(this, tr("Change mode"), question,
+                                                           QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes)
+                                         == QMessageBox::Yes;
+        if (!yes) {
+            // Back to the session's mode; that change comes here again and stops at the top.
+            m_connection->setMode(m_shownMode);
+            return;
+        }
+        disconnectSession();
+        m_log->append(QStringLiteral("info"), tr("Mode changed to %1: session disconnected").arg(SessionController::modeName(mode)));
+    }
+    m_shownMode = mode;
+    if (mode != Mode::TestBot)
+        m_badBot->stop();
+    updateModeAvailability(mode);
+    // The checklist set follows the mode: your bot's scenarios when testing a bot.
+    m_checklist->setCurrentSet(mode == Mode::TestBot ? QStringLiteral("bot") : QStringLiteral("checklist"));
+    // The emulator is local and harmless: it starts at once, as at launch.
+    if (mode == Mode::Emulator && live)
+        connectSession();
 }
 
 void MainWindow::updateModeAvailability(Mode mode)
@@ -273,7 +662,12 @@ void MainWindow::updateModeAvailability(Mode mode)
     const bool tx = mode != Mode::TestBot;
     m_charts->setReceiverAvailable(rx, tr("no emulator in this mode: Twilio's side is not visible"));
     m_charts->setSenderAvailable(tx, tr("the bot sends in this mode: PaceLab's sender is idle"));
+    m_verdict->setVisible(rx); // judged from the emulator's side: nothing to show without it
+    if (!tx)
+        m_sources->stopAll(); // they would feed a sender nobody listens to
     m_sources->setEnabled(tx);
+    m_sources->setModeNote(tx ? QString() : tr("Sources are off in test-a-bot mode: the bot sends the audio."));
+    updateHint();
 }
 
 void MainWindow::exportChartsPng()

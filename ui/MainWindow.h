@@ -3,14 +3,18 @@
 #include "SessionController.h"
 
 #include <QMainWindow>
+#include <functional>
 
 class QAction;
+class QFrame;
 class QLabel;
+class QPushButton;
 class QSplitter;
 class QTabWidget;
 
 namespace pacelab::ui {
 
+class BadBotDemo;
 class ChartsPanel;
 class ChecklistPanel;
 class ConnectionPanel;
@@ -19,6 +23,7 @@ class LogPane;
 class MonitorPanel;
 class ReplayTab;
 class SourcesPanel;
+class VerdictBar;
 
 // The window an engineer keeps open while tuning a bot. It only wires: the session (engine +
 // emulator), sources (producer threads), charts, checklist, monitor and log are their own parts.
@@ -51,8 +56,30 @@ public:
     void disconnectSession();
     void toggleConnection();
 
+    // Narrow windows put the checklist, its details and the log in one tab widget under the
+    // charts instead of side by side (each gets the full width). For tests.
+    bool isCompact() const { return m_compact; }
+    QTabWidget *bottomTabs() const { return m_bottomTabs; }
+    // The status bar text: the session state plus what is really on the wire (sending / idle).
+    QString statusBarText() const;
+    // The first-run hint above the charts ("Start a test tone"), shown while nothing plays.
+    QFrame *startHint() const { return m_hint; }
+    VerdictBar *verdictBar() const { return m_verdict; }
+    // Asked before a mode change ends a live session; a dialog by default, replaced by tests.
+    void setConfirmHandler(std::function<bool(const QString &question)> confirm) { m_confirm = std::move(confirm); }
+    QAction *action(const QString &objectName) const;
+    // "Bad-bot demo: bypass the clock": test-a-bot mode against BadBotDemo (asks first when a
+    // session is live). False when declined or the demo bot cannot start.
+    bool startBypassDemo();
+    BadBotDemo *badBotDemo() const { return m_badBot; }
+    // Every keyboard shortcut of the window, as shown by Help > Keyboard shortcuts.
+    QList<QPair<QString, QString>> shortcutList() const;
+    static QString aboutText();
+
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
     void buildUi();
@@ -65,6 +92,13 @@ private:
     void saveSettings();
     void loadSettings();
     void startDemo();
+    void setCompact(bool compact);
+    void onModeChanged(SessionController::Mode mode);
+    void onTxSecond(const pacelab::TelemetrySnapshot &s);
+    void updateStatusBar();
+    void updateHint();
+    void showShortcuts();
+    void nameControls();
 
     SessionController *m_session = nullptr;
     ConnectionPanel *m_connection = nullptr;
@@ -84,6 +118,17 @@ private:
     QAction *m_connectAction = nullptr;
     QAction *m_pauseAction = nullptr;
     QLabel *m_statusLabel = nullptr;
+    QAction *m_panelAction = nullptr;
+    bool m_compact = false;
+    QFrame *m_hint = nullptr;
+    VerdictBar *m_verdict = nullptr;
+    BadBotDemo *m_badBot = nullptr;
+    QPushButton *m_hintButton = nullptr;
+    QString m_sessionText;
+    SessionController::Status m_sessionStatus = SessionController::Status::Idle;
+    int m_lastFramesSent = -1; // frames sent in the last telemetry second; -1 = none yet
+    SessionController::Mode m_shownMode = SessionController::Mode::Emulator;
+    std::function<bool(const QString &)> m_confirm;
 };
 
 } // namespace pacelab::ui

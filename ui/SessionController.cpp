@@ -221,6 +221,14 @@ void SessionController::clearAudio()
     engine()->clear();
 }
 
+bool SessionController::startBargeIn(int ms)
+{
+    if (!m_session->emulator())
+        return false;
+    const auto started = m_session->onEmulator([ms](TwilioEmulator &e) { return e.startBargeInTone(ms); });
+    return started && *started;
+}
+
 void SessionController::setForwardMedia(bool on)
 {
     m_forwardMedia = on;
@@ -236,6 +244,7 @@ void SessionController::createEmulator()
                        tr("Twilio would reject this (%1): %2").arg(v.code).arg(v.message));
     });
     connect(emu, &TwilioEmulator::logMessage, this, &SessionController::logLine);
+    connect(emu, &TwilioEmulator::bargeInFinished, this, &SessionController::bargeInFinished);
     connect(emu, &TwilioEmulator::mediaReceived, this, [this](const QByteArray &m) {
         if (m_forwardMedia)
             Q_EMIT mediaReceived(m);
@@ -282,7 +291,7 @@ void SessionController::onEngineState(SenderEngine::State state, const QString &
         break;
     case SenderEngine::Connected: {
         const QString sid = engine()->streamSid();
-        setStatus(Status::Live, tr("Connected to %1 — sending%2").arg(m_endpoint,
+        setStatus(Status::Live, tr("Connected to %1%2").arg(m_endpoint,
                       sid.isEmpty() ? QString() : tr(" (stream %1)").arg(sid)));
         break;
     }

@@ -67,6 +67,8 @@ public:
     QString settingsProblem() const { return m_settingsProblem; }
     // Barge-in from the UI: empties the queue, sends clear.
     void clearAudio();
+    // The emulator speaks over the peer as a caller (ms of tone); bargeInFinished reports.
+    bool startBargeIn(int ms = 1500);
     // Monitor: mediaReceived is forwarded only while enabled (50 signals/s otherwise wasted).
     void setForwardMedia(bool on);
 
@@ -78,6 +80,7 @@ Q_SIGNALS:
     void logLine(const QString &level, const QString &text);
     void mediaReceived(const QByteArray &mulaw);
     void sessionReset(); // a new session started: charts may restart their time
+    void bargeInFinished(const pacelab::BargeInResult &result);
 
 private:
     void setStatus(Status s, const QString &text);

@@ -240,9 +240,17 @@ SourcesPanel::SourcesPanel(TxQueue *queue, QWidget *parent)
     layout->addWidget(ttsBox);
 
     // Policy and controls.
-    m_burst = new QCheckBox(tr("Burst: ignore back-pressure (what a bad bot does)"), this);
+    m_burst = new QCheckBox(tr("Bad-bot demo: flood the queue"), this);
     m_burst->setToolTip(tr("Sources push 1 s of audio at once, 5x faster than real time, without waiting:\n"
                            "the queue overflows and drops its oldest frames."));
+    // One line saying what the user is about to see, shown while the demo runs.
+    auto *floodNote = new QLabel(tr("What you see: the producer ignores back-pressure, PaceLab's queue drops its oldest "
+                                    "frames (Dropped frames chart, a warning in the log), and Twilio still gets a steady "
+                                    "50 fps: the paced sender protects the call from a flooding producer."), this);
+    floodNote->setWordWrap(true);
+    floodNote->setObjectName(QStringLiteral("floodNote"));
+    floodNote->setVisible(false);
+    connect(m_burst, &QCheckBox::toggled, floodNote, &QWidget::setVisible);
     connect(m_burst, &QCheckBox::toggled, this, &SourcesPanel::setBurst);
     auto *stopAllBtn = new QPushButton(tr("Stop all"), this);
     connect(stopAllBtn, &QPushButton::clicked, this, &SourcesPanel::stopAll);
@@ -251,10 +259,37 @@ SourcesPanel::SourcesPanel(TxQueue *queue, QWidget *parent)
     connect(clearBtn, &QPushButton::clicked, this, &SourcesPanel::clearRequested);
     m_summary = new QLabel(this);
     layout->addWidget(m_burst);
+    layout->addWidget(floodNote);
+    auto *bypass = new QPushButton(tr("Bad-bot demo: bypass the clock"), this);
+    bypass->setObjectName(QStringLiteral("bypassDemo"));
+    bypass->setToolTip(tr("Switches to test-a-bot mode against a built-in bot that sends each frame the moment it is "
+                          "queued, with no 20 ms clock"));
+    connect(bypass, &QPushButton::clicked, this, &SourcesPanel::bypassDemoRequested);
+    auto *bypassNote = new QLabel(tr("What you see: 8 s of speech reach Twilio in a burst, Buffered at Twilio jumps to "
+                                     "seconds and the Pace and Buffer badges turn red; Barge in now leaves that stale "
+                                     "speech playing."), this);
+    bypassNote->setWordWrap(true);
+    layout->addWidget(bypass);
+    layout->addWidget(bypassNote);
     layout->addWidget(hbox(this, {stopAllBtn, clearBtn}));
     layout->addWidget(m_summary);
     layout->addStretch();
     updateSummary();
+    m_toneHz->setAccessibleName(tr("Tone frequency"));
+    m_toneDb->setAccessibleName(tr("Tone level"));
+    m_noiseDb->setAccessibleName(tr("Noise level"));
+    m_dtmf->setAccessibleName(tr("DTMF digits"));
+    m_sweepFrom->setAccessibleName(tr("Sweep start frequency"));
+    m_sweepTo->setAccessibleName(tr("Sweep end frequency"));
+    m_sweepSec->setAccessibleName(tr("Sweep duration"));
+    m_micDevice->setAccessibleName(tr("Microphone device"));
+    m_filePath->setAccessibleName(tr("WAV file path"));
+    m_ttsText->setAccessibleName(tr("Text to speak"));
+    m_ttsVoice->setAccessibleName(tr("Voice"));
+    m_ttsRate->setAccessibleName(tr("Speaking rate"));
+    m_burst->setAccessibleName(tr("Bad-bot demo: flood the queue (ignore back-pressure)"));
+    for (auto &[key, row] : m_rows)
+        row.button->setAccessibleName(tr("Start or stop the %1 source").arg(key));
     QTimer::singleShot(0, this, &SourcesPanel::initTtsVoices);
 }
 
@@ -486,9 +521,25 @@ void SourcesPanel::initTtsVoices()
     m_ttsVoice->setCurrentText(current.isEmpty() ? QStringLiteral("en-us") : current);
 }
 
+void SourcesPanel::setModeNote(const QString &note)
+{
+    m_modeNote = note;
+    updateSummary();
+}
+
+QString SourcesPanel::summaryText() const
+{
+    return m_summary->text();
+}
+
 void SourcesPanel::updateSummary()
 {
     const int n = runningCount();
+    Q_EMIT runningChanged(n);
+    if (!m_modeNote.isEmpty()) {
+        m_summary->setText(m_modeNote);
+        return;
+    }
     m_summary->setText(n == 0 ? tr("No source running.")
                               : tr("%n source(s) running, %1.", nullptr, n)
                                     .arg(m_burst->isChecked() ? tr("bursting without back-pressure")

@@ -53,12 +53,19 @@ public:
     QString micUnavailableReason() const { return m_micReason; }
     bool micControlsEnabled() const;
 
+    // Replaces the running count while sources are off for the mode ("" = normal summary).
+    void setModeNote(const QString &note);
+    QString summaryText() const;
+
     void saveSettings(QSettings &s) const;
     void loadSettings(const QSettings &s);
 
 Q_SIGNALS:
     void logLine(const QString &level, const QString &text);
     void clearRequested();
+    void runningChanged(int count);
+    // "Bad-bot demo: bypass the clock": the window runs BadBotDemo in test-a-bot mode.
+    void bypassDemoRequested();
 
 private:
     struct Row
@@ -96,6 +103,7 @@ private:
     QSpinBox *m_ttsRate = nullptr;
     QCheckBox *m_burst = nullptr;
     QLabel *m_summary = nullptr;
+    QString m_modeNote;
 
     QComboBox *m_micDevice = nullptr;
     QProgressBar *m_micLevel = nullptr;

@@ -40,6 +40,11 @@ public:
     virtual QStringList seriesNames() const = 0;
     virtual QList<QPointF> seriesPoints(int series) const = 0; // all points kept, oldest first
     virtual int refreshCount() const = 0;                      // redraws done (for cost figures)
+    // Pushes pending points into the chart now instead of at the next 10 Hz tick (tests, export).
+    virtual void refreshNow() = 0;
+    // Texts that did not fit where they are shown (title, legend): empty when everything is
+    // readable at the current size. The layout tests assert this at every window size.
+    virtual QStringList clippedTexts() const = 0;
 
     bool exportPng(const QString &path, QString *error) const;
 };

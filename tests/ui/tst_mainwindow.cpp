@@ -337,7 +337,10 @@ private Q_SLOTS:
         QCOMPARE(result.verdict == check::Verdict::Pass ? QStringLiteral("PASS") : QStringLiteral("FAIL"), verdict);
         QStringList structural;
         for (const check::Criterion &c : result.criteria) {
-            if (c.name == QLatin1String("arrival span"))
+            // Rates and gaps measured in real time (tested on simulated time in the check
+            // units) may fail on a loaded machine; the structural criteria may not.
+            if (c.name == QLatin1String("arrival span") || c.name.startsWith(QLatin1String("clock drift"))
+                || c.name.startsWith(QLatin1String("underruns")))
                 continue;
             QVERIFY2(c.pass, qPrintable(c.name));
             structural << c.name;
