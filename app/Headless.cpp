@@ -2,6 +2,7 @@
 
 #include "CliOutput.h"
 #include "CliUtil.h"
+#include "HeadlessStreams.h"
 #include "SessionOptions.h"
 
 #include "audio/WavFile.h"
@@ -18,6 +19,7 @@
 #include <QEventLoop>
 #include <QTextStream>
 #include <QTimer>
+#include <cmath>
 
 #include <csignal>
 #include <optional>
@@ -91,6 +93,7 @@ void HeadlessOptions::addTo(QCommandLineParser &parser)
     parser.addOption({QStringLiteral("telemetry-jsonl"), QStringLiteral("Append one JSON object per telemetry second to this file."), QStringLiteral("file")});
     parser.addOption({QStringLiteral("json"), QStringLiteral("Write the run summary as JSON to this file."), QStringLiteral("file")});
     parser.addOption({QStringLiteral("capture"), QStringLiteral("Record every WebSocket message and telemetry second of the run to this capture file (JSON Lines; replay it with 'pacelab replay')."), QStringLiteral("file")});
+    parser.addOption({QStringLiteral("streams"), QStringLiteral("Send N streams of the tone at once from one pacing thread to --target (1..10000)."), QStringLiteral("n")});
     addSessionOptions(parser);
 }
 
@@ -144,6 +147,29 @@ bool HeadlessOptions::read(const QCommandLineParser &parser, QString *error)
         listen = true;
         if (!parseHostPort(QStringLiteral("listen"), parser.value(QStringLiteral("listen")), 0, &listenAddress, &listenPort, error))
             return false;
+    }
+    if (parser.isSet(QStringLiteral("streams"))) {
+        double n = 0;
+        if (!parseNumber(QStringLiteral("streams"), parser.value(QStringLiteral("streams")), 1, 10000, &n, error))
+            return false;
+        if (n != std::floor(n)) {
+            *error = QStringLiteral("--streams wants a whole number, got '%1'.").arg(parser.value(QStringLiteral("streams")));
+            return false;
+        }
+        streams = int(n);
+        if (!parser.isSet(QStringLiteral("target"))) {
+            *error = QStringLiteral("--streams needs --target URL (each stream learns its streamSid from the peer's start).");
+            return false;
+        }
+        for (const char *excluded : {"listen", "capture"})
+            if (parser.isSet(QString::fromLatin1(excluded))) {
+                *error = QStringLiteral("--streams cannot be combined with --%1.").arg(QString::fromLatin1(excluded));
+                return false;
+            }
+        if (source != QLatin1String("tone")) {
+            *error = QStringLiteral("--streams sends a test tone; --source %1 is not supported with it.").arg(source);
+            return false;
+        }
     }
     telemetryJsonl = parser.value(QStringLiteral("telemetry-jsonl"));
     summaryJson = parser.value(QStringLiteral("json"));
@@ -319,6 +345,8 @@ int printHeadless(const HeadlessOptions &opts, const HeadlessRun &run)
 
 int runHeadless(const HeadlessOptions &opts)
 {
+    if (opts.streams > 0)
+        return runHeadlessStreams(HeadlessStreamsOptions::fromHeadless(opts, opts.streams));
     const HeadlessRun run = runSession(opts);
     const int rc = run.earlyExit ? *run.earlyExit : printHeadless(opts, run);
     out().flush();

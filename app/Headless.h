@@ -30,6 +30,8 @@ struct HeadlessOptions
     // Every engine and emulator setting (--high-water, --ping-interval-ms, --jitter-buffer-ms...,
     // app/SessionOptions.h), validated; the telemetry file and the capture go in here too.
     SessionConfig session;
+    // --streams N: N streams of the tone from one pacing thread to --target (app/HeadlessStreams).
+    int streams = 0;
 
     static void addTo(QCommandLineParser &parser);
     bool read(const QCommandLineParser &parser, QString *error);

@@ -52,6 +52,7 @@ HeadlessStreamsOptions HeadlessStreamsOptions::fromHeadless(const HeadlessOption
     s.levelDbfs = o.levelDbfs;
     s.telemetryJsonl = o.telemetryJsonl;
     s.summaryJson = o.summaryJson;
+    s.sender = o.session.sender;
     return s;
 }
 
@@ -88,7 +89,7 @@ int runHeadlessStreams(const HeadlessStreamsOptions &opts)
         err() << "pacelab: " << problem << "\n";
         return 2;
     }
-    SenderConfig cfg;
+    SenderConfig cfg = opts.sender;
     cfg.telemetryJsonlPath = opts.telemetryJsonl;
     MultiStreamSender sender(cfg, opts.phases);
     if (const QString problem = sender.validate(); !problem.isEmpty()) {

@@ -20,6 +20,7 @@ struct HeadlessStreamsOptions
     int phases = 0; // wheel ticks per 20 ms (0 = MultiStreamSender's default)
     QString telemetryJsonl;
     QString summaryJson;
+    SenderConfig sender; // every stream's engine settings (--high-water, --no-realtime, ...)
 
     // The plain headless options (--target, --duration, --tone-hz, --level, --telemetry-jsonl,
     // --json) with N streams.

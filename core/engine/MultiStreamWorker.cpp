@@ -2,6 +2,7 @@
 
 #include "engine/MultiStreamSender.h"
 #include "engine/PreciseWait.h"
+#include "engine/RealtimeScheduling.h"
 
 #include <QDateTime>
 #include <QTimer>
@@ -53,6 +54,13 @@ void MultiStreamWorker::ensureSetup()
     if (!setup.message.isEmpty())
         Q_EMIT m_facade->logMessage(-1, setup.warning ? QStringLiteral("warning") : QStringLiteral("info"),
                                     setup.message);
+    // Real-time by default, as for the single-stream sender (SenderEngine): one thread carries
+    // every stream's clock, so a CPU hog would otherwise delay all of them at once.
+    RealtimeRequest rt;
+    rt.enabled = m_cfg.realtime;
+    if (m_cfg.realtimePriority > 0)
+        rt.priority = m_cfg.realtimePriority;
+    Q_EMIT m_facade->logMessage(-1, QStringLiteral("info"), applyRealtimeScheduling(rt).summary());
     m_clockTimer = new QTimer(this);
     m_clockTimer->setSingleShot(true);
     m_clockTimer->setTimerType(Qt::PreciseTimer);

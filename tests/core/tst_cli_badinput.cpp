@@ -67,6 +67,12 @@ private Q_SLOTS:
         row("headless tone-hz above Nyquist", {h, "--tone-hz", "99999"}, "--tone-hz");
         row("headless level positive", {h, "--level", "50"}, "--level");
         row("headless level text", {h, "--level", "loud"}, "--level");
+        row("headless streams 0", {h, "--streams", "0", "--target", "ws://127.0.0.1:9/"}, "--streams");
+        row("headless streams huge", {h, "--streams", "1e9", "--target", "ws://127.0.0.1:9/"}, "--streams");
+        row("headless streams fraction", {h, "--streams", "2.5", "--target", "ws://127.0.0.1:9/"}, "--streams");
+        row("headless streams without target", {h, "--streams", "3"}, "--streams needs --target");
+        row("headless streams with listen", {h, "--streams", "3", "--target", "ws://127.0.0.1:9/", "--listen", "127.0.0.1:8080"}, "exclude");
+        row("headless streams with tts", {h, "--streams", "3", "--target", "ws://127.0.0.1:9/", "--source", "silence"}, "--source silence");
         row("headless source unknown", {h, "--source", "kazoo"}, "--source");
         row("headless file empty", {h, "--source", "file", "--file", path("empty.bin")}, "empty.bin");
         row("headless file binary", {h, "--source", "file", "--file", path("binary.bin")}, "binary.bin");
