@@ -3,7 +3,7 @@
 #include "CliOutput.h"
 #include "Commands.h"
 
-#include "replay/LogDoctor.h"
+#include "doctor/LogDoctor.h"
 
 #include <QCommandLineParser>
 #include <QFile>

@@ -9,7 +9,7 @@
 
 #include "emulator/TwilioEmulator.h"
 #include "engine/SenderEngine.h"
-#include "replay/LogDoctor.h"
+#include "doctor/LogDoctor.h"
 
 #include <QCoreApplication>
 #include <QDateTime>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "replay/LogDoctor.h"
+#include "doctor/LogDoctor.h"
 
 #include <QString>
 #include <QWidget>

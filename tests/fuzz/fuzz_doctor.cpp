@@ -1,10 +1,10 @@
-// Log doctor (core/replay/LogDoctor): the metric-line parser on every line of the input, then
+// Log doctor (core/doctor/LogDoctor): the metric-line parser on every line of the input, then
 // the whole streaming analyser (sniffing, line splitting, block analysis, report) with small
 // limits so short inputs reach the truncation, block and decimation paths. Checks the bounds the
 // report promises.
 #include "FuzzCheck.h"
 
-#include "replay/LogDoctor.h"
+#include "doctor/LogDoctor.h"
 
 #include <QByteArray>
 #include <QByteArrayView>
