@@ -80,13 +80,31 @@ StreamContext::StreamContext(const std::vector<MetricLine> &series, const Limits
     // timestamps, scale to frames per real second. Only for spans near one second: a long gap
     // is a blocked loop or a missing line, whose count is not per second.
     f.resize(n);
+    std::vector<double> raw(n), scaled(n);
+    int rescaled = 0;
     for (size_t i = 0; i < n; ++i) {
-        f[i] = s[i].fps;
+        f[i] = raw[i] = scaled[i] = s[i].fps;
         if (i > 0 && s[i].t >= 0 && s[i - 1].t >= 0 && s[i].tPrecise && s[i - 1].tPrecise) {
             const double dt = s[i].t - s[i - 1].t;
-            if (dt >= 0.8 && dt <= 1.25 && std::abs(dt - 1.0) > 0.05)
-                f[i] = s[i].fps / dt;
+            if (dt >= 0.8 && dt <= 1.25 && std::abs(dt - 1.0) > 0.05) {
+                scaled[i] = s[i].fps / dt;
+                ++rescaled;
+            }
         }
+    }
+    // Only when the counts follow the intervals (the logger resets its counter when it prints):
+    // then scaling steadies the series. A timestamp taken apart from the count (another thread,
+    // a buffered handler) only adds noise, and the raw counts are the better reading.
+    if (rescaled > 0) {
+        auto roughness = [&](const std::vector<double> &v) {
+            std::vector<double> d;
+            for (size_t i = 1; i < n; ++i)
+                if (!isIdle(i) && !isIdle(i - 1))
+                    d.push_back(std::abs(v[i] - v[i - 1]));
+            return median(std::move(d));
+        };
+        if (roughness(scaled) < roughness(raw))
+            f = scaled;
     }
 
     st.assign(n, St::Other);
@@ -195,6 +213,8 @@ int interleavedStreams(const std::vector<MetricLine> &s)
             byTime = 3;
         else if (m >= 0.4 && m < 0.65)
             byTime = 2;
+        // Timestamps a second apart: one stream, however its numbers swing.
+        return byTime;
     }
     // The numbers: each line far from the one before it, close to the one k lines before.
     auto roughness = [&](size_t k) {

@@ -43,6 +43,7 @@ class StreamContext
 {
 public:
     StreamContext(const std::vector<MetricLine> &series, const Limits &limits);
+    StreamContext(std::vector<MetricLine> &&, const Limits &) = delete; // keeps a reference
 
     const std::vector<MetricLine> &s;
     const Limits &lim;
