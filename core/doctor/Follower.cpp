@@ -16,6 +16,7 @@ QString Verdict::toLine() const
 Follower::Follower(Limits limits, int windowSeconds)
     : m_limits(limits), m_window(std::max(5, windowSeconds)), m_doc(limits)
 {
+    m_doc.setLive(true);
     m_doc.setMetricObserver([this](const MetricLine &m) { onMetric(m); });
 }
 

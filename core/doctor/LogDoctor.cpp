@@ -401,6 +401,7 @@ struct LogDoctor::Private
     Limits lim;
     bool sniffed = false;
     bool gzSniffed = false;
+    bool live = false;
     bool failed = false;
     QString error;
     QByteArray sniffBuf;
@@ -473,7 +474,8 @@ void LogDoctor::Private::addDecoded(QByteArrayView chunk)
         return;
     if (!sniffed) {
         sniffBuf.append(chunk);
-        if (sniffBuf.size() >= kSniffBytes)
+        // Live input cannot wait for 4 KiB: its first complete line decides.
+        if (sniffBuf.size() >= kSniffBytes || (live && sniffBuf.contains('\n')))
             sniff();
         return;
     }
@@ -657,6 +659,11 @@ bool LogDoctor::failed() const
 void LogDoctor::setMetricObserver(std::function<void(const MetricLine &)> observer)
 {
     d->observer = std::move(observer);
+}
+
+void LogDoctor::setLive(bool live)
+{
+    d->live = live;
 }
 
 void LogDoctor::addData(QByteArrayView chunk)

@@ -193,6 +193,9 @@ public:
     bool failed() const; // unusable input detected: further data is ignored
     // Called for every metric line as it is parsed (the live follower uses it).
     void setMetricObserver(std::function<void(const MetricLine &)> observer);
+    // Live input (a followed file, a pipe): the input is sniffed at its first complete line
+    // instead of after 4 KiB, so lines are diagnosed as they arrive.
+    void setLive(bool live);
     // The report so far, without ending the input (copies the analysis state).
     Report snapshot() const;
     Report finish();

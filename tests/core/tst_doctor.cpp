@@ -1,6 +1,7 @@
 // Log doctor (core/doctor): the four misreads of issue 12 (each failed on the single-stream
 // doctor), the log shapes production writes (tests/data/doctor/shape-*), stream ids, bad values,
 // each detector on its own, determinism, JSON evidence, cancel and progress.
+#include "doctor/Follower.h"
 #include "doctor/LogDoctor.h"
 #include "doctor/StreamContext.h"
 
@@ -8,6 +9,8 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QProcess>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace pacelab::doctor;
@@ -79,7 +82,34 @@ private Q_SLOTS:
     void deterministicAndJsonEvidence();
     void gzipCorruptAndTruncated();
     void cancelAndProgress();
+    // Live.
+    void followerVerdicts();
+    void followPipe();
+    void followFile();
 };
+
+namespace {
+QByteArray liveLog()
+{
+    QByteArray d;
+    for (int i = 0; i < 6; ++i)
+        d += "[TX] fps=50 q=3 drops=0\n";
+    for (int i = 0; i < 4; ++i)
+        d += "[TX] fps=1 q=120 drops=50\n";
+    return d;
+}
+QStringList verdictLines(const QByteArray &out)
+{
+    QStringList v;
+    for (const QString &l : QString::fromUtf8(out).split(QLatin1Char('\n')))
+        if (l.startsWith(QStringLiteral("line ")))
+            v << l;
+    return v;
+}
+const QStringList kLiveVerdicts{QStringLiteral("line 1: INFO too-little-data - Too little data to judge"),
+                                QStringLiteral("line 3: OK healthy - Healthy"),
+                                QStringLiteral("line 7: PROBLEM sender-stalled - Sender stalled / socket back-pressure")};
+} // namespace
 
 void TestDoctor::misread25FpsWobbleIsAProblem()
 {
@@ -459,6 +489,76 @@ void TestDoctor::cancelAndProgress()
     QCOMPARE(calls, 2);
     QVERIFY(r.bytesRead < data.size());
     QVERIFY(r.warning.contains(QStringLiteral("cancelled")));
+}
+
+void TestDoctor::followerVerdicts()
+{
+    // The verdict sequence depends on the lines only, never on the chunking.
+    const QByteArray data = liveLog();
+    for (int chunk : {1, 5, 4096}) {
+        Follower f;
+        QStringList got;
+        for (qsizetype i = 0; i < data.size(); i += chunk) {
+            f.addData(QByteArrayView(data).sliced(i, std::min<qsizetype>(chunk, data.size() - i)));
+            for (const Verdict &v : f.takeChanges())
+                got << v.toLine();
+        }
+        QCOMPARE(got, kLiveVerdicts);
+        QCOMPARE(f.report().metricLines, 10);
+    }
+}
+
+void TestDoctor::followPipe()
+{
+    const QString bin = QStringLiteral(PACELAB_BINARY);
+    if (!QFile::exists(bin))
+        QSKIP("pacelab binary not built");
+    QProcess p;
+    p.start(bin, {QStringLiteral("doctor"), QStringLiteral("--follow"), QStringLiteral("-")});
+    QVERIFY(p.waitForStarted(30000));
+    p.write(liveLog());
+    p.closeWriteChannel();
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 1);
+    const QByteArray out = p.readAllStandardOutput();
+    QCOMPARE(verdictLines(out), kLiveVerdicts);
+    QVERIFY(out.contains("PROBLEM  Sender stalled"));
+}
+
+void TestDoctor::followFile()
+{
+    // Lines appended while the command follows the file: the verdicts follow them, in order.
+    const QString bin = QStringLiteral(PACELAB_BINARY);
+    if (!QFile::exists(bin))
+        QSKIP("pacelab binary not built");
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("live.log"));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    QProcess p;
+    p.start(bin, {QStringLiteral("doctor"), QStringLiteral("--follow"), path});
+    QVERIFY(p.waitForStarted(30000));
+    QByteArray out;
+    auto waitFor = [&](int verdicts) {
+        // Bounded by the count of verdict lines, not by time: a loaded machine only takes longer.
+        for (int i = 0; i < 600 && verdictLines(out).size() < verdicts; ++i) {
+            p.waitForReadyRead(100);
+            out += p.readAllStandardOutput();
+        }
+        return verdictLines(out).size() >= verdicts;
+    };
+    const QByteArray data = liveLog();
+    const qsizetype healthyEnd = data.indexOf("[TX] fps=1");
+    f.write(data.left(healthyEnd));
+    f.flush();
+    QVERIFY(waitFor(2));
+    QCOMPARE(verdictLines(out), kLiveVerdicts.mid(0, 2));
+    f.write(data.mid(healthyEnd));
+    f.flush();
+    QVERIFY(waitFor(3));
+    QCOMPARE(verdictLines(out), kLiveVerdicts);
+    p.kill();
+    p.waitForFinished(10000);
 }
 
 QTEST_GUILESS_MAIN(TestDoctor)
