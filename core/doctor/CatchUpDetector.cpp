@@ -28,18 +28,23 @@ void detectCatchUp(StreamContext &c)
         size_t j = i;
         while (j + 1 < n && !c.isIdle(j + 1) && c.f[j + 1] < kStallFps)
             ++j;
-        size_t k = j;
-        while (k + 1 < n && c.f[k + 1] > kBurstFps)
-            ++k;
-        if (k == j) {
+        // The burst follows at once, or one second later (a counting window that straddles the
+        // stall's end shows a near-50 second in between).
+        size_t h = j + 1;
+        if (h + 1 < n && c.f[h] <= kBurstFps && c.f[h] >= kStallFps && c.f[h + 1] > kBurstFps)
+            ++h;
+        if (h >= n || c.f[h] <= kBurstFps) {
             i = j + 1;
             continue;
         }
+        size_t k = h;
+        while (k + 1 < n && c.f[k + 1] > kBurstFps)
+            ++k;
         double owed = 0, paid = 0;
-        for (size_t x = i; x <= j; ++x)
-            owed += kNominalFps - c.f[x];
-        size_t w = j + 1;
-        for (size_t x = j + 1; x <= k; ++x) {
+        for (size_t x = i; x < h; ++x)
+            owed += std::max(0.0, kNominalFps - c.f[x]);
+        size_t w = h;
+        for (size_t x = h; x <= k; ++x) {
             paid += c.f[x] - kNominalFps;
             if (c.f[x] > c.f[w])
                 w = x;

@@ -61,8 +61,14 @@ void detectDrift(StreamContext &c)
     double lateMax = -1;
     for (size_t i : paced)
         lateMax = std::max(lateMax, s[i].late);
-    if (std::abs(deficit) >= kDriftMinDeficit && std::abs(deficit) * queued >= kDriftMinFrames
-        && (deficit > 0 ? below >= 2 * above : above >= 2 * below)) {
+    // Consistent: most seconds on one side, or (with ±1-2 fps logging wobble, which moves frames
+    // between neighbouring seconds) a mean far outside its own noise.
+    double var = 0;
+    for (size_t i : paced)
+        var += (c.f[i] - mean) * (c.f[i] - mean);
+    const double se = std::sqrt(var / std::max(1, queued - 1) / queued);
+    const bool consistent = (deficit > 0 ? below >= 2 * above : above >= 2 * below) || std::abs(deficit) >= 4 * std::max(se, 0.05);
+    if (std::abs(deficit) >= kDriftMinDeficit && std::abs(deficit) * queued >= kDriftMinFrames && consistent) {
         const double msPerSec = std::abs(deficit) * 20.0;
         const double ppm = -deficit / kNominalFps * 1e6;
         d.severity = std::abs(deficit) >= 0.5 ? Severity::Problem : Severity::Warning;

@@ -82,6 +82,7 @@ private Q_SLOTS:
     void deterministicAndJsonEvidence();
     void gzipCorruptAndTruncated();
     void cancelAndProgress();
+    void corpus();
     // Live.
     void followerVerdicts();
     void followPipe();
@@ -489,6 +490,38 @@ void TestDoctor::cancelAndProgress()
     QCOMPARE(calls, 2);
     QVERIFY(r.bytesRead < data.size());
     QVERIFY(r.warning.contains(QStringLiteral("cancelled")));
+}
+
+void TestDoctor::corpus()
+{
+    // tests/data/doctor/EXPECTED.txt: every log with the cause it must name first (engine
+    // recordings, their noisy production-style variants, modelled bots, hand-written shapes).
+    QFile manifest(dataPath(QStringLiteral("EXPECTED.txt")));
+    QVERIFY(manifest.open(QIODevice::ReadOnly));
+    int total = 0, right = 0;
+    QStringList wrong;
+    for (const QByteArray &raw : manifest.readAll().split('\n')) {
+        const QByteArray line = raw.trimmed();
+        if (line.isEmpty() || line.startsWith('#'))
+            continue;
+        const QList<QByteArray> parts = line.simplified().split(' ');
+        QCOMPARE(parts.size(), 2);
+        const Report r = LogDoctor::analyzeFile(dataPath(QString::fromUtf8(parts[0])));
+        QVERIFY2(r.inputOk, qPrintable(r.error));
+        const QString got = kindName(r.diagnoses.first().kind);
+        ++total;
+        if (got == QString::fromUtf8(parts[1]))
+            ++right;
+        else
+            wrong << QString::fromUtf8(parts[0]) + QStringLiteral(": ") + got;
+        // A healthy log is never a problem; a broken one always at least a warning.
+        if (parts[1] == "healthy")
+            QVERIFY2(r.worst() < Severity::Problem, parts[0].constData());
+        else
+            QVERIFY2(r.exitCode() == 1, parts[0].constData());
+    }
+    QVERIFY2(total >= 40, qPrintable(QString::number(total)));
+    QVERIFY2(right * 100 >= total * 95, qPrintable(wrong.join(QLatin1Char('\n'))));
 }
 
 void TestDoctor::followerVerdicts()
