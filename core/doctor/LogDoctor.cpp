@@ -183,7 +183,7 @@ void Analysis::analyzeBlock(StreamState &st)
                           .arg(lineRange(st.block.front().lineNo, st.block.back().lineNo))
                           .arg(st.id.isEmpty() ? QString() : st.id + QLatin1Char(' '));
         note.seconds = int(st.block.size());
-        for (size_t i = 0; i < std::min<size_t>(st.block.size(), 4); ++i)
+        for (size_t i = 0; i < std::min<size_t>(st.block.size(), size_t(std::min(4, lim.maxEvidence))); ++i)
             note.evidence.append(Evidence{st.block[i].lineNo, st.block[i].text});
         merge(st, {note}, st.id);
         for (int p = 0; p < k; ++p) {
