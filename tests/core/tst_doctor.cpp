@@ -210,6 +210,7 @@ void TestDoctor::streamIds_data()
     QTest::newRow("journald pid is no id") << "Nov 27 12:00:01 host bot[1234]: [TX] fps=50 q=1 drops=0" << "";
     QTest::newRow("thread is no id") << "[MainThread] [TX] fps=50 q=1 drops=0" << "";
     QTest::newRow("level is no id") << "[INFO] [TX] fps=50 q=1 drops=0" << "";
+    QTest::newRow("gunicorn prefix is no id") << "[2026-11-27 14:30:01 +0000] [4121] [INFO] tx fps=50 q=1 drops=0" << "";
     QTest::newRow("none") << "[TX] fps=50 q=1 drops=0" << "";
 }
 
