@@ -2,6 +2,8 @@
 
 #include "TimeSeriesPlot.h"
 
+#include "doctor/Follower.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileDialog>
@@ -33,7 +35,6 @@ const QColor kGrey(110, 110, 110);
 
 // The plot keeps 1200 points per series; the doctor decimates the whole input below that.
 constexpr int kPlotPoints = 1000;
-constexpr qint64 kChunkBytes = 1024 * 1024;
 
 doctor::Limits tabLimits()
 {
@@ -73,7 +74,7 @@ QString withoutCliPrefix(QString text)
 QString reportHtml(const doctor::Report &r, const QString &source)
 {
     QString h;
-    h += QStringLiteral("<p style='color:#555'>%1</p>").arg(esc(source));
+    h += QStringLiteral("<p style='color:#555; white-space:pre-wrap'>%1</p>").arg(esc(source));
     if (!r.inputOk || !r.hasMetrics()) {
         h += QStringLiteral("<p style='color:#c0262d; font-weight:bold'>%1</p>")
                  .arg(r.inputOk ? QObject::tr("No metric lines found") : QObject::tr("Unusable input"));
@@ -101,8 +102,18 @@ QString reportHtml(const doctor::Report &r, const QString &source)
         h += QStringLiteral("<p style='color:#777; margin-top:0'>kind: %1</p>").arg(esc(doctor::kindName(d.kind)));
         if (!d.detail.isEmpty())
             h += QStringLiteral("<p><b>Seen:</b> %1</p>").arg(esc(d.detail));
+        if (!d.stream.isEmpty() && r.streams.size() > 1)
+            h += QStringLiteral("<p><b>Stream:</b> %1</p>").arg(esc(d.stream));
         if (!d.cause.isEmpty())
             h += QStringLiteral("<p><b>Likely cause:</b> %1</p>").arg(esc(d.cause));
+        if (d.candidates.size() > 1) {
+            h += QStringLiteral("<p><b>Causes that fit, most likely first:</b></p><ol>");
+            for (const doctor::Candidate &c : d.candidates)
+                h += QStringLiteral("<li>%1 <span style='color:#777'>(%2)</span></li>").arg(esc(c.cause), esc(c.why));
+            h += QStringLiteral("</ol>");
+        }
+        if (!d.tellApart.isEmpty())
+            h += QStringLiteral("<p><b>To tell them apart:</b> %1</p>").arg(esc(d.tellApart));
         if (!d.fix.isEmpty())
             h += QStringLiteral("<p><b>Fix:</b> %1</p>").arg(esc(d.fix));
         if (!d.evidence.isEmpty()) {
@@ -131,44 +142,9 @@ struct DoctorTab::FileJob
 
     void run()
     {
-        const QFileInfo fi(path);
-        auto fail = [this](const QString &why) {
-            report = doctor::Report();
-            report.inputOk = false;
-            report.error = why;
-        };
-        if (!fi.exists())
-            return fail(QStringLiteral("%1: no such file.").arg(path));
-        if (fi.isDir())
-            return fail(QStringLiteral("%1 is a directory, not a log file.").arg(path));
-        QFile f(path);
-        if (!f.open(QIODevice::ReadOnly))
-            return fail(QStringLiteral("cannot open %1: %2").arg(path, f.errorString()));
-        // Chunks through the doctor's streaming API: memory stays bounded for any file size.
-        doctor::LogDoctor doc(tabLimits());
-        QByteArray buf(kChunkBytes, Qt::Uninitialized);
-        for (;;) {
-            if (cancel.load())
-                break;
-            const qint64 got = f.read(buf.data(), buf.size());
-            if (got < 0)
-                return fail(QStringLiteral("read error after %1 bytes of %2: %3")
-                                .arg(bytesRead.load())
-                                .arg(path, f.errorString()));
-            if (got == 0)
-                break;
-            doc.addData(QByteArrayView(buf.constData(), got));
-            bytesRead += got;
-            if (doc.failed())
-                break;
-        }
-        report = doc.finish();
-        if (cancel.load() && report.inputOk) {
-            const QString note = QStringLiteral("cancelled after %1 of %2 bytes: the result covers only the start of the file.")
-                                     .arg(bytesRead.load())
-                                     .arg(size);
-            report.warning = report.warning.isEmpty() ? note : report.warning + QLatin1Char(' ') + note;
-        }
+        // Core streams the file (bounded memory), reports progress and honours the cancel flag.
+        report = doctor::LogDoctor::analyzeFile(path, tabLimits(), [this](qint64 n) { bytesRead = n; }, &cancel);
+        bytesRead = std::max(bytesRead.load(), report.bytesRead);
     }
 };
 
@@ -182,6 +158,9 @@ DoctorTab::DoctorTab(QWidget *parent)
     m_diagnose->setObjectName(QStringLiteral("doctorDiagnose"));
     m_diagnose->setToolTip(tr("Diagnose the pasted lines (Ctrl+Return)"));
     m_diagnose->setDefault(true);
+    m_follow = new QPushButton(tr("Follow file…"));
+    m_follow->setObjectName(QStringLiteral("doctorFollow"));
+    m_follow->setToolTip(tr("Diagnose a log file as lines are appended to it (like tail -f)"));
     m_cancel = new QPushButton(tr("Cancel"));
     m_cancel->setVisible(false);
     m_status = new QLabel(tr("Paste log lines with the per-second sender metrics, or load a log file."));
@@ -191,6 +170,7 @@ DoctorTab::DoctorTab(QWidget *parent)
     auto *bar = new QHBoxLayout;
     bar->addWidget(m_load);
     bar->addWidget(m_diagnose);
+    bar->addWidget(m_follow);
     bar->addWidget(m_cancel);
     bar->addWidget(m_status, 1);
 
@@ -258,6 +238,17 @@ DoctorTab::DoctorTab(QWidget *parent)
     connect(m_diagnose, &QPushButton::clicked, this, &DoctorTab::diagnose);
     connect(m_load, &QPushButton::clicked, this, &DoctorTab::chooseFile);
     connect(m_cancel, &QPushButton::clicked, this, &DoctorTab::cancelLoad);
+    connect(m_follow, &QPushButton::clicked, this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Follow a log file"), m_lastDir,
+                                                          tr("Logs (*.log *.txt *.jsonl *.json);;All files (*)"));
+        if (path.isEmpty())
+            return;
+        m_lastDir = QFileInfo(path).absolutePath();
+        followFile(path);
+    });
+    m_followTimer = new QTimer(this);
+    m_followTimer->setInterval(500);
+    connect(m_followTimer, &QTimer::timeout, this, &DoctorTab::pollFollowed);
     auto *shortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return), m_paste);
     shortcut->setContext(Qt::WidgetShortcut);
     connect(shortcut, &QShortcut::activated, this, &DoctorTab::diagnose);
@@ -317,6 +308,72 @@ void DoctorTab::cancelLoad()
 {
     if (m_job)
         m_job->cancel = true;
+    stopFollowing();
+}
+
+bool DoctorTab::followFile(const QString &path)
+{
+    if (isBusy())
+        return false;
+    stopFollowing();
+    const QFileInfo fi(path);
+    if (!fi.exists() || fi.isDir()) {
+        doctor::Report r;
+        r.inputOk = false;
+        r.error = fi.isDir() ? tr("%1 is a directory, not a log file.").arg(path) : tr("%1: no such file.").arg(path);
+        showReport(r, tr("Following %1").arg(QDir::toNativeSeparators(path)));
+        return false;
+    }
+    m_followPath = path;
+    m_followPos = 0;
+    m_follower = std::make_unique<doctor::Follower>(tabLimits());
+    m_verdicts.clear();
+    m_cancel->setVisible(true);
+    m_cancel->setText(tr("Stop following"));
+    m_load->setEnabled(false);
+    m_followTimer->start();
+    pollFollowed();
+    return true;
+}
+
+void DoctorTab::stopFollowing()
+{
+    if (!m_follower)
+        return;
+    m_followTimer->stop();
+    m_follower.reset();
+    m_cancel->setVisible(false);
+    m_cancel->setText(tr("Cancel"));
+    m_load->setEnabled(true);
+}
+
+// Reads what was appended since the last poll (small: a log grows by lines) and shows the
+// report when the verdict changed, or new lines arrived.
+void DoctorTab::pollFollowed()
+{
+    if (!m_follower)
+        return;
+    QFile f(m_followPath);
+    if (!f.open(QIODevice::ReadOnly)) {
+        m_status->setText(tr("Cannot read %1: %2").arg(m_followPath, f.errorString()));
+        return;
+    }
+    if (f.size() < m_followPos) { // truncated or rotated: start again
+        m_follower = std::make_unique<doctor::Follower>(tabLimits());
+        m_followPos = 0;
+        m_verdicts << tr("(file truncated: read again from the start)");
+    }
+    f.seek(m_followPos);
+    const QByteArray data = f.read(4 * 1024 * 1024);
+    if (data.isEmpty() && m_hasReport)
+        return;
+    m_followPos += data.size();
+    m_follower->addData(data);
+    for (const doctor::Verdict &v : m_follower->takeChanges())
+        m_verdicts << v.toLine();
+    const QString source = tr("Following %1 — verdict changes:\n%2")
+                               .arg(QDir::toNativeSeparators(m_followPath), m_verdicts.join(QLatin1Char('\n')));
+    showReport(m_follower->report(), source);
 }
 
 void DoctorTab::onFileJobDone()

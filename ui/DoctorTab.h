@@ -1,8 +1,9 @@
 #pragma once
 
-#include "replay/LogDoctor.h"
+#include "doctor/LogDoctor.h"
 
 #include <QString>
+#include <QStringList>
 #include <QWidget>
 
 #include <memory>
@@ -13,6 +14,10 @@ class QPushButton;
 class QTextBrowser;
 class QThread;
 class QTimer;
+
+namespace pacelab::doctor {
+class Follower;
+}
 
 namespace pacelab::ui {
 
@@ -35,6 +40,14 @@ public:
     // being read. reportShown() follows.
     bool loadFile(const QString &path);
     void cancelLoad();
+    // Follows a growing log file (polled twice a second): the report and the list of verdict
+    // changes update as lines are appended. false when the file cannot be followed.
+    bool followFile(const QString &path);
+    void stopFollowing();
+    bool isFollowing() const { return m_follower != nullptr; }
+    // Reads what was appended since the last poll (the timer calls it; tests may too).
+    void pollFollowed();
+    const QStringList &verdictChanges() const { return m_verdicts; }
     bool isBusy() const { return m_thread != nullptr; }
 
     QPlainTextEdit *pasteBox() const { return m_paste; }
@@ -64,6 +77,12 @@ private:
     QPushButton *m_load = nullptr;
     QPushButton *m_diagnose = nullptr;
     QPushButton *m_cancel = nullptr;
+    QPushButton *m_follow = nullptr;
+    QTimer *m_followTimer = nullptr;
+    std::unique_ptr<doctor::Follower> m_follower;
+    QString m_followPath;
+    qint64 m_followPos = 0;
+    QStringList m_verdicts;
     QLabel *m_status = nullptr;
     QTextBrowser *m_result = nullptr;
     TimeSeriesPlot *m_fpsPlot = nullptr;

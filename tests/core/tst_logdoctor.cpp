@@ -3,7 +3,7 @@
 // real engine wrote are tested in tst_replay, from tests/data/doctor), bad input, and
 // bounded memory on a 200 MB generated stream. Over 500 lines: the model and the generated
 // stream are test fixtures that belong next to the rules they exercise.
-#include "replay/LogDoctor.h"
+#include "doctor/LogDoctor.h"
 
 #include <QFile>
 #include <QJsonDocument>

@@ -1,10 +1,11 @@
-// Log doctor (core/replay/LogDoctor): the metric-line parser on every line of the input, then
+// Log doctor (core/doctor): the metric-line parser on every line of the input, then
 // the whole streaming analyser (sniffing, line splitting, block analysis, report) with small
 // limits so short inputs reach the truncation, block and decimation paths. Checks the bounds the
 // report promises.
 #include "FuzzCheck.h"
 
-#include "replay/LogDoctor.h"
+#include "doctor/Follower.h"
+#include "doctor/LogDoctor.h"
 
 #include <QByteArray>
 #include <QByteArrayView>
@@ -100,5 +101,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pos = end + 1;
     }
     checkReport(byLine.finish(), Limits());
+
+    // 4. Live: the follower (windows per stream, verdict changes) and a snapshot mid-input.
+    Follower live(lim, 8);
+    for (qsizetype pos = 0; pos < bytes.size(); pos += chunk) {
+        live.addData(bytes.sliced(pos, std::min(chunk, bytes.size() - pos)));
+        for (const Verdict &v : live.takeChanges())
+            FUZZ_CHECK(v.lineNo >= 1 && !v.toLine().isEmpty(), "verdict line %lld", qlonglong(v.lineNo));
+    }
+    checkReport(live.report(), lim);
+    checkReport(live.finish(), lim);
     return 0;
 }

@@ -71,6 +71,7 @@ private Q_SLOTS:
     void loadFile();
     void loadBinaryAndMissingFile();
     void cancelAndCloseWhileLoading();
+    void followFile();
 };
 
 void TestDoctorTab::healthy()
@@ -245,6 +246,36 @@ void TestDoctorTab::cancelAndCloseWhileLoading()
         DoctorTab tab;
         QVERIFY(tab.loadFile(path));
     }
+}
+
+void TestDoctorTab::followFile()
+{
+    // Lines appended to a followed file: the verdict changes and the report follow them. The
+    // polls are called directly: the assertions are on what was read, not on timing.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("live.log"));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    DoctorTab tab;
+    QVERIFY(tab.followFile(path));
+    QVERIFY(tab.isFollowing());
+    for (int i = 0; i < 6; ++i)
+        f.write("[TX] fps=50 q=3 drops=0\n");
+    f.flush();
+    tab.pollFollowed();
+    QCOMPARE(tab.lastReport().metricLines, 6);
+    QCOMPARE(tab.verdictChanges().last(), QStringLiteral("line 3: OK healthy - Healthy"));
+    for (int i = 0; i < 4; ++i)
+        f.write("[TX] fps=1 q=120 drops=50\n");
+    f.flush();
+    tab.pollFollowed();
+    QCOMPARE(tab.lastReport().metricLines, 10);
+    QVERIFY2(tab.verdictChanges().last().startsWith(QStringLiteral("line 7: PROBLEM sender-stalled")),
+             qPrintable(tab.verdictChanges().join(QLatin1Char('\n'))));
+    QVERIFY(tab.resultView()->toPlainText().contains(QStringLiteral("Sender stalled")));
+    tab.stopFollowing();
+    QVERIFY(!tab.isFollowing());
+    QVERIFY(!tab.followFile(dir.filePath(QStringLiteral("missing.log"))));
 }
 
 QTEST_MAIN(TestDoctorTab)
