@@ -289,6 +289,8 @@ HeadlessRun runSession(const HeadlessOptions &opts)
     run.exitCode = exitCode;
     run.totals = engine.totals();
     run.drops = qint64(engine.queue()->totalDrops());
+    if (session->hasEmulator())
+        session->waitEmulatorFrames(qint64(run.totals.framesSent), 3000);
     if (const auto summary = session->onEmulator([](TwilioEmulator &e) { return std::pair{e.summaryText(), e.summaryJson()}; })) {
         run.withEmulator = true;
         run.emulatorText = summary->first;

@@ -2,8 +2,10 @@
 
 #include "replay/Capture.h"
 
+#include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QEventLoop>
+#include <QThread>
 #include <QTimer>
 
 namespace pacelab {
@@ -92,6 +94,23 @@ bool Session::stopEngine(int waitMs)
     if (!settled())
         loop.exec();
     return settled();
+}
+
+bool Session::waitEmulatorFrames(qint64 frames, int waitMs)
+{
+    QElapsedTimer clock;
+    clock.start();
+    for (;;) {
+        const qint64 got = onEmulator([](TwilioEmulator &e) { return e.stats().frames; }).value_or(-1);
+        if (got < 0)
+            return false;
+        if (got >= frames)
+            return true;
+        if (clock.elapsed() >= waitMs)
+            return false;
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+        QThread::msleep(5);
+    }
 }
 
 TwilioEmulator *Session::createEmulator()

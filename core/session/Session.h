@@ -59,6 +59,10 @@ public:
     // startEmulator(), then the engine connects to it.
     bool connectToEmulator(QString *error);
     void stopEmulator(); // stops it (a `stop` is sent when streaming) and joins its thread
+    // The emulator reads on its own thread: after the sender stopped it may still be counting
+    // the last frames written. Waits (serving events) until it has received `frames` media
+    // frames or waitMs pass; false on the timeout or without an emulator.
+    bool waitEmulatorFrames(qint64 frames, int waitMs);
     bool hasEmulator() const { return m_emulator != nullptr; }
     TwilioEmulator *emulator() const { return m_emulator; } // for connect() only
     QThread *emulatorThread() const { return m_emuThread.get(); }
