@@ -1,0 +1,94 @@
+#include "LoadLiveModel.h"
+
+#include <algorithm>
+
+namespace pacelab {
+
+void LoadLiveModel::reset()
+{
+    m_current = LoadStep();
+    m_sorted.clear();
+    m_history.clear();
+    m_lastFrames.clear();
+    m_steps.clear();
+    m_summaries.clear();
+}
+
+void LoadLiveModel::beginStep(int targetCalls)
+{
+    m_current = LoadStep();
+    m_current.targetCalls = targetCalls;
+    m_sorted.clear();
+    m_history.clear();
+    m_lastFrames.clear();
+}
+
+void LoadLiveModel::addSnapshot(const LoadStep &snapshot, bool final)
+{
+    m_current = snapshot;
+    for (CallResult &c : m_current.calls)
+        judgeCall(c, m_limits);
+    m_sorted = m_current.calls;
+    std::sort(m_sorted.begin(), m_sorted.end(), callWorseThan);
+
+    const double t = snapshot.durationSec;
+    for (const CallResult &c : m_current.calls) {
+        CallSample s;
+        s.tSec = float(t);
+        s.jitterMs = float(c.jitterMs);
+        s.bufferedMaxSec = float(c.maxBufferedSec);
+        // fps from the frames that arrived since the previous snapshot: what this call got in
+        // that interval, not a cumulative percentile.
+        const auto last = m_lastFrames.value(c.index, {0.0, 0});
+        const double dt = t - last.first;
+        s.fps = dt > 0 ? float(double(c.frames - last.second) / dt) : 0.0f;
+        m_lastFrames.insert(c.index, {t, c.frames});
+        QVector<CallSample> &h = m_history[c.index];
+        if (!h.isEmpty() && h.last().tSec >= s.tSec)
+            h.last() = s; // the final snapshot at the same time replaces the last one
+        else
+            h.append(s);
+        if (h.size() > kMaxSamples)
+            h.remove(0, h.size() - kMaxSamples);
+    }
+    if (final) {
+        m_steps.append(m_current);
+        m_summaries.append(summarizeStep(m_current));
+    }
+}
+
+QList<double> LoadLiveModel::fpsP1Values() const
+{
+    QList<double> v;
+    for (const CallResult &c : m_current.calls)
+        if (c.connected && c.frames > 0)
+            v.append(c.fpsP1);
+    return v;
+}
+
+QList<double> LoadLiveModel::jitterValues() const
+{
+    QList<double> v;
+    for (const CallResult &c : m_current.calls)
+        if (c.connected && c.frames > 0)
+            v.append(c.jitterMs);
+    return v;
+}
+
+QList<double> LoadLiveModel::bufferedValues() const
+{
+    QList<double> v;
+    for (const CallResult &c : m_current.calls)
+        if (c.connected)
+            v.append(c.maxBufferedSec);
+    return v;
+}
+
+double LoadLiveModel::failingPercent(const StepSummary &s)
+{
+    if (s.targetCalls <= 0)
+        return 0.0;
+    return std::clamp(100.0 * (s.targetCalls - s.callsPassed) / s.targetCalls, 0.0, 100.0);
+}
+
+} // namespace pacelab
