@@ -104,7 +104,9 @@ void LoadHistogram::paintEvent(QPaintEvent *)
 
     const int most = *std::max_element(m_counts.cbegin(), m_counts.cend());
     const int left = fm.horizontalAdvance(QString::number(std::max(most, 10))) + 8;
-    const QRect plot(left, 4 + lineH + 4, width() - left - 8, height() - (4 + lineH + 4) - 2 * lineH - 4);
+    // A line under the title for the limits, so their label never covers a bar.
+    const int top = 4 + lineH + (m_limits.isEmpty() ? 4 : lineH + 4);
+    const QRect plot(left, top, width() - left - 8, height() - top - 2 * lineH - 4);
     if (plot.width() < 20 || plot.height() < 20)
         return;
     p.setPen(palette().mid().color());
@@ -135,15 +137,17 @@ void LoadHistogram::paintEvent(QPaintEvent *)
     QPen dash(kLimit);
     dash.setStyle(Qt::DashLine);
     dash.setWidthF(1.5);
+    p.setPen(dash);
+    QStringList values;
     for (double l : m_limits) {
-        const double x = xOf(l);
-        p.setPen(dash);
-        p.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
+        p.drawLine(QPointF(xOf(l), plot.top()), QPointF(xOf(l), plot.bottom()));
+        values << shortNumber(l);
+    }
+    if (!m_limits.isEmpty()) {
+        const QString label = (m_limits.size() == 1 ? tr("- - limit %1") : tr("- - limits %1")).arg(values.join(QStringLiteral(", ")));
         p.setPen(kLimit.darker(120));
-        const QString label = tr("limit %1").arg(shortNumber(l));
-        const int w = fm.horizontalAdvance(label);
-        const double lx = x + 3 + w > plot.right() ? x - 3 - w : x + 3;
-        p.drawText(QPointF(lx, plot.top() + fm.ascent()), label);
+        p.drawText(QRect(4, 2 + lineH, width() - 8, lineH), Qt::AlignHCenter | Qt::AlignVCenter,
+                   fm.elidedText(label, Qt::ElideRight, width() - 8));
     }
 }
 

@@ -26,9 +26,12 @@
 #include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
+
+#include <cmath>
 
 namespace pacelab::ui {
 
@@ -287,9 +290,19 @@ void LoadPage::buildUi()
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->verticalHeader()->hide();
-    m_table->horizontalHeader()->setStretchLastSection(true);
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_table->horizontalHeader()->setSectionResizeMode(LoadCallsModel::Reason, QHeaderView::Stretch);
+    m_table->setWordWrap(false);
+    m_table->setTextElideMode(Qt::ElideRight); // the whole reason is in the tooltip and the details
+    // Fixed sizes set once: sizing to contents would measure every row of 1000 calls per redraw.
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
+    QHeaderView *header = m_table->horizontalHeader();
+    header->setStretchLastSection(true);
+    header->setSectionResizeMode(QHeaderView::Interactive);
+    for (int col = 0; col < LoadCallsModel::Reason; ++col) {
+        const QString text = m_callsModel->headerData(col, Qt::Horizontal, Qt::DisplayRole).toString();
+        header->resizeSection(col, std::max(header->fontMetrics().horizontalAdvance(text),
+                                            m_table->fontMetrics().horizontalAdvance(QStringLiteral("00000.0"))) + 14);
+    }
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex &cur) {
         if (cur.isValid() && cur.row() < m_callsModel->calls().size())
             showCall(m_callsModel->calls().at(cur.row()).index);
@@ -320,9 +333,15 @@ void LoadPage::buildUi()
     detailsArea->setWidgetResizable(true);
     detailsArea->setFrameShape(QFrame::NoFrame);
     detailSplit->addWidget(detailsArea);
-    detailSplit->addWidget(m_callFps);
-    detailSplit->addWidget(m_callJitter);
+    // One chart at a time: two stacked would be too short to read at 700 px.
+    auto *plotTabs = new QTabWidget;
+    plotTabs->setAccessibleName(tr("Charts of the selected call"));
+    plotTabs->addTab(m_callFps, tr("fps"));
+    plotTabs->addTab(m_callJitter, tr("Jitter"));
+    detailSplit->addWidget(plotTabs);
     detailSplit->setChildrenCollapsible(false);
+    detailSplit->setSizes({220, 300});
+    detailsArea->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
 
     auto *bottom = new QSplitter(Qt::Horizontal);
     bottom->addWidget(m_table);
@@ -566,7 +585,6 @@ void LoadPage::renderDetails()
                        .arg(c.index + 1)
                        .arg(c.pass ? kPass.name() : kFail.name(), c.pass ? tr("PASS") : tr("FAIL"),
                             (c.verdictReason.isEmpty() ? tr("meets every limit") : c.verdictReason).toHtmlEscaped());
-    html += line(tr("callSid"), c.callSid);
     html += line(tr("connect"), c.connected ? tr("%1 ms").arg(fixed(c.connectMs, 1)) : tr("failed: %1").arg(c.failReason));
     html += line(tr("up for"), tr("%1 s").arg(fixed(c.durationSec, 1)));
     html += line(tr("frames / audio"), tr("%1 / %2 s").arg(c.frames).arg(fixed(c.audioSec, 1)));
@@ -583,7 +601,7 @@ void LoadPage::renderDetails()
     html += line(tr("barge-ins / clears"), QStringLiteral("%1 / %2").arg(c.bargeIns).arg(c.clears));
     html += line(tr("clear latency max"), c.clearLatencyMsMax < 0 ? QStringLiteral("-") : tr("%1 ms").arg(fixed(c.clearLatencyMsMax, 0)));
     html += line(tr("MOS (est.)"), tr("%1 (R %2), an estimate").arg(fixed(c.mos, 2), fixed(c.rFactor, 0)));
-    html += QStringLiteral("</table>");
+    html += QStringLiteral("</table><p><small>callSid %1</small></p>").arg(c.callSid.toHtmlEscaped());
     m_details->setText(html);
 
     // The plots get the samples they do not have yet (all of them for a newly selected call).
@@ -595,6 +613,11 @@ void LoadPage::renderDetails()
         m_callJitter->setTitle(tr("Call %1: jitter").arg(c.index + 1), tr("ms"));
         m_shownHistoryOf = c.index;
         m_shownUntil = -1;
+    }
+    if (!h.isEmpty()) { // the window spans the step so far, not a minute of nothing
+        const double window = std::max(10.0, std::ceil(double(h.last().tSec)));
+        m_callFps->setWindowSeconds(window);
+        m_callJitter->setWindowSeconds(window);
     }
     for (const CallSample &s : h) {
         if (s.tSec <= m_shownUntil)
@@ -657,6 +680,8 @@ void LoadPage::startDemo()
     m_steps->setText(QStringLiteral("5,10,20"));
     m_ramp->setValue(20);
     m_duration->setValue(4);
+    // Show the worst call's figures in the screenshot, as a click would.
+    connect(this, &LoadPage::runFinished, this, [this] { m_table->selectRow(0); });
     start();
 }
 

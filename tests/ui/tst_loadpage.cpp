@@ -304,6 +304,8 @@ private Q_SLOTS:
                      qPrintable(key->objectName()));
         }
         QVERIFY(page.callsTable()->width() >= 300);
+        if (qEnvironmentVariableIsSet("PACELAB_SHOT_DIR")) // to look at the small layout by eye
+            page.grab().save(qEnvironmentVariable("PACELAB_SHOT_DIR") + QStringLiteral("/load-page-1024.png"));
     }
 };
 
