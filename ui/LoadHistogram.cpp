@@ -121,10 +121,7 @@ void LoadHistogram::paintEvent(QPaintEvent *)
     p.drawText(QRect(plot.left(), plot.bottom() + 2 + lineH, plot.width(), lineH), Qt::AlignHCenter,
                m_unit.isEmpty() ? tr("calls per bin") : tr("%1 · calls per bin").arg(m_unit));
 
-    if (m_values.isEmpty()) {
-        p.setPen(palette().placeholderText().color());
-        p.drawText(plot, Qt::AlignCenter | Qt::TextWordWrap, tr("no calls with a value yet"));
-    } else {
+    if (!m_values.isEmpty()) {
         p.drawText(QRect(0, plot.top() - lineH / 2, left - 4, lineH), Qt::AlignRight | Qt::AlignVCenter, QString::number(most));
         const double binW = double(plot.width()) / kBins;
         for (int b = 0; b < kBins; ++b) {
@@ -148,6 +145,14 @@ void LoadHistogram::paintEvent(QPaintEvent *)
         p.setPen(kLimit.darker(120));
         p.drawText(QRect(4, 2 + lineH, width() - 8, lineH), Qt::AlignHCenter | Qt::AlignVCenter,
                    fm.elidedText(label, Qt::ElideRight, width() - 8));
+    }
+    if (m_values.isEmpty()) { // last: over the limit lines
+        p.setPen(palette().placeholderText().color());
+        // On a plain box, so the text never reads through a limit or grid line.
+        const QRect inner = plot.adjusted(6, 0, -6, 0);
+        QRect box = p.boundingRect(inner, Qt::AlignCenter | Qt::TextWordWrap, tr("no calls with a value yet")).adjusted(-3, -2, 3, 2);
+        p.fillRect(box, palette().base());
+        p.drawText(inner, Qt::AlignCenter | Qt::TextWordWrap, tr("no calls with a value yet"));
     }
 }
 

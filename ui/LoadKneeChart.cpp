@@ -67,7 +67,11 @@ void LoadKneeChart::paintEvent(QPaintEvent *)
     p.drawText(QRect(plot.left(), plot.bottom() + 2 + lineH, plot.width(), lineH), Qt::AlignHCenter, tr("concurrent calls"));
     if (m_steps.isEmpty()) {
         p.setPen(palette().placeholderText().color());
-        p.drawText(plot.adjusted(4, 0, -4, 0), Qt::AlignCenter | Qt::TextWordWrap, m_placeholder);
+        // On a plain box, so the text never reads through a limit or grid line.
+        const QRect inner = plot.adjusted(6, 0, -6, 0);
+        QRect box = p.boundingRect(inner, Qt::AlignCenter | Qt::TextWordWrap, m_placeholder).adjusted(-3, -2, 3, 2);
+        p.fillRect(box, palette().base());
+        p.drawText(inner, Qt::AlignCenter | Qt::TextWordWrap, m_placeholder);
         return;
     }
     const double slot = double(plot.width()) / m_steps.size();

@@ -70,10 +70,10 @@ public:
     {
         if (o != Qt::Horizontal)
             return {};
-        static const char *names[] = {"Call", "Verdict", "fps p1", "Jitter ms", "Buffered max s", "Underruns", "MOS (est.)", "Reason"};
+        static const char *names[] = {"Call", "Verdict", "fps p1", "Jitter ms", "Buffered s", "Underruns", "MOS est.", "Reason"};
         static const char *tips[] = {"Call number in this step", "PASS or FAIL against the checklist's bot limits",
                                      "1st percentile of the call's per-second fps", "RFC 3550 jitter of the call's arrivals",
-                                     "Most audio waiting at Twilio at any time", "Holes in the audio the caller hears",
+                                     "Buffered max: the most audio waiting at Twilio at any time, seconds", "Holes in the audio the caller hears",
                                      "Estimated listening quality (ITU-T G.107 E-model, simplified): an estimate, not a measurement",
                                      "Every limit the call broke, the worst first"};
         if (role == Qt::DisplayRole)
@@ -301,7 +301,7 @@ void LoadPage::buildUi()
     for (int col = 0; col < LoadCallsModel::Reason; ++col) {
         const QString text = m_callsModel->headerData(col, Qt::Horizontal, Qt::DisplayRole).toString();
         header->resizeSection(col, std::max(header->fontMetrics().horizontalAdvance(text),
-                                            m_table->fontMetrics().horizontalAdvance(QStringLiteral("00000.0"))) + 14);
+                                            m_table->fontMetrics().horizontalAdvance(QStringLiteral("0000.0"))) + 12);
     }
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex &cur) {
         if (cur.isValid() && cur.row() < m_callsModel->calls().size())
@@ -362,7 +362,7 @@ void LoadPage::buildUi()
     m_split->addWidget(right);
     m_split->setStretchFactor(0, 0);
     m_split->setStretchFactor(1, 1);
-    m_split->setSizes({290, 900});
+    m_split->setSizes({270, 900});
     m_split->setChildrenCollapsible(false);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
