@@ -1,5 +1,9 @@
+// The Load page: its form, its views and the wiring of one run. Over 500 lines because every
+// field is spelled out with its accessible name, tooltip and error label; the table model and a
+// call's figures are in LoadCallsModel.cpp, the charts in LoadHistogram and LoadKneeChart.
 #include "LoadPage.h"
 
+#include "LoadCallsModel.h"
 #include "LoadHistogram.h"
 #include "LoadKneeChart.h"
 #include "RedrawThrottle.h"
@@ -10,7 +14,6 @@
 #include "load/LoadReferenceBot.h"
 #include "load/LoadReport.h"
 
-#include <QAbstractTableModel>
 #include <QDateTime>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
@@ -36,82 +39,10 @@
 namespace pacelab::ui {
 
 namespace {
-const QColor kPass(0, 120, 70);
-const QColor kFail(190, 60, 0);
-
-QString fixed(double v, int prec) { return QString::number(v, 'f', prec); }
+const QColor kPass = LoadCallsModel::passColor();
+const QColor kFail = LoadCallsModel::failColor();
 } // namespace
 
-// The calls of the current step as core sorted them (worst first); the view never re-sorts.
-class LoadCallsModel final : public QAbstractTableModel
-{
-public:
-    enum Column { Call, Verdict, FpsP1, Jitter, Buffered, Underruns, Mos, Reason, ColumnCount };
-    using QAbstractTableModel::QAbstractTableModel;
-
-    void setCalls(const QList<CallResult> &calls)
-    {
-        beginResetModel();
-        m_calls = calls;
-        endResetModel();
-    }
-    const QList<CallResult> &calls() const { return m_calls; }
-    int rowOfCall(int index) const
-    {
-        for (int r = 0; r < m_calls.size(); ++r)
-            if (m_calls.at(r).index == index)
-                return r;
-        return -1;
-    }
-
-    int rowCount(const QModelIndex &parent = {}) const override { return parent.isValid() ? 0 : int(m_calls.size()); }
-    int columnCount(const QModelIndex &parent = {}) const override { return parent.isValid() ? 0 : ColumnCount; }
-    QVariant headerData(int section, Qt::Orientation o, int role) const override
-    {
-        if (o != Qt::Horizontal)
-            return {};
-        static const char *names[] = {"Call", "Verdict", "fps p1", "Jitter ms", "Buffered s", "Underruns", "MOS est.", "Reason"};
-        static const char *tips[] = {"Call number in this step", "PASS or FAIL against the checklist's bot limits",
-                                     "1st percentile of the call's per-second fps", "RFC 3550 jitter of the call's arrivals",
-                                     "Buffered max: the most audio waiting at Twilio at any time, seconds", "Holes in the audio the caller hears",
-                                     "Estimated listening quality (ITU-T G.107 E-model, simplified): an estimate, not a measurement",
-                                     "Every limit the call broke, the worst first"};
-        if (role == Qt::DisplayRole)
-            return tr(names[section]);
-        if (role == Qt::ToolTipRole)
-            return tr(tips[section]);
-        return {};
-    }
-    QVariant data(const QModelIndex &index, int role) const override
-    {
-        if (!index.isValid() || index.row() >= m_calls.size())
-            return {};
-        const CallResult &c = m_calls.at(index.row());
-        const bool audio = c.connected && c.frames > 0;
-        if (role == Qt::DisplayRole) {
-            switch (index.column()) {
-            case Call: return c.index + 1;
-            case Verdict: return c.pass ? QStringLiteral("PASS") : QStringLiteral("FAIL");
-            case FpsP1: return audio ? fixed(c.fpsP1, 1) : QStringLiteral("-");
-            case Jitter: return audio ? fixed(c.jitterMs, 2) : QStringLiteral("-");
-            case Buffered: return c.connected ? fixed(c.maxBufferedSec, 2) : QStringLiteral("-");
-            case Underruns: return c.connected ? QString::number(c.underruns) : QStringLiteral("-");
-            case Mos: return c.connected ? fixed(c.mos, 2) : QStringLiteral("-");
-            case Reason: return c.verdictReason.isEmpty() ? QStringLiteral("meets every limit") : c.verdictReason;
-            }
-        }
-        if (role == Qt::ForegroundRole && index.column() == Verdict)
-            return c.pass ? kPass : kFail;
-        if (role == Qt::ToolTipRole && index.column() == Reason)
-            return c.verdictReason;
-        if (role == Qt::TextAlignmentRole && index.column() != Reason)
-            return int(Qt::AlignRight | Qt::AlignVCenter);
-        return {};
-    }
-
-private:
-    QList<CallResult> m_calls;
-};
 
 LoadPage::LoadPage(QWidget *parent)
     : QWidget(parent)
@@ -578,31 +509,7 @@ void LoadPage::renderDetails()
         return;
     }
     const CallResult &c = m_callsModel->calls().at(row);
-    auto line = [](const QString &name, const QString &value) {
-        return QStringLiteral("<tr><td>%1</td><td align=\"right\"><b>%2</b></td></tr>").arg(name.toHtmlEscaped(), value.toHtmlEscaped());
-    };
-    QString html = QStringLiteral("<p><b>Call %1</b> — <b style=\"color:%2\">%3</b><br/>%4</p><table cellspacing=\"2\">")
-                       .arg(c.index + 1)
-                       .arg(c.pass ? kPass.name() : kFail.name(), c.pass ? tr("PASS") : tr("FAIL"),
-                            (c.verdictReason.isEmpty() ? tr("meets every limit") : c.verdictReason).toHtmlEscaped());
-    html += line(tr("connect"), c.connected ? tr("%1 ms").arg(fixed(c.connectMs, 1)) : tr("failed: %1").arg(c.failReason));
-    html += line(tr("up for"), tr("%1 s").arg(fixed(c.durationSec, 1)));
-    html += line(tr("frames / audio"), tr("%1 / %2 s").arg(c.frames).arg(fixed(c.audioSec, 1)));
-    html += line(tr("first audio"), c.firstAudioMs < 0 ? QStringLiteral("-") : tr("%1 ms").arg(fixed(c.firstAudioMs, 0)));
-    html += line(tr("fps p1 / p50 / min / max"), QStringLiteral("%1 / %2 / %3 / %4").arg(fixed(c.fpsP1, 1), fixed(c.fpsP50, 1), fixed(c.fpsMin, 1), fixed(c.fpsMax, 1)));
-    html += line(tr("jitter now / max"), tr("%1 / %2 ms").arg(fixed(c.jitterMs, 2), fixed(c.jitterMaxMs, 2)));
-    html += line(tr("inter-arrival p99"), tr("%1 ms").arg(fixed(c.deltaP99Ms, 1)));
-    html += line(tr("drift"), c.driftValid ? tr("%1 ppm").arg(fixed(c.driftPpm, 0)) : tr("not enough audio yet"));
-    html += line(tr("bursts"), QString::number(c.bursts));
-    html += line(tr("buffered max"), tr("%1 s").arg(fixed(c.maxBufferedSec, 2)));
-    html += line(tr("underruns"), QString::number(c.underruns));
-    html += line(tr("violations"), c.violations ? QStringLiteral("%1 (%2)").arg(c.violations).arg(c.firstViolation) : QStringLiteral("0"));
-    html += line(tr("marks sent / echoed"), QStringLiteral("%1 / %2").arg(c.marksSent).arg(c.marksEchoed));
-    html += line(tr("barge-ins / clears"), QStringLiteral("%1 / %2").arg(c.bargeIns).arg(c.clears));
-    html += line(tr("clear latency max"), c.clearLatencyMsMax < 0 ? QStringLiteral("-") : tr("%1 ms").arg(fixed(c.clearLatencyMsMax, 0)));
-    html += line(tr("MOS (est.)"), tr("%1 (R %2), an estimate").arg(fixed(c.mos, 2), fixed(c.rFactor, 0)));
-    html += QStringLiteral("</table><p><small>callSid %1</small></p>").arg(c.callSid.toHtmlEscaped());
-    m_details->setText(html);
+    m_details->setText(callFiguresHtml(c));
 
     // The plots get the samples they do not have yet (all of them for a newly selected call).
     const QVector<CallSample> h = m_model.history(c.index);

@@ -266,6 +266,31 @@ private Q_SLOTS:
         QCOMPARE(back.steps.first().calls.size(), 5);
     }
 
+    void stopEndsTheStepKeepsItAndSkipsTheRest()
+    {
+        LoadReferenceBot bot;
+        QString why;
+        QVERIFY2(bot.listen(QHostAddress::LocalHost, 0, &why), qPrintable(why));
+        LoadPage p;
+        QSignalSpy finished(&p, &LoadPage::runFinished);
+        child<QLineEdit>(p, QStringLiteral("bot"))->setText(bot.url().toString());
+        child<QLineEdit>(p, QStringLiteral("steps"))->setText(QStringLiteral("2,3"));
+        child<QDoubleSpinBox>(p, QStringLiteral("ramp"))->setValue(0);
+        child<QDoubleSpinBox>(p, QStringLiteral("duration"))->setValue(600); // only Stop ends it
+        QVERIFY(p.start());
+        QVERIFY(!child<QSpinBox>(p, QStringLiteral("calls"))->isEnabled());
+        // The first snapshot (a second into the step) shows both calls; then Stop.
+        QTRY_VERIFY_WITH_TIMEOUT(p.model().current().calls.size() == 2, 120000);
+        QTest::mouseClick(child<QPushButton>(p, QStringLiteral("loadStop")), Qt::LeftButton);
+        QVERIFY(finished.wait(120000));
+        QCOMPARE(p.lastRun().steps.size(), 1); // the step that ran is kept, the 3-call step skipped
+        QCOMPARE(p.lastRun().steps.first().targetCalls, 2);
+        QCOMPARE(p.model().summaries().size(), 1);
+        QCOMPARE(p.kneeChart()->steps().size(), 1);
+        QVERIFY(child<QPushButton>(p, QStringLiteral("loadStart"))->isEnabled());
+        QVERIFY(!child<QPushButton>(p, QStringLiteral("loadStop"))->isEnabled());
+    }
+
     void theMainWindowHasALoadPage()
     {
         QSettings().clear();
