@@ -13,6 +13,7 @@
 #include <QAbstractButton>
 #include <QAbstractSpinBox>
 #include <QDoubleSpinBox>
+#include <QElapsedTimer>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -289,6 +290,47 @@ private Q_SLOTS:
         QCOMPARE(p.kneeChart()->steps().size(), 1);
         QVERIFY(child<QPushButton>(p, QStringLiteral("loadStart"))->isEnabled());
         QVERIFY(!child<QPushButton>(p, QStringLiteral("loadStop"))->isEnabled());
+    }
+
+    void aThousandCallsRenderAsOneFrame()
+    {
+        // Counts only; the time of one render is printed for docs/ui.md, never asserted.
+        LoadPage p;
+        p.resize(1016, 590);
+        p.show();
+        QList<CallResult> calls;
+        for (int i = 0; i < 1000; ++i)
+            calls << call(i, i % 97 != 0, i % 13 == 0 ? 40 : 50, (i % 50) * 0.02);
+        p.onStepStarted(1000);
+        QElapsedTimer t;
+        t.start();
+        p.onSnapshot(snapshotOf(1000, 5.0, calls));
+        p.throttle()->flush();
+        const qint64 modelAndRenderUs = t.nsecsElapsed() / 1000;
+        QCOMPARE(p.callsTable()->model()->rowCount(), 1000);
+        QCOMPARE(p.bufferedHistogram()->sampleCount(), 1000 - 11); // 11 calls never connected
+        QCOMPARE(tableCallNumbers(p).first(), 1);                   // call 0 (index) refused: worst
+        t.restart();
+        p.grab();
+        qInfo("1000 calls: model + render %lld us, paint of the page %lld us", modelAndRenderUs, t.nsecsElapsed() / 1000);
+    }
+
+    void closingDuringARunIsClean()
+    {
+        LoadReferenceBot bot;
+        QString why;
+        QVERIFY2(bot.listen(QHostAddress::LocalHost, 0, &why), qPrintable(why));
+        auto *p = new LoadPage;
+        child<QLineEdit>(*p, QStringLiteral("bot"))->setText(bot.url().toString());
+        child<QSpinBox>(*p, QStringLiteral("calls"))->setValue(3);
+        child<QDoubleSpinBox>(*p, QStringLiteral("ramp"))->setValue(0);
+        child<QDoubleSpinBox>(*p, QStringLiteral("duration"))->setValue(600);
+        QVERIFY(p->start());
+        QTRY_VERIFY_WITH_TIMEOUT(bot.started() == 3, 120000);
+        // The window closes mid-run: the emulator's workers stop before the page goes. A crash
+        // (a worker touching the page) or a hang (a worker never joined) fails here.
+        delete p;
+        QTest::qWait(100); // late events of the deleted run must find nothing to call
     }
 
     void theMainWindowHasALoadPage()
