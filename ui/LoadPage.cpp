@@ -381,6 +381,8 @@ bool LoadPage::start()
     m_model.reset();
     m_run = LoadRun();
     m_usesSteps = !o.steps.isEmpty();
+    m_stepNo = 0;
+    m_stepTotal = int(o.effectiveSteps().size());
     m_selectedCall = -1;
     m_shownHistoryOf = -1;
     m_callFps->clear();
@@ -422,7 +424,9 @@ void LoadPage::onStepStarted(int targetCalls)
 {
     m_model.beginStep(targetCalls);
     m_shownHistoryOf = -1;
-    m_state->setText(tr("Running: step of %n call(s)…", nullptr, targetCalls));
+    ++m_stepNo;
+    m_state->setText(m_stepTotal > 1 ? tr("Running step %1 of %2: %n call(s)…", nullptr, targetCalls).arg(m_stepNo).arg(m_stepTotal)
+                                     : tr("Running: %n call(s)…", nullptr, targetCalls));
     m_throttle->request();
 }
 

@@ -140,6 +140,8 @@ private:
     int m_shownHistoryOf = -1; // the call whose history the plots hold
     double m_shownUntil = -1;  // ... up to this second of the step
     bool m_usesSteps = false;
+    int m_stepNo = 0;          // steps started in this run
+    int m_stepTotal = 0;
 };
 
 } // namespace pacelab::ui
