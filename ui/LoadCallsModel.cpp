@@ -27,20 +27,24 @@ QVariant LoadCallsModel::data(const QModelIndex &index, int role) const
     if (!index.isValid() || index.row() >= m_calls.size())
         return {};
     const CallResult &c = m_calls.at(index.row());
+    const bool measuring = m_measuring.contains(c.index);
     const bool audio = c.connected && c.frames > 0;
     if (role == Qt::DisplayRole) {
         switch (index.column()) {
         case Call: return c.index + 1;
-        case Verdict: return c.pass ? QStringLiteral("PASS") : QStringLiteral("FAIL");
+        case Verdict: return measuring ? QStringLiteral("measuring") : c.pass ? QStringLiteral("PASS") : QStringLiteral("FAIL");
         case FpsP1: return audio ? fixed(c.fpsP1, 1) : QStringLiteral("-");
         case Jitter: return audio ? fixed(c.jitterMs, 2) : QStringLiteral("-");
         case Buffered: return c.connected ? fixed(c.maxBufferedSec, 2) : QStringLiteral("-");
         case Underruns: return c.connected ? QString::number(c.underruns) : QStringLiteral("-");
         case Mos: return c.connected ? fixed(c.mos, 2) : QStringLiteral("-");
-        case Reason: return c.verdictReason.isEmpty() ? QStringLiteral("meets every limit") : c.verdictReason;
+        case Reason:
+            if (measuring)
+                return tr("not judged yet: less than a second of audio");
+            return c.verdictReason.isEmpty() ? QStringLiteral("meets every limit") : c.verdictReason;
         }
     }
-    if (role == Qt::ForegroundRole && index.column() == Verdict)
+    if (role == Qt::ForegroundRole && index.column() == Verdict && !measuring)
         return c.pass ? passColor() : failColor();
     if (role == Qt::ToolTipRole && index.column() == Reason)
         return c.verdictReason;
@@ -49,15 +53,17 @@ QVariant LoadCallsModel::data(const QModelIndex &index, int role) const
     return {};
 }
 
-QString callFiguresHtml(const CallResult &c)
+QString callFiguresHtml(const CallResult &c, bool measuring)
 {
     auto line = [](const QString &name, const QString &value) {
         return QStringLiteral("<tr><td>%1</td><td align=\"right\"><b>%2</b></td></tr>").arg(name.toHtmlEscaped(), value.toHtmlEscaped());
     };
     QString html = QStringLiteral("<p><b>Call %1</b> — <b style=\"color:%2\">%3</b><br/>%4</p><table cellspacing=\"2\">")
                        .arg(c.index + 1)
-                       .arg(c.pass ? LoadCallsModel::passColor().name() : LoadCallsModel::failColor().name(), c.pass ? QObject::tr("PASS") : QObject::tr("FAIL"),
-                            (c.verdictReason.isEmpty() ? QObject::tr("meets every limit") : c.verdictReason).toHtmlEscaped());
+                       .arg(measuring ? QStringLiteral("#555555") : c.pass ? LoadCallsModel::passColor().name() : LoadCallsModel::failColor().name(),
+                            measuring ? QObject::tr("measuring") : c.pass ? QObject::tr("PASS") : QObject::tr("FAIL"),
+                            (measuring ? QObject::tr("not judged yet: less than a second of audio")
+                                       : c.verdictReason.isEmpty() ? QObject::tr("meets every limit") : c.verdictReason).toHtmlEscaped());
     html += line(QObject::tr("connect"), c.connected ? QObject::tr("%1 ms").arg(fixed(c.connectMs, 1)) : QObject::tr("failed: %1").arg(c.failReason));
     html += line(QObject::tr("up for"), QObject::tr("%1 s").arg(fixed(c.durationSec, 1)));
     html += line(QObject::tr("frames / audio"), QObject::tr("%1 / %2 s").arg(c.frames).arg(fixed(c.audioSec, 1)));

@@ -5,6 +5,7 @@
 #include <QAbstractTableModel>
 #include <QColor>
 #include <QList>
+#include <QSet>
 
 namespace pacelab::ui {
 
@@ -17,12 +18,15 @@ public:
     enum Column { Call, Verdict, FpsP1, Jitter, Buffered, Underruns, Mos, Reason, ColumnCount };
     using QAbstractTableModel::QAbstractTableModel;
 
-    void setCalls(const QList<CallResult> &calls)
+    // measuring: calls not judged yet (LoadLiveModel::isMeasuring), shown as such.
+    void setCalls(const QList<CallResult> &calls, const QSet<int> &measuring = {})
     {
         beginResetModel();
         m_calls = calls;
+        m_measuring = measuring;
         endResetModel();
     }
+    bool isMeasuring(int row) const { return row >= 0 && row < m_calls.size() && m_measuring.contains(m_calls.at(row).index); }
     const QList<CallResult> &calls() const { return m_calls; }
     int rowOfCall(int index) const
     {
@@ -39,9 +43,10 @@ public:
 
 private:
     QList<CallResult> m_calls;
+    QSet<int> m_measuring;
 };
 
 // A call's figures as the details pane shows them (rich text; PASS/FAIL in words).
-QString callFiguresHtml(const CallResult &c);
+QString callFiguresHtml(const CallResult &c, bool measuring = false);
 
 } // namespace pacelab::ui

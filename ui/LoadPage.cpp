@@ -464,7 +464,11 @@ void LoadPage::render()
     m_jitterHist->setValues(m_model.jitterValues());
     m_bufferedHist->setValues(m_model.bufferedValues());
 
-    m_callsModel->setCalls(m_model.callsWorstFirst());
+    QSet<int> measuring;
+    for (const CallResult &c : m_model.callsWorstFirst())
+        if (m_model.isMeasuring(c.index))
+            measuring.insert(c.index);
+    m_callsModel->setCalls(m_model.callsWorstFirst(), measuring);
     const int row = m_callsModel->rowOfCall(m_selectedCall);
     if (row >= 0) {
         const QSignalBlocker block(m_table->selectionModel());
@@ -491,8 +495,10 @@ void LoadPage::render()
         for (const StepSummary &s : sums)
             all = all && s.holds;
         const QString colour = all ? kPass.name() : kFail.name();
-        m_kneeLine->setText(QStringLiteral("<b style=\"color:%1\">%2</b> — %3")
-                                .arg(colour, all ? tr("PASS") : tr("FAIL"), knee.sentence.toHtmlEscaped()));
+        // While a run goes on the sentence is about the steps finished so far.
+        m_kneeLine->setText(QStringLiteral("%1<b style=\"color:%2\">%3</b> — %4")
+                                .arg(isRunning() ? tr("Steps so far: ") : QString(), colour,
+                                     all ? tr("PASS") : tr("FAIL"), knee.sentence.toHtmlEscaped()));
     }
     m_liveLine->setText(m_model.current().targetCalls > 0 ? liveLine(m_model.current()) : QString());
     renderDetails();
@@ -513,7 +519,7 @@ void LoadPage::renderDetails()
         return;
     }
     const CallResult &c = m_callsModel->calls().at(row);
-    m_details->setText(callFiguresHtml(c));
+    m_details->setText(callFiguresHtml(c, m_callsModel->isMeasuring(row)));
 
     // The plots get the samples they do not have yet (all of them for a newly selected call).
     const QVector<CallSample> h = m_model.history(c.index);

@@ -8,6 +8,7 @@ void LoadLiveModel::reset()
 {
     m_current = LoadStep();
     m_sorted.clear();
+    m_measuring.clear();
     m_history.clear();
     m_lastFrames.clear();
     m_steps.clear();
@@ -19,6 +20,7 @@ void LoadLiveModel::beginStep(int targetCalls)
     m_current = LoadStep();
     m_current.targetCalls = targetCalls;
     m_sorted.clear();
+    m_measuring.clear();
     m_history.clear();
     m_lastFrames.clear();
 }
@@ -28,8 +30,18 @@ void LoadLiveModel::addSnapshot(const LoadStep &snapshot, bool final)
     m_current = snapshot;
     for (CallResult &c : m_current.calls)
         judgeCall(c, m_limits);
+    m_measuring.clear();
+    if (!final)
+        for (const CallResult &c : std::as_const(m_current.calls))
+            if (isMeasuring(c))
+                m_measuring.insert(c.index);
     m_sorted = m_current.calls;
-    std::sort(m_sorted.begin(), m_sorted.end(), callWorseThan);
+    std::sort(m_sorted.begin(), m_sorted.end(), [this](const CallResult &a, const CallResult &b) {
+        const bool ma = m_measuring.contains(a.index), mb = m_measuring.contains(b.index);
+        if (ma != mb)
+            return mb;
+        return ma ? a.index < b.index : callWorseThan(a, b); // unjudged calls in a steady order
+    });
 
     const double t = snapshot.durationSec;
     for (const CallResult &c : m_current.calls) {
@@ -57,11 +69,18 @@ void LoadLiveModel::addSnapshot(const LoadStep &snapshot, bool final)
     }
 }
 
+bool LoadLiveModel::isMeasuring(const CallResult &c)
+{
+    if (!c.connected || c.droppedMidCall || !c.failReason.isEmpty())
+        return false;
+    return c.frames > 0 ? c.fpsMax <= 0.0 : c.durationSec < 1.0;
+}
+
 QList<double> LoadLiveModel::fpsP1Values() const
 {
     QList<double> v;
     for (const CallResult &c : m_current.calls)
-        if (c.connected && c.frames > 0)
+        if (c.connected && c.frames > 0 && !m_measuring.contains(c.index))
             v.append(c.fpsP1);
     return v;
 }

@@ -11,6 +11,7 @@
 
 #include <QHash>
 #include <QList>
+#include <QSet>
 #include <QVector>
 
 namespace pacelab {
@@ -39,11 +40,19 @@ public:
 
     int targetCalls() const { return m_current.targetCalls; }
     const LoadStep &current() const { return m_current; }
-    // The current step's calls, judged (judgeCall), worst first (callWorseThan).
+    // The current step's calls, judged (judgeCall), worst first (callWorseThan); calls still
+    // being measured come after the judged ones, by call number.
     const QList<CallResult> &callsWorstFirst() const { return m_sorted; }
+    // A call of a live snapshot that has not had a second to be judged on: connected and up,
+    // with audio but no whole second of it yet (its fps figures are still 0), or without audio
+    // for less than a second. Its verdict would read "fps p1 0 < 48" or "no audio" for a call
+    // that is fine; the final snapshot of a step judges every call.
+    static bool isMeasuring(const CallResult &c);
+    bool isMeasuring(int index) const { return m_measuring.contains(index); }
 
     // Per call of the current step, the values the histograms count (the same calls the
-    // reports count: fps and jitter need audio, buffered needs a connection).
+    // reports count: fps and jitter need audio, buffered needs a connection; fps also a whole
+    // second of it).
     QList<double> fpsP1Values() const;
     QList<double> jitterValues() const;
     QList<double> bufferedValues() const;
@@ -65,6 +74,7 @@ private:
     check::Thresholds m_limits;
     LoadStep m_current;
     QList<CallResult> m_sorted;
+    QSet<int> m_measuring;
     QHash<int, QVector<CallSample>> m_history;
     QHash<int, QPair<double, qint64>> m_lastFrames; // index -> (tSec, frames) at the previous snapshot
     QList<LoadStep> m_steps;

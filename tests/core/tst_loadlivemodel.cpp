@@ -17,6 +17,8 @@ CallResult goodCall(int index, qint64 frames)
     c.audioSec = frames * 0.02;
     c.fpsP1 = 50;
     c.fpsP50 = 50;
+    c.fpsMax = frames > 0 ? 50 : 0;
+    c.durationSec = frames * 0.02;
     c.jitterMs = 0.2;
     c.deltaP99Ms = 20.5;
     c.maxBufferedSec = 0.06;
@@ -105,6 +107,37 @@ private Q_SLOTS:
         m.beginStep(2); // a new step starts its calls' history afresh
         QVERIFY(m.history(0).isEmpty());
         QVERIFY(m.callsWorstFirst().isEmpty());
+    }
+
+    void callsWithoutASecondOfAudioAreMeasuredNotFailed()
+    {
+        LoadLiveModel m;
+        m.beginStep(4);
+        CallResult young = goodCall(0, 30);    // 0.6 s of audio: no whole second, fps figures 0
+        young.fpsP1 = young.fpsP50 = young.fpsMax = 0;
+        young.durationSec = 0.7;
+        CallResult quiet = goodCall(1, 0);     // up 0.5 s, the greeting not there yet
+        quiet.durationSec = 0.5;
+        CallResult mute = goodCall(2, 0);      // up 3 s without audio: judged
+        mute.durationSec = 3.0;
+        CallResult fine = goodCall(3, 150);
+        fine.fpsMax = 50;
+        fine.durationSec = 3.0;
+        m.addSnapshot(stepOf(4, 1.0, {young, quiet, mute, fine}));
+        QVERIFY(m.isMeasuring(0));
+        QVERIFY(m.isMeasuring(1));
+        QVERIFY(!m.isMeasuring(2));
+        QVERIFY(!m.isMeasuring(3));
+        QList<int> order;
+        for (const CallResult &c : m.callsWorstFirst())
+            order << c.index;
+        QCOMPARE(order, (QList<int>{2, 3, 0, 1})); // judged first (the mute one failed), then measuring
+        QCOMPARE(m.fpsP1Values(), (QList<double>{50.0})); // a 0 from an unmeasured call is not a value
+        // The final snapshot of a step judges every call, whatever it had.
+        m.addSnapshot(stepOf(4, 1.2, {young, quiet, mute, fine}), true);
+        QVERIFY(!m.isMeasuring(0));
+        QVERIFY(!m.callsWorstFirst().first().pass);
+        QCOMPARE(m.fpsP1Values().size(), 2);
     }
 
     void finishedStepsGiveTheKnee()

@@ -46,6 +46,8 @@ CallResult call(int index, bool connected, double fpsP1, double bufferedSec)
     c.connected = connected;
     c.failReason = connected ? QString() : QStringLiteral("connection refused");
     c.frames = connected ? 100 : 0;
+    c.durationSec = connected ? 2.0 : 0.0;
+    c.fpsMax = connected ? 50 : 0; // a whole second measured: judged, not "measuring"
     c.fpsP1 = fpsP1;
     c.fpsP50 = 50;
     c.jitterMs = 0.3;
@@ -188,6 +190,27 @@ private Q_SLOTS:
         p.throttle()->flush();
         QVERIFY2(p.kneeText().contains(QLatin1String("FAIL")), qPrintable(p.kneeText()));
         QVERIFY(p.kneeText().contains(QLatin1String("does not hold even 3 concurrent calls")));
+    }
+
+    void aCallWithoutASecondOfAudioIsShownAsMeasuring()
+    {
+        LoadPage p;
+        p.onStepStarted(2);
+        CallResult young = call(1, true, 0, 0.02); // audio, but no whole second of it yet
+        young.fpsMax = 0;
+        young.durationSec = 0.6;
+        p.onSnapshot(snapshotOf(2, 0.8, {call(0, true, 40, 0.05), young}));
+        p.throttle()->flush();
+        const QAbstractItemModel *m = p.callsTable()->model();
+        QCOMPARE(tableCallNumbers(p), (QList<int>{1, 2}));
+        QCOMPARE(m->index(0, 1).data().toString(), QStringLiteral("FAIL"));
+        QCOMPARE(m->index(1, 1).data().toString(), QStringLiteral("measuring"));
+        QVERIFY(m->index(1, 7).data().toString().contains(QLatin1String("not judged yet")));
+        QCOMPARE(p.fpsHistogram()->sampleCount(), 1);
+        // The step's final snapshot judges it.
+        p.onStepFinished(snapshotOf(2, 1.0, {call(0, true, 40, 0.05), young}));
+        p.throttle()->flush();
+        QCOMPARE(m->index(1, 1).data().toString(), QStringLiteral("FAIL"));
     }
 
     void redrawsAreThrottled()
