@@ -231,8 +231,9 @@ void LoadPage::buildUi()
     header->setSectionResizeMode(QHeaderView::Interactive);
     for (int col = 0; col < LoadCallsModel::Reason; ++col) {
         const QString text = m_callsModel->headerData(col, Qt::Horizontal, Qt::DisplayRole).toString();
+        const QString widest = col == LoadCallsModel::Verdict ? QStringLiteral("measuring") : QStringLiteral("0000.0");
         header->resizeSection(col, std::max(header->fontMetrics().horizontalAdvance(text),
-                                            m_table->fontMetrics().horizontalAdvance(QStringLiteral("0000.0"))) + 12);
+                                            m_table->fontMetrics().horizontalAdvance(widest)) + 12);
     }
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex &cur) {
         if (cur.isValid() && cur.row() < m_callsModel->calls().size())

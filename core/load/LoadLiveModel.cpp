@@ -30,6 +30,7 @@ void LoadLiveModel::addSnapshot(const LoadStep &snapshot, bool final)
     m_current = snapshot;
     for (CallResult &c : m_current.calls)
         judgeCall(c, m_limits);
+    m_currentFinal = final;
     m_measuring.clear();
     if (!final)
         for (const CallResult &c : std::as_const(m_current.calls))
@@ -73,14 +74,23 @@ bool LoadLiveModel::isMeasuring(const CallResult &c)
 {
     if (!c.connected || c.droppedMidCall || !c.failReason.isEmpty())
         return false;
-    return c.frames > 0 ? c.fpsMax <= 0.0 : c.durationSec < 1.0;
+    if (c.frames > 0 ? c.fpsMax > 0.0 : c.durationSec >= 1.0)
+        return false;
+    // Only the checks that need a second of audio may be pending: underruns, buffered audio or
+    // violations are real from the first frame and fail the call at once.
+    for (const QString &item : c.verdictReason.split(QStringLiteral("; "), Qt::SkipEmptyParts)) {
+        const QString key = failureKeyOf(item);
+        if (key != QLatin1String("fps") && key != QLatin1String("audio") && key != QLatin1String("drift"))
+            return false;
+    }
+    return true;
 }
 
 QList<double> LoadLiveModel::fpsP1Values() const
 {
     QList<double> v;
     for (const CallResult &c : m_current.calls)
-        if (c.connected && c.frames > 0 && !m_measuring.contains(c.index))
+        if (c.connected && c.frames > 0 && (m_currentFinal || c.fpsMax > 0.0)) // live: a whole second measured
             v.append(c.fpsP1);
     return v;
 }

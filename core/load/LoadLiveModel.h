@@ -45,14 +45,16 @@ public:
     const QList<CallResult> &callsWorstFirst() const { return m_sorted; }
     // A call of a live snapshot that has not had a second to be judged on: connected and up,
     // with audio but no whole second of it yet (its fps figures are still 0), or without audio
-    // for less than a second. Its verdict would read "fps p1 0 < 48" or "no audio" for a call
-    // that is fine; the final snapshot of a step judges every call.
+    // for less than a second, and failing (if at all) only on fps, audio or drift. Its verdict
+    // would read "fps p1 0 < 48" or "no audio" for a call that is fine; an underrun or too much
+    // buffered audio fails it at once; the final snapshot of a step judges every call. Needs a
+    // judged call (judgeCall).
     static bool isMeasuring(const CallResult &c);
     bool isMeasuring(int index) const { return m_measuring.contains(index); }
 
     // Per call of the current step, the values the histograms count (the same calls the
-    // reports count: fps and jitter need audio, buffered needs a connection; fps also a whole
-    // second of it).
+    // reports count: fps and jitter need audio, buffered needs a connection; in a live snapshot
+    // fps also needs a whole second of audio, its 0 before that is no measurement).
     QList<double> fpsP1Values() const;
     QList<double> jitterValues() const;
     QList<double> bufferedValues() const;
@@ -75,6 +77,7 @@ private:
     LoadStep m_current;
     QList<CallResult> m_sorted;
     QSet<int> m_measuring;
+    bool m_currentFinal = false;
     QHash<int, QVector<CallSample>> m_history;
     QHash<int, QPair<double, qint64>> m_lastFrames; // index -> (tSec, frames) at the previous snapshot
     QList<LoadStep> m_steps;

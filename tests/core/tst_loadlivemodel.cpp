@@ -120,10 +120,15 @@ private Q_SLOTS:
         quiet.durationSec = 0.5;
         CallResult mute = goodCall(2, 0);      // up 3 s without audio: judged
         mute.durationSec = 3.0;
+        CallResult holes = goodCall(4, 30);    // as young, but underruns already: judged at once
+        holes.fpsP1 = holes.fpsP50 = holes.fpsMax = 0;
+        holes.durationSec = 0.7;
+        holes.underruns = 3;
         CallResult fine = goodCall(3, 150);
         fine.fpsMax = 50;
         fine.durationSec = 3.0;
-        m.addSnapshot(stepOf(4, 1.0, {young, quiet, mute, fine}));
+        m.addSnapshot(stepOf(4, 1.0, {young, quiet, mute, fine, holes}));
+        QVERIFY(!m.isMeasuring(4));
         QVERIFY(m.isMeasuring(0));
         QVERIFY(m.isMeasuring(1));
         QVERIFY(!m.isMeasuring(2));
@@ -131,8 +136,8 @@ private Q_SLOTS:
         QList<int> order;
         for (const CallResult &c : m.callsWorstFirst())
             order << c.index;
-        QCOMPARE(order, (QList<int>{2, 3, 0, 1})); // judged first (the mute one failed), then measuring
-        QCOMPARE(m.fpsP1Values(), (QList<double>{50.0})); // a 0 from an unmeasured call is not a value
+        QCOMPARE(order, (QList<int>{4, 2, 3, 0, 1})); // judged first (two failed), then measuring
+        QCOMPARE(m.fpsP1Values(), (QList<double>{50.0})); // a 0 before a whole second is not a value
         // The final snapshot of a step judges every call, whatever it had.
         m.addSnapshot(stepOf(4, 1.2, {young, quiet, mute, fine}), true);
         QVERIFY(!m.isMeasuring(0));
