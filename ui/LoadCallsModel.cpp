@@ -33,7 +33,7 @@ QVariant LoadCallsModel::data(const QModelIndex &index, int role) const
         switch (index.column()) {
         case Call: return c.index + 1;
         case Verdict: return measuring ? QStringLiteral("measuring") : c.pass ? QStringLiteral("PASS") : QStringLiteral("FAIL");
-        case FpsP1: return audio && !measuring ? fixed(c.fpsP1, 1) : QStringLiteral("-");
+        case FpsP1: return audio && !measuring && c.fpsMax > 0 ? fixed(c.fpsP1, 1) : QStringLiteral("-"); // no whole second: none
         case Jitter: return audio ? fixed(c.jitterMs, 2) : QStringLiteral("-");
         case Buffered: return c.connected ? fixed(c.maxBufferedSec, 2) : QStringLiteral("-");
         case Underruns: return c.connected ? QString::number(c.underruns) : QStringLiteral("-");
