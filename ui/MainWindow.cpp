@@ -5,6 +5,7 @@
 #include "ChecklistPanel.h"
 #include "ConnectionPanel.h"
 #include "DoctorTab.h"
+#include "LoadPage.h"
 #include "LogPane.h"
 #include "MonitorPanel.h"
 #include "ReplayTab.h"
@@ -245,11 +246,16 @@ void MainWindow::buildUi()
     m_pages->addTab(m_doctor, tr("Log doctor"));
     m_replay = new ReplayTab;
     m_pages->addTab(m_replay, tr("Replay"));
+    auto *load = new LoadPage; // many concurrent calls against a bot (`pacelab load`)
+    m_pages->addTab(load, tr("Load"));
+    connect(load, &LoadPage::logLine, m_log, &LogPane::append);
     const QString page = qEnvironmentVariable("PACELAB_PAGE");
     if (page == QLatin1String("doctor"))
         m_pages->setCurrentWidget(m_doctor);
     else if (page == QLatin1String("replay"))
         m_pages->setCurrentWidget(m_replay);
+    else if (page == QLatin1String("load"))
+        m_pages->setCurrentWidget(load);
     setCentralWidget(m_pages);
 
     m_statusLabel = new QLabel;
