@@ -382,7 +382,7 @@ EmulateResult runEmulateOne(const EmulateOptions &o)
         QString error;
         QUrl url;
     };
-    const Started st = *session->onEmulator([&](TwilioEmulator &e) {
+    const Started st = session->onEmulator([&](TwilioEmulator &e) {
         if (captureWriter.isOpen()) {
             // What the bot sent is its outbound path ("out"); the emulator's messages are "in".
             e.setMessageTap([&captureWriter](qint64 tUs, bool fromBot, bool binary, const QByteArray &data) {
@@ -400,8 +400,9 @@ EmulateResult runEmulateOne(const EmulateOptions &o)
         }
         s.error = e.errorString();
         return s;
-    });
-    QCoreApplication::sendPostedEvents(); // the emulator's first log lines, in order
+    }).value_or(Started{false, QStringLiteral("the emulator's thread did not start"), {}});
+    // (The emulator's first lines wait for the loop: a handler may end it, which only works
+    // once it runs.)
     if (!st.ok)
         return listenMode ? early(ExitFailed, st.error, false) : early(ExitUsage, st.error, true);
     if (listenMode)
@@ -426,12 +427,12 @@ EmulateResult runEmulateOne(const EmulateOptions &o)
     QTimer durationTimer;
     durationTimer.setSingleShot(true);
     QObject::connect(&durationTimer, &QTimer::timeout, &ctx, [&] {
-        const bool wasStreaming = *session->onEmulator([](TwilioEmulator &e) {
+        const bool wasStreaming = session->onEmulator([](TwilioEmulator &e) {
             const bool streaming = e.isStreaming();
             if (streaming)
                 e.stop();
             return streaming;
-        });
+        }).value_or(false);
         if (!wasStreaming && !listenMode)
             res.failed = true; // never got a stream
         QCoreApplication::exit(0);
@@ -441,10 +442,10 @@ EmulateResult runEmulateOne(const EmulateOptions &o)
 
     res.loopExit = QCoreApplication::exec();
     restoreSignals();
-    res.lastError = *session->onEmulator([](TwilioEmulator &e) {
+    res.lastError = session->onEmulator([](TwilioEmulator &e) {
         e.stop(); // a stream still up ends here, with its summary
         return e.errorString();
-    });
+    }).value_or(QString());
     QCoreApplication::sendPostedEvents(); // what the emulator said up to its stop, printed
     bargeTimer.stop();
     session.reset(); // joins the emulator's thread: nothing records into the capture after this
