@@ -23,6 +23,7 @@
 #include <QTextStream>
 #include <QTimer>
 
+#include <sched.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -36,6 +37,17 @@ double processCpuSec()
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
     return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+// Pins this process (every thread started after) to one CPU; false when the system refuses.
+bool pinToCpu(int cpu)
+{
+    if (cpu < 0)
+        return true;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    return sched_setaffinity(0, sizeof(set), &set) == 0;
 }
 
 struct Spread
@@ -94,9 +106,12 @@ int runSender(const QUrl &url, int streams, double seconds)
     loop.exec();
     const MultiStreamTotals t = sender.totals();
     int failed = 0;
-    for (int i = 0; i < streams; ++i)
+    quint64 frames = 0;
+    for (int i = 0; i < streams; ++i) {
         failed += sender.streamState(i) == EngineState::Error;
-    out << "sender: cpu=" << processCpuSec() << " frames=" << t.framesSent << " lateness_p99_us=" << t.latenessP99Us
+        frames += sender.streamStats(i).framesSent;
+    }
+    out << "sender: cpu=" << processCpuSec() << " frames=" << frames << " lateness_p99_us=" << t.latenessP99Us
         << " failed=" << failed << "\n";
     return 0;
 }
@@ -109,7 +124,7 @@ struct Row
     qint64 underruns = 0, framesRx = 0, framesTx = -1;
 };
 
-Row runStep(int streams, double seconds, int workers, int rt, QTextStream &out)
+Row runStep(int streams, double seconds, int workers, int rt, int senderCpu, QTextStream &out)
 {
     Row r;
     r.streams = streams;
@@ -130,7 +145,8 @@ Row runStep(int streams, double seconds, int workers, int rt, QTextStream &out)
     QObject::connect(&child, &QProcess::finished, &loop, &QEventLoop::quit);
     child.start(QCoreApplication::applicationFilePath(),
                 {QStringLiteral("listen-self"), QStringLiteral("--send"), emu.url().toString(), QStringLiteral("--streams"),
-                 QString::number(streams), QStringLiteral("--duration"), QString::number(seconds)});
+                 QString::number(streams), QStringLiteral("--duration"), QString::number(seconds),
+                 QStringLiteral("--sender-cpu"), QString::number(senderCpu)});
     QTimer::singleShot(qint64(seconds * 1000) + 60000, &loop, &QEventLoop::quit); // a hung child
     loop.exec();
     if (child.state() != QProcess::NotRunning) {
@@ -185,6 +201,7 @@ int runListenSelf(const QStringList &args)
     QList<int> counts{100, 300, 500, 1000};
     double seconds = 15;
     int workers = 0, rt = 0, baseline = 10;
+    int emulatorCpu = -1, senderCpu = -1; // --emulator-cpu / --sender-cpu: pin each to one core
     QUrl sendTo;
     for (int i = 0; i + 1 < args.size(); i += 2) {
         const QString k = args[i], v = args[i + 1];
@@ -197,9 +214,11 @@ int runListenSelf(const QStringList &args)
         else if (k == QLatin1String("--rt")) rt = v.toInt();
         else if (k == QLatin1String("--baseline")) baseline = v.toInt();
         else if (k == QLatin1String("--send")) sendTo = QUrl(v);
+        else if (k == QLatin1String("--emulator-cpu")) emulatorCpu = v.toInt();
+        else if (k == QLatin1String("--sender-cpu")) senderCpu = v.toInt();
         else {
             QTextStream(stderr) << "usage: pacelab-bench listen-self [--streams 100,300,500,1000] [--duration S] [--workers N]"
-                                   " [--rt PRIO] [--baseline N]\n";
+                                   " [--rt PRIO] [--baseline N] [--emulator-cpu C --sender-cpu C]\n";
             return 2;
         }
     }
@@ -218,8 +237,14 @@ int runListenSelf(const QStringList &args)
         QTextStream(stderr) << "listen-self: " << error << "\n";
         return 2;
     }
-    if (!sendTo.isEmpty())
+    if (!sendTo.isEmpty()) {
+        pinToCpu(senderCpu);
         return runSender(sendTo, counts.value(0, 1), seconds);
+    }
+    if (!pinToCpu(emulatorCpu)) {
+        QTextStream(stderr) << "listen-self: cannot pin to CPU " << emulatorCpu << "\n";
+        return 2;
+    }
 
     if (baseline > 0)
         counts.prepend(baseline);
@@ -228,11 +253,12 @@ int runListenSelf(const QStringList &args)
     shown.workers = workers;
     out << "listen-self: the listening emulator (" << shown.workerCount()
         << " worker threads" << (rt > 0 ? QStringLiteral(", SCHED_FIFO %1").arg(rt) : QString())
-        << ") against MultiStreamSender in a child process, " << seconds << " s per step\n";
+        << ") against MultiStreamSender in a child process, " << seconds << " s per step"
+        << (emulatorCpu >= 0 ? QStringLiteral(", emulator on CPU %1, sender on CPU %2").arg(emulatorCpu).arg(senderCpu) : QString()) << "\n";
     out.flush();
     QList<Row> rows;
     for (int n : counts) {
-        rows.append(runStep(n, seconds, workers, rt, out));
+        rows.append(runStep(n, seconds, workers, rt, senderCpu, out));
         const Row &r = rows.last();
         out << QStringLiteral("  %1 streams: up %2, jitter p99 %3 ms, underruns %4\n").arg(n).arg(r.up).arg(r.jit.p99, 0, 'f', 3).arg(r.underruns);
         out.flush();
