@@ -66,10 +66,12 @@ Spread spreadOf(const QList<double> &v)
 
 // The child: N streams of a tone from one MultiStreamSender to url for `seconds`, then drained
 // and closed; prints "sender: cpu=S frames=N lateness_p99_us=L failed=F" last.
-int runSender(const QUrl &url, int streams, double seconds)
+int runSender(const QUrl &url, int streams, double seconds, int rt)
 {
     QTextStream out(stdout);
-    MultiStreamSender sender;
+    SenderConfig cfg;
+    cfg.realtimePriority = rt; // the pacing thread at SCHED_FIFO too when the emulator asks for it
+    MultiStreamSender sender(cfg);
     for (int i = 0; i < streams; ++i)
         if (sender.addStream(url) < 0)
             return 2;
@@ -146,7 +148,7 @@ Row runStep(int streams, double seconds, int workers, int rt, int senderCpu, QTe
     child.start(QCoreApplication::applicationFilePath(),
                 {QStringLiteral("listen-self"), QStringLiteral("--send"), emu.url().toString(), QStringLiteral("--streams"),
                  QString::number(streams), QStringLiteral("--duration"), QString::number(seconds),
-                 QStringLiteral("--sender-cpu"), QString::number(senderCpu)});
+                 QStringLiteral("--sender-cpu"), QString::number(senderCpu), QStringLiteral("--rt"), QString::number(rt)});
     QTimer::singleShot(qint64(seconds * 1000) + 60000, &loop, &QEventLoop::quit); // a hung child
     loop.exec();
     if (child.state() != QProcess::NotRunning) {
@@ -239,7 +241,7 @@ int runListenSelf(const QStringList &args)
     }
     if (!sendTo.isEmpty()) {
         pinToCpu(senderCpu);
-        return runSender(sendTo, counts.value(0, 1), seconds);
+        return runSender(sendTo, counts.value(0, 1), seconds, rt);
     }
     if (!pinToCpu(emulatorCpu)) {
         QTextStream(stderr) << "listen-self: cannot pin to CPU " << emulatorCpu << "\n";
