@@ -64,6 +64,7 @@ struct EmulateOptions
     bool streamLines = true; // --no-stream-lines: only the [LISTEN] line per second
     QString junitPath;
     QString htmlPath;
+    int realtimePriority = 0; // --rt: SCHED_FIFO for the many-stream workers
     std::optional<QString> capturePath;
     double bargeAtSec = -1; // < 0 = no barge-in
     int bargeMs = 800;
@@ -111,9 +112,10 @@ Parse parseEmulateOptions(const QStringList &args, EmulateOptions *o, QString *u
     const QCommandLineOption noStreamLinesOpt(QStringLiteral("no-stream-lines"), QStringLiteral("--max-streams > 1: no [RX] line per stream, only the [LISTEN] line."));
     const QCommandLineOption junitOpt(QStringLiteral("junit"), QStringLiteral("--max-streams > 1: the per-stream verdicts as JUnit XML."), QStringLiteral("FILE"));
     const QCommandLineOption htmlOpt(QStringLiteral("html"), QStringLiteral("--max-streams > 1: the report as HTML."), QStringLiteral("FILE"));
+    const QCommandLineOption rtOpt(QStringLiteral("rt"), QStringLiteral("--max-streams > 1: SCHED_FIFO at PRIO (1..99) for the emulator's worker threads, when the system allows it."), QStringLiteral("PRIO"));
     for (const auto &opt : {listenOpt, botOpt, callerOpt, toneOpt, durationOpt, onceOpt, tokenOpt, headerOpt, caOpt, paramOpt,
                           streamSidOpt, recordOpt, recordFmtOpt, jsonOpt, bargeAtOpt, bargeMsOpt, bargeFileOpt, quietOpt, captureOpt,
-                          maxStreamsOpt, noStreamLinesOpt, junitOpt, htmlOpt})
+                          maxStreamsOpt, noStreamLinesOpt, junitOpt, htmlOpt, rtOpt})
         parser.addOption(opt);
     addSessionOptions(parser, SessionGroups::Emulator); // --jitter-buffer-ms and the model's other settings
 
@@ -242,9 +244,17 @@ Parse parseEmulateOptions(const QStringList &args, EmulateOptions *o, QString *u
             if (parser.isSet(opt))
                 return usage(QStringLiteral("--%1 applies to one stream only (--max-streams 1)").arg(opt.names().first()));
     } else {
-        for (const auto &opt : {noStreamLinesOpt, junitOpt, htmlOpt})
+        for (const auto &opt : {noStreamLinesOpt, junitOpt, htmlOpt, rtOpt})
             if (parser.isSet(opt))
                 return usage(QStringLiteral("--%1 applies with --max-streams > 1 only").arg(opt.names().first()));
+    }
+    if (parser.isSet(rtOpt)) {
+        double prio = 0;
+        if (!parseNumber(QStringLiteral("rt"), parser.value(rtOpt), 1, 99, &prio, &error, QStringLiteral("a SCHED_FIFO priority")))
+            return usage(error);
+        if (prio != std::floor(prio))
+            return usage(QStringLiteral("--rt wants a whole number, got '%1'").arg(parser.value(rtOpt)));
+        o->realtimePriority = int(prio);
     }
     o->streamLines = !parser.isSet(noStreamLinesOpt);
     o->junitPath = parser.value(junitOpt);
@@ -478,6 +488,7 @@ EmulateResult runEmulateMany(const EmulateOptions &o)
     lo.address = o.listenAddress;
     lo.port = o.listenPort;
     lo.maxStreams = o.maxStreams;
+    lo.realtimePriority = o.realtimePriority;
     lo.call = o.emulator;
     if (!CallerAudio::encoded(o.emulator.caller, &lo.call.caller, &why)) // one copy for every stream
         return early(ExitUsage, QStringLiteral("--caller: %1").arg(why), true);
@@ -563,6 +574,8 @@ EmulateResult runEmulateMany(const EmulateOptions &o)
     restoreSignals();
     secondTimer.stop();
     const double cpu = emu.workersCpuSec() - cpu0;
+    if (!emu.realtimeError().isEmpty())
+        err() << "[warning] --rt: real-time scheduling refused, the workers ran at normal priority: " << emu.realtimeError() << Qt::endl;
     emu.stop(); // every stream still up: `stop`, a normal close, its result final
     QCoreApplication::sendPostedEvents(); // their last lines
     LoadStep step;

@@ -57,6 +57,8 @@ private Q_SLOTS:
         QTest::newRow("max-streams bot") << QStringList{"--bot", "ws://127.0.0.1:1/", "--max-streams", "3"} << "--max-streams applies to --listen only";
         QTest::newRow("max-streams record") << QStringList{"--listen", "127.0.0.1:0", "--max-streams", "3", "--record", "/tmp/r.wav"} << "--record applies to one stream only";
         QTest::newRow("max-streams sid") << QStringList{"--listen", "127.0.0.1:0", "--max-streams", "3", "--stream-sid", "MZ1"} << "--stream-sid applies to one stream only";
+        QTest::newRow("rt out of range") << QStringList{"--listen", "127.0.0.1:0", "--max-streams", "3", "--rt", "200"} << "--rt wants a SCHED_FIFO priority";
+        QTest::newRow("rt one stream") << QStringList{"--listen", "127.0.0.1:0", "--rt", "20"} << "--rt applies with --max-streams > 1";
         QTest::newRow("junit one stream") << QStringList{"--listen", "127.0.0.1:0", "--junit", "/tmp/j.xml"} << "--junit applies with --max-streams > 1";
     }
     void usageErrors()
