@@ -1,3 +1,6 @@
+// The many-stream listening emulator: its acceptor, its worker (private to this file: the
+// streams' sockets, EmulatedCalls and one grid tick per thread) and the owner-side facade.
+// A little over 500 lines because the worker is an implementation detail kept out of the headers.
 #include "ListenEmulator.h"
 
 #include "CallMetrics.h"
