@@ -208,7 +208,7 @@ void ListenWorker::adopt(QWebSocket *s)
             m_shared->refused++;
             s->setParent(this);
             s->close(QWebSocketProtocol::CloseCodePolicyViolated, reason);
-            s->deleteLater();
+            QTimer::singleShot(1000, s, &QObject::deleteLater); // after the close frame went out
             Q_EMIT connectionRefused(peer, reason);
             return;
         }
