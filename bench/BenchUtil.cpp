@@ -1,0 +1,120 @@
+#include "BenchUtil.h"
+
+#include <QEventLoop>
+#include <QFile>
+#include <QThread>
+#include <QTimer>
+
+#include <QElapsedTimer>
+
+#include <cstdlib>
+#include <cstring>
+
+#ifdef Q_OS_UNIX
+#include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
+#endif
+
+namespace pacelab::bench {
+
+double cpuSeconds(CpuOf who)
+{
+#ifdef Q_OS_UNIX
+    rusage ru{};
+#ifdef RUSAGE_THREAD
+    getrusage(who == CpuOf::Thread ? RUSAGE_THREAD : RUSAGE_SELF, &ru);
+#else
+    Q_UNUSED(who);
+    getrusage(RUSAGE_SELF, &ru);
+#endif
+    return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+#else
+    Q_UNUSED(who);
+    return 0;
+#endif
+}
+
+qint64 rssKiB()
+{
+    QFile f(QStringLiteral("/proc/self/status"));
+    if (!f.open(QIODevice::ReadOnly))
+        return 0;
+    for (const QByteArray &line : f.readAll().split('\n'))
+        if (line.startsWith("VmRSS:"))
+            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
+    return 0;
+}
+
+QString machineSummary()
+{
+    double load[3] = {0, 0, 0};
+#ifdef Q_OS_UNIX
+    getloadavg(load, 3);
+#endif
+    return QStringLiteral("%1 CPUs, load average %2").arg(QThread::idealThreadCount()).arg(load[0], 0, 'f', 1);
+}
+
+void runEventsFor(int ms)
+{
+    QEventLoop loop;
+    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+    loop.exec();
+}
+
+bool runEventsUntil(const std::function<bool()> &done, int timeoutMs)
+{
+    QElapsedTimer t;
+    t.start();
+    while (!done()) {
+        if (t.elapsed() > timeoutMs)
+            return false;
+        runEventsFor(10);
+    }
+    return true;
+}
+
+QString setThreadFifo(int priority, QString *refusal)
+{
+#ifdef Q_OS_UNIX
+    if (priority > 0) {
+        sched_param sp{};
+        sp.sched_priority = priority;
+        const int rc = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+        if (rc != 0 && refusal)
+            *refusal = QStringLiteral("SCHED_FIFO %1 refused: %2").arg(priority).arg(QString::fromLocal8Bit(strerror(rc)));
+    }
+    // What the thread has now, whatever was asked.
+    int policy = SCHED_OTHER;
+    sched_param now{};
+    pthread_getschedparam(pthread_self(), &policy, &now);
+    if (policy == SCHED_FIFO)
+        return QStringLiteral("SCHED_FIFO %1").arg(now.sched_priority);
+    if (policy == SCHED_RR)
+        return QStringLiteral("SCHED_RR %1").arg(now.sched_priority);
+#else
+    if (priority > 0 && refusal)
+        *refusal = QStringLiteral("SCHED_FIFO is POSIX only");
+#endif
+    return QStringLiteral("normal");
+}
+
+bool takeInt(const QStringList &args, int &i, int lo, int hi, int *out, QString *error, const char *unit)
+{
+    const QString name = args.value(i);
+    if (i + 1 >= args.size()) {
+        *error = QStringLiteral("%1 needs a value").arg(name);
+        return false;
+    }
+    const QString text = args[++i];
+    bool ok = false;
+    const int v = text.toInt(&ok);
+    if (!ok || v < lo || v > hi) {
+        *error = QStringLiteral("%1 wants %2..%3%4, got '%5'").arg(name).arg(lo).arg(hi).arg(QLatin1String(unit), text);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+} // namespace pacelab::bench

@@ -1,0 +1,39 @@
+#pragma once
+
+#include "Percentile.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <functional>
+
+// What every benchmark measures the same way: CPU time, resident memory, the machine it ran on,
+// waiting with the event loop running, real-time scheduling of a bench thread, integer options.
+namespace pacelab::bench {
+
+enum class CpuOf { Process, Thread };
+// User + system CPU seconds of this process (or of the calling thread) so far.
+double cpuSeconds(CpuOf who = CpuOf::Process);
+
+// Resident set size in KiB (Linux /proc; 0 elsewhere).
+qint64 rssKiB();
+
+// "2 CPUs, load average 1.3": for the header of a bench's output.
+QString machineSummary();
+
+// Runs the calling thread's event loop for ms milliseconds (sockets served on it keep working).
+void runEventsFor(int ms);
+// Runs it in 10 ms slices until done() or timeoutMs; false on timeout. Sleeps in the event
+// loop, never busy-polls: a busy main thread would be counted against the sender under test.
+bool runEventsUntil(const std::function<bool()> &done, int timeoutMs);
+
+// SCHED_FIFO at priority for the calling thread (0: leave it). Returns what it got, as the
+// engine names it ("SCHED_FIFO 50", "normal"); *refusal, if given, says why when refused.
+QString setThreadFifo(int priority, QString *refusal = nullptr);
+
+// Reads args[i + 1] as an integer in lo..hi for the option args[i], advancing i. On failure
+// *error is "--name wants lo..hi<unit>, got 'x'" (or "--name needs a value") and false returns.
+bool takeInt(const QStringList &args, int &i, int lo, int hi, int *out, QString *error,
+             const char *unit = "");
+
+} // namespace pacelab::bench
