@@ -6,8 +6,11 @@
 #include "engine/TxQueue.h" // steadyNowNs: the engine's clock
 #include "twilio/TwilioMessages.h"
 
+#include <QElapsedTimer>
 #include <QTimer>
 #include <QWebSocket>
+
+#include <algorithm>
 
 namespace pacelab::bench {
 
@@ -72,6 +75,28 @@ void BaselineSender::start()
         });
         socket->open(m_options.url);
     });
+}
+
+bool BaselineSender::run(int timeoutMs, const std::function<bool()> &alsoDone, int graceMs)
+{
+    const double cpu0 = cpuSeconds();
+    QElapsedTimer wall;
+    wall.start();
+    start();
+    const bool done = runEventsUntil([&] { return isFinished() && (!alsoDone || alsoDone()); }, timeoutMs);
+    m_processCores = (cpuSeconds() - cpu0) / std::max(1e-3, double(wall.nsecsElapsed()) / 1e9);
+    stop(graceMs);
+    return done;
+}
+
+BaselineSender::Summary BaselineSender::summary() const
+{
+    Summary s;
+    s.p50 = percentile(m_lateness, 0.50);
+    s.p99 = percentile(m_lateness, 0.99);
+    s.max = m_lateness.empty() ? 0 : *std::max_element(m_lateness.begin(), m_lateness.end());
+    s.last = m_lateness.empty() ? 0 : m_lateness.back();
+    return s;
 }
 
 void BaselineSender::stop(int graceMs)

@@ -6,6 +6,7 @@
 #include <QUrl>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -42,8 +43,21 @@ public:
     // calling thread, go on), then ends the thread. The figures below are valid after it.
     void stop(int graceMs = 200);
 
+    // start(), then run the caller's event loop until isFinished() and alsoDone() (e.g. a peer
+    // on the caller's thread has every frame) or timeoutMs, then stop(graceMs). Measures the
+    // process's CPU until then, the grace left out (processCores()). False on a timeout.
+    bool run(int timeoutMs, const std::function<bool()> &alsoDone = {}, int graceMs = 200);
+    // CPU time of the whole process / wall time during run().
+    double processCores() const { return m_processCores; }
+
     // Per frame sent: microseconds from its grid slot to the end of its flush.
     const std::vector<qint64> &latenessUs() const { return m_lateness; }
+    struct Summary
+    {
+        qint64 p50 = 0, p99 = 0, max = 0;
+        qint64 last = 0; // the last frame's: the drift of the timer against the grid
+    };
+    Summary summary() const;
     // What the thread actually ran at: "SCHED_FIFO 50", "normal".
     QString scheduling() const { return m_scheduling; }
     // Why the requested SCHED_FIFO was refused, or empty.
@@ -59,6 +73,7 @@ private:
     QString m_scheduling = QStringLiteral("normal");
     QString m_refusal;
     QString m_error;
+    double m_processCores = 0;
     std::atomic<bool> m_finished{false};
     bool m_started = false;
     bool m_stopped = false;

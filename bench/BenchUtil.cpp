@@ -7,6 +7,7 @@
 
 #include <QElapsedTimer>
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -97,6 +98,14 @@ QString setThreadFifo(int priority, QString *refusal)
         *refusal = QStringLiteral("SCHED_FIFO is POSIX only");
 #endif
     return QStringLiteral("normal");
+}
+
+int printUsage(const char *who, const QString &error, const QString &text)
+{
+    if (!error.isEmpty())
+        std::fprintf(stderr, "pacelab-bench %s: %s\n", who, qPrintable(error));
+    std::fprintf(stderr, "%s", qPrintable(text));
+    return 2;
 }
 
 bool takeInt(const QStringList &args, int &i, int lo, int hi, int *out, QString *error, const char *unit)

@@ -150,27 +150,20 @@ Figures runBaseline(int frames, qint64 intervalUs, int rtPriority)
     bo.fifoPriority = rtPriority; // with --rt, the same as ours: the comparison is the method's
     bo.threadPriority = QThread::TimeCriticalPriority;
     bench::BaselineSender baseline(bo);
-    const double cpu0 = bench::cpuSeconds();
-    QElapsedTimer wall;
-    wall.start();
-    baseline.start();
-    bench::runEventsUntil([&] { return baseline.isFinished() && int(peer.arrivals.size()) >= frames; },
-                          int(frames * intervalUs / 1000) * 2 + 10000);
-    baseline.stop();
-    const double cpu = bench::cpuSeconds() - cpu0;
+    baseline.run(int(frames * intervalUs / 1000) * 2 + 10000, [&] { return int(peer.arrivals.size()) >= frames; });
     if (!baseline.schedulingRefusal().isEmpty())
         std::printf("  [baseline] %s\n", qPrintable(baseline.schedulingRefusal()));
     if (!baseline.error().isEmpty())
         std::printf("  [baseline] connection failed: %s\n", qPrintable(baseline.error()));
-    const std::vector<qint64> &lateness = baseline.latenessUs();
+    const bench::BaselineSender::Summary late = baseline.summary();
     Figures f;
     f.sched = baseline.scheduling();
-    f.frames = lateness.size();
-    f.p50 = bench::percentile(lateness, 0.50);
-    f.p99 = bench::percentile(lateness, 0.99);
-    f.max = lateness.empty() ? 0 : *std::max_element(lateness.begin(), lateness.end());
-    f.driftUs = lateness.empty() ? 0 : lateness.back();
-    f.cpuPercent = 100.0 * cpu / (double(wall.elapsed()) / 1000.0);
+    f.frames = baseline.latenessUs().size();
+    f.p50 = late.p50;
+    f.p99 = late.p99;
+    f.max = late.max;
+    f.driftUs = late.last;
+    f.cpuPercent = 100.0 * baseline.processCores();
     f.recvDriftMs = peer.driftMs(intervalUs);
     f.recvJitterP99Us = peer.jitterP99Us(intervalUs);
     return f;
@@ -178,20 +171,17 @@ Figures runBaseline(int frames, qint64 intervalUs, int rtPriority)
 
 int usage(const QString &error)
 {
-    if (!error.isEmpty())
-        std::fprintf(stderr, "pacelab-bench pacing: %s\n", qPrintable(error));
-    std::fprintf(stderr,
-                 "usage: pacelab-bench pacing [--frames N] [--rt PRIO] [--lead US] [--spin US] [--only ours|baseline]\n"
-                 "       pacelab-bench pacing --streams N[,N...] ...   (many streams: pacing --streams 1 --help)\n"
-                 "  --frames N   frames per sender (default 1500 = 30 s at 20 ms; 30000 = 10 min)\n"
-                 "  --lead US    PacedSender's event-loop wake lead before each deadline (default 2000)\n"
-                 "  --spin US    the spinning last part of that wait (default 300)\n"
-                 "  --rt PRIO    run both sender threads SCHED_FIFO at PRIO (1..99). Default 0: PacedSender\n"
-                 "               asks for real-time scheduling as the system allows (SCHED_FIFO 50, else\n"
-                 "               RealtimeKit, else nice), the baseline runs at normal scheduling; the table\n"
-                 "               says what each got\n"
-                 "  --only S     run one sender only: ours or baseline\n");
-    return 2;
+    return bench::printUsage("pacing", error,
+                             QString::fromUtf8("usage: pacelab-bench pacing [--frames N] [--rt PRIO] [--lead US] [--spin US] [--only ours|baseline]\n"
+                                               "       pacelab-bench pacing --streams N[,N...] ...   (many streams: pacing --streams 1 --help)\n"
+                                               "  --frames N   frames per sender (default 1500 = 30 s at 20 ms; 30000 = 10 min)\n"
+                                               "  --lead US    PacedSender's event-loop wake lead before each deadline (default 2000)\n"
+                                               "  --spin US    the spinning last part of that wait (default 300)\n"
+                                               "  --rt PRIO    run both sender threads SCHED_FIFO at PRIO (1..99). Default 0: PacedSender\n"
+                                               "               asks for real-time scheduling as the system allows (SCHED_FIFO 50, else\n"
+                                               "               RealtimeKit, else nice), the baseline runs at normal scheduling; the table\n"
+                                               "               says what each got\n"
+                                               "  --only S     run one sender only: ours or baseline\n"));
 }
 
 void printRow(const char *name, const Figures &f)

@@ -134,11 +134,11 @@ private:
     QList<QValueAxis *> m_axes;
 };
 
+const char *const kUsage = "usage: pacelab-bench plotcost [--seconds N]  (default 10)\n";
+
 int usage(const QString &why)
 {
-    std::fprintf(stderr, "pacelab-bench plotcost: %s\nusage: pacelab-bench plotcost [--seconds N]  (default 10)\n",
-                 qPrintable(why));
-    return 2;
+    return bench::printUsage("plotcost", why, QString::fromUtf8(kUsage));
 }
 
 int runPlotCost(const QStringList &args)
@@ -150,7 +150,7 @@ int runPlotCost(const QStringList &args)
             if (!bench::takeInt(args, i, 1, 3600, &seconds, &error))
                 return usage(error);
         } else if (args[i] == QLatin1String("--help") || args[i] == QLatin1String("-h")) {
-            std::printf("usage: pacelab-bench plotcost [--seconds N]  (default 10)\n");
+            std::printf("%s", kUsage);
             return 0;
         } else {
             return usage(QStringLiteral("unknown option '%1'").arg(args[i]));

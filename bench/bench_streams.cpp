@@ -193,23 +193,17 @@ Row runBaseline(const QUrl &url, int seconds, int rt)
     bo.fifoPriority = rt; // the same scheduling as the wheel's thread with --rt: the comparison is the method's
     bo.threadPriority = QThread::TimeCriticalPriority;
     bench::BaselineSender baseline(bo);
-    const double cpu0 = bench::cpuSeconds();
-    QElapsedTimer wall;
-    wall.start();
-    baseline.start();
-    bench::runEventsUntil([&] { return baseline.isFinished(); }, seconds * 4000 + 10000);
-    baseline.stop();
-    const double cpu = bench::cpuSeconds() - cpu0;
+    baseline.run(seconds * 4000 + 10000);
     if (!baseline.error().isEmpty())
         std::printf("  [baseline] connection failed: %s\n", qPrintable(baseline.error()));
-    const std::vector<qint64> &late = baseline.latenessUs();
+    const bench::BaselineSender::Summary late = baseline.summary();
     r.sched = baseline.scheduling();
     r.connected = baseline.error().isEmpty() ? 1 : 0;
-    r.frames = late.size();
-    r.p50 = bench::percentile(late, 0.50);
-    r.p99 = bench::percentile(late, 0.99);
-    r.max = late.empty() ? 0 : *std::max_element(late.begin(), late.end());
-    r.cores = cpu / (double(wall.elapsed()) / 1000.0);
+    r.frames = baseline.latenessUs().size();
+    r.p50 = late.p50;
+    r.p99 = late.p99;
+    r.max = late.max;
+    r.cores = baseline.processCores();
     r.ticksPerSec = 50;
     return r;
 }
@@ -225,18 +219,15 @@ void printRow(const Row &r)
 
 int usage(const QString &error)
 {
-    if (!error.isEmpty())
-        std::fprintf(stderr, "pacelab-bench pacing --streams: %s\n", qPrintable(error));
-    std::fprintf(stderr,
-                 "usage: pacelab-bench pacing --streams N[,N...] [--seconds S] [--phases P] [--rt PRIO]\n"
-                 "  --streams   stream counts to run, e.g. 1,10,100,500,1000 (each 1..5000)\n"
-                 "  --seconds   measured seconds per row (default 10)\n"
-                 "  --phases    wheel ticks per 20 ms (default %d)\n"
-                 "  --rt PRIO   both pacing threads SCHED_FIFO at PRIO (1..99). Default 0: the wheel's thread asks\n"
-                 "              for real-time scheduling as the system allows, the baseline runs at normal\n"
-                 "              scheduling; the table says what each got\n",
-                 MultiStreamSender::kDefaultPhases);
-    return 2;
+    return bench::printUsage("pacing --streams", error,
+                             QString::fromUtf8("usage: pacelab-bench pacing --streams N[,N...] [--seconds S] [--phases P] [--rt PRIO]\n"
+                                               "  --streams   stream counts to run, e.g. 1,10,100,500,1000 (each 1..5000)\n"
+                                               "  --seconds   measured seconds per row (default 10)\n"
+                                               "  --phases    wheel ticks per 20 ms (default %1)\n"
+                                               "  --rt PRIO   both pacing threads SCHED_FIFO at PRIO (1..99). Default 0: the wheel's thread asks\n"
+                                               "              for real-time scheduling as the system allows, the baseline runs at normal\n"
+                                               "              scheduling; the table says what each got\n")
+                                 .arg(MultiStreamSender::kDefaultPhases));
 }
 
 } // namespace

@@ -162,13 +162,10 @@ void runBaseline(const QUrl &url, int frames, Row *row)
     bo.frames = frames;
     bo.intervalUs = kIntervalUs;
     bench::BaselineSender baseline(bo);
-    baseline.start();
-    bench::runEventsUntil([&] { return baseline.isFinished(); }, int(frames * kIntervalUs / 1000) * 2 + 10000);
-    baseline.stop(200); // the close handshake finishes on the sender's thread before it goes
-    const std::vector<qint64> &lateness = baseline.latenessUs();
+    baseline.run(int(frames * kIntervalUs / 1000) * 2 + 10000);
     row->sched = baseline.scheduling();
-    row->sentP99Us = bench::percentile(lateness, 0.99);
-    row->sentMaxUs = lateness.empty() ? 0 : *std::max_element(lateness.begin(), lateness.end());
+    row->sentP99Us = baseline.summary().p99;
+    row->sentMaxUs = baseline.summary().max;
     if (!baseline.error().isEmpty())
         row->error = QStringLiteral("baseline: %1").arg(baseline.error());
     else if (!baseline.isFinished())
@@ -177,19 +174,16 @@ void runBaseline(const QUrl &url, int frames, Row *row)
 
 int usage(const QString &error)
 {
-    if (!error.isEmpty())
-        std::fprintf(stderr, "pacelab-bench wire: %s\n", qPrintable(error));
-    std::fprintf(stderr,
-                 "usage: pacelab-bench wire [--frames N] [--load] [--skip N] [--json FILE] [--lead US] [--spin US]\n"
-                 "                          [--senders default,rtoff,baseline]\n"
-                 "  --frames N   frames per sender (default 1500 = 30 s at 20 ms)\n"
-                 "  --load       run `stress-ng --cpu 2` alongside (both cores saturated)\n"
-                 "  --skip N     first frames of each stream left out of the figures (default 25)\n"
-                 "  --json FILE  also write the figures as JSON\n"
-                 "  --lead US / --spin US  PacedSender's event-loop wake lead and spinning tail (defaults 2000 / 300)\n"
-                 "  --senders L  which senders to run, in order (default all three)\n"
-                 "  --producer-rt P  diagnostic: the test producer thread SCHED_FIFO at P (default 0 = normal)\n");
-    return 2;
+    return bench::printUsage("wire", error,
+                             QString::fromUtf8("usage: pacelab-bench wire [--frames N] [--load] [--skip N] [--json FILE] [--lead US] [--spin US]\n"
+                                               "                          [--senders default,rtoff,baseline]\n"
+                                               "  --frames N   frames per sender (default 1500 = 30 s at 20 ms)\n"
+                                               "  --load       run `stress-ng --cpu 2` alongside (both cores saturated)\n"
+                                               "  --skip N     first frames of each stream left out of the figures (default 25)\n"
+                                               "  --json FILE  also write the figures as JSON\n"
+                                               "  --lead US / --spin US  PacedSender's event-loop wake lead and spinning tail (defaults 2000 / 300)\n"
+                                               "  --senders L  which senders to run, in order (default all three)\n"
+                                               "  --producer-rt P  diagnostic: the test producer thread SCHED_FIFO at P (default 0 = normal)\n"));
 }
 
 } // namespace
