@@ -7,6 +7,7 @@
 
 #include <QElapsedTimer>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -124,6 +125,51 @@ bool takeInt(const QStringList &args, int &i, int lo, int hi, int *out, QString 
     }
     *out = v;
     return true;
+}
+
+void OptionParser::addInt(const char *name, int lo, int hi, int *out, const char *unit)
+{
+    m_options.append({QString::fromUtf8(name), Option::Int, lo, hi, unit, out});
+}
+
+void OptionParser::addString(const char *name, QString *out)
+{
+    m_options.append({QString::fromUtf8(name), Option::String, 0, 0, "", out});
+}
+
+void OptionParser::addFlag(const char *name, bool *out)
+{
+    m_options.append({QString::fromUtf8(name), Option::Flag, 0, 0, "", out});
+}
+
+int OptionParser::parse(const QStringList &args, const std::function<int(const QString &)> &usage) const
+{
+    for (int i = 0; i < args.size(); ++i) {
+        const QString &a = args[i];
+        if (a == QLatin1String("--help") || a == QLatin1String("-h")) {
+            usage({});
+            return 0;
+        }
+        const auto it = std::find_if(m_options.cbegin(), m_options.cend(), [&](const Option &o) { return o.name == a; });
+        if (it == m_options.cend())
+            return usage(QStringLiteral("unknown option '%1'").arg(a));
+        QString error;
+        switch (it->kind) {
+        case Option::Int:
+            if (!takeInt(args, i, it->lo, it->hi, static_cast<int *>(it->out), &error, it->unit))
+                return usage(error);
+            break;
+        case Option::String:
+            if (i + 1 >= args.size())
+                return usage(QStringLiteral("%1 needs a value").arg(a));
+            *static_cast<QString *>(it->out) = args[++i];
+            break;
+        case Option::Flag:
+            *static_cast<bool *>(it->out) = true;
+            break;
+        }
+    }
+    return -1;
 }
 
 } // namespace pacelab::bench

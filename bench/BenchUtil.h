@@ -40,4 +40,27 @@ int printUsage(const char *who, const QString &error, const QString &text);
 bool takeInt(const QStringList &args, int &i, int lo, int hi, int *out, QString *error,
              const char *unit = "");
 
+// A bench's command line: integers checked against a range, strings, flags, and --help/-h.
+class OptionParser
+{
+public:
+    void addInt(const char *name, int lo, int hi, int *out, const char *unit = "");
+    void addString(const char *name, QString *out);
+    void addFlag(const char *name, bool *out);
+    // -1: parsed, go on. Otherwise the exit code: 0 after --help (usage({}) printed), or
+    // usage(error)'s for an unknown option or a bad value.
+    int parse(const QStringList &args, const std::function<int(const QString &)> &usage) const;
+
+private:
+    struct Option
+    {
+        QString name;
+        enum Kind { Int, String, Flag } kind;
+        int lo = 0, hi = 0;
+        const char *unit = "";
+        void *out = nullptr;
+    };
+    QList<Option> m_options;
+};
+
 } // namespace pacelab::bench

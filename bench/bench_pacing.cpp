@@ -201,32 +201,16 @@ int runPacing(const QStringList &args)
     int rt = 0;
     int lead = SenderConfig().wakeLeadUs;
     int spin = SenderConfig().spinUs;
-    QString error;
-    for (int i = 0; i < args.size(); ++i) {
-        const QString &a = args[i];
-        if (a == QLatin1String("--frames")) {
-            if (!bench::takeInt(args, i, 10, 1000000, &frames, &error))
-                return usage(error);
-        } else if (a == QLatin1String("--rt")) {
-            if (!bench::takeInt(args, i, 0, 99, &rt, &error))
-                return usage(error);
-        } else if (a == QLatin1String("--lead")) {
-            if (!bench::takeInt(args, i, 0, 20000, &lead, &error, " us"))
-                return usage(error);
-        } else if (a == QLatin1String("--spin")) {
-            if (!bench::takeInt(args, i, 0, 20000, &spin, &error, " us"))
-                return usage(error);
-        } else if (a == QLatin1String("--only") && i + 1 < args.size()) {
-            only = args[++i];
-            if (only != QLatin1String("ours") && only != QLatin1String("baseline"))
-                return usage(QStringLiteral("--only wants 'ours' or 'baseline', got '%1'").arg(only));
-        } else if (a == QLatin1String("--help") || a == QLatin1String("-h")) {
-            usage({});
-            return 0;
-        } else {
-            return usage(QStringLiteral("unknown option '%1'").arg(a));
-        }
-    }
+    bench::OptionParser options;
+    options.addInt("--frames", 10, 1000000, &frames);
+    options.addInt("--rt", 0, 99, &rt);
+    options.addInt("--lead", 0, 20000, &lead, " us");
+    options.addInt("--spin", 0, 20000, &spin, " us");
+    options.addString("--only", &only);
+    if (const int rc = options.parse(args, usage); rc >= 0)
+        return rc;
+    if (!only.isEmpty() && only != QLatin1String("ours") && only != QLatin1String("baseline"))
+        return usage(QStringLiteral("--only wants 'ours' or 'baseline', got '%1'").arg(only));
     constexpr qint64 intervalUs = 20000;
     // What each sender thread actually got is in the table's scheduling column.
     std::printf("pacing: %d frames per sender (%.1f s each), 20 ms grid, loopback WebSocket, %s, scheduling asked: %s\n",

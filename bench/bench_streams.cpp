@@ -240,32 +240,20 @@ int runStreamsBench(const QStringList &args)
     int seconds = 10;
     int phases = 0;
     int rt = 0;
-    QString error;
-    for (int i = 0; i < args.size(); ++i) {
-        const QString &a = args[i];
-        if (a == QLatin1String("--streams") && i + 1 < args.size()) {
-            for (const QString &part : args[++i].split(QLatin1Char(','))) {
-                bool ok = false;
-                const int n = part.toInt(&ok);
-                if (!ok || n < 1 || n > 5000)
-                    return usage(QStringLiteral("--streams wants counts 1..5000, got '%1'").arg(part));
-                counts << n;
-            }
-        } else if (a == QLatin1String("--seconds")) {
-            if (!bench::takeInt(args, i, 1, 3600, &seconds, &error))
-                return usage(error);
-        } else if (a == QLatin1String("--phases")) {
-            if (!bench::takeInt(args, i, 1, 200, &phases, &error))
-                return usage(error);
-        } else if (a == QLatin1String("--rt")) {
-            if (!bench::takeInt(args, i, 0, 99, &rt, &error))
-                return usage(error);
-        } else if (a == QLatin1String("--help") || a == QLatin1String("-h")) {
-            usage({});
-            return 0;
-        } else {
-            return usage(QStringLiteral("unknown option '%1'").arg(a));
-        }
+    QString countList;
+    bench::OptionParser options;
+    options.addString("--streams", &countList);
+    options.addInt("--seconds", 1, 3600, &seconds);
+    options.addInt("--phases", 1, 200, &phases);
+    options.addInt("--rt", 0, 99, &rt);
+    if (const int rc = options.parse(args, usage); rc >= 0)
+        return rc;
+    for (const QString &part : countList.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        bool ok = false;
+        const int n = part.toInt(&ok);
+        if (!ok || n < 1 || n > 5000)
+            return usage(QStringLiteral("--streams wants counts 1..5000, got '%1'").arg(part));
+        counts << n;
     }
     if (counts.isEmpty())
         return usage(QStringLiteral("--streams needs at least one count"));

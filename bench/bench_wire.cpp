@@ -196,38 +196,25 @@ static int runWire(const QStringList &args)
     QString jsonPath;
     int lead = -1, spin = -1, producerRt = 0;
     QStringList senders{QStringLiteral("default"), QStringLiteral("rtoff"), QStringLiteral("baseline")};
-    QString error;
-    for (int i = 0; i < args.size(); ++i) {
-        const QString &a = args[i];
-        if (a == QLatin1String("--frames")) {
-            if (!bench::takeInt(args, i, 50, 1000000, &frames, &error))
-                return usage(error);
-        } else if (a == QLatin1String("--skip")) {
-            if (!bench::takeInt(args, i, 0, 1000, &skip, &error))
-                return usage(error);
-        } else if (a == QLatin1String("--json") && i + 1 < args.size()) {
-            jsonPath = args[++i];
-        } else if (a == QLatin1String("--lead") || a == QLatin1String("--spin")) {
-            if (!bench::takeInt(args, i, 0, 20000, a == QLatin1String("--lead") ? &lead : &spin, &error, " us"))
-                return usage(error);
-        } else if (a == QLatin1String("--producer-rt")) {
-            if (!bench::takeInt(args, i, 0, 99, &producerRt, &error))
-                return usage(error);
-        } else if (a == QLatin1String("--senders") && i + 1 < args.size()) {
-            senders = args[++i].split(QLatin1Char(','), Qt::SkipEmptyParts);
-            for (const QString &n : senders)
-                if (n != QLatin1String("default") && n != QLatin1String("rtoff") && n != QLatin1String("baseline"))
-                    return usage(QStringLiteral("--senders takes default, rtoff, baseline; got '%1'").arg(n));
-            if (senders.isEmpty())
-                return usage(QStringLiteral("--senders wants at least one sender"));
-        } else if (a == QLatin1String("--load")) {
-            load = true;
-        } else if (a == QLatin1String("--help") || a == QLatin1String("-h")) {
-            usage({});
-            return 0;
-        } else {
-            return usage(QStringLiteral("unknown option '%1'").arg(a));
-        }
+    QString senderList;
+    bench::OptionParser options;
+    options.addInt("--frames", 50, 1000000, &frames);
+    options.addInt("--skip", 0, 1000, &skip);
+    options.addString("--json", &jsonPath);
+    options.addInt("--lead", 0, 20000, &lead, " us");
+    options.addInt("--spin", 0, 20000, &spin, " us");
+    options.addInt("--producer-rt", 0, 99, &producerRt);
+    options.addString("--senders", &senderList);
+    options.addFlag("--load", &load);
+    if (const int rc = options.parse(args, usage); rc >= 0)
+        return rc;
+    if (args.contains(QLatin1String("--senders"))) {
+        senders = senderList.split(QLatin1Char(','), Qt::SkipEmptyParts);
+        for (const QString &n : senders)
+            if (n != QLatin1String("default") && n != QLatin1String("rtoff") && n != QLatin1String("baseline"))
+                return usage(QStringLiteral("--senders takes default, rtoff, baseline; got '%1'").arg(n));
+        if (senders.isEmpty())
+            return usage(QStringLiteral("--senders wants at least one sender"));
     }
     if (frames <= skip + 10)
         return usage(QStringLiteral("--frames must exceed --skip by more than 10"));
