@@ -104,7 +104,7 @@ QString setThreadFifo(int priority, QString *refusal)
 int printUsage(const char *who, const QString &error, const QString &text)
 {
     if (!error.isEmpty())
-        std::fprintf(stderr, "pacelab-bench %s: %s\n", who, qPrintable(error));
+        std::fprintf(stderr, "%s: %s\n", who, qPrintable(error));
     std::fprintf(stderr, "%s", qPrintable(text));
     return 2;
 }

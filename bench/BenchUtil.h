@@ -31,8 +31,8 @@ bool runEventsUntil(const std::function<bool()> &done, int timeoutMs);
 // engine names it ("SCHED_FIFO 50", "normal"); *refusal, if given, says why when refused.
 QString setThreadFifo(int priority, QString *refusal = nullptr);
 
-// A bench's usage message on stderr: "pacelab-bench WHO: error" first when there is an error,
-// then text. Returns 2 (the exit code of bad usage).
+// A usage message on stderr: "WHO: error" first when there is an error (WHO: the program and
+// bench, e.g. "pacelab-bench wire"), then text. Returns 2 (the exit code of bad usage).
 int printUsage(const char *who, const QString &error, const QString &text);
 
 // Reads args[i + 1] as an integer in lo..hi for the option args[i], advancing i. On failure

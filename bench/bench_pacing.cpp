@@ -171,7 +171,7 @@ Figures runBaseline(int frames, qint64 intervalUs, int rtPriority)
 
 int usage(const QString &error)
 {
-    return bench::printUsage("pacing", error,
+    return bench::printUsage("pacelab-bench pacing", error,
                              QString::fromUtf8("usage: pacelab-bench pacing [--frames N] [--rt PRIO] [--lead US] [--spin US] [--only ours|baseline]\n"
                                                "       pacelab-bench pacing --streams N[,N...] ...   (many streams: pacing --streams 1 --help)\n"
                                                "  --frames N   frames per sender (default 1500 = 30 s at 20 ms; 30000 = 10 min)\n"

@@ -138,7 +138,7 @@ const char *const kUsage = "usage: pacelab-bench plotcost [--seconds N]  (defaul
 
 int usage(const QString &why)
 {
-    return bench::printUsage("plotcost", why, QString::fromUtf8(kUsage));
+    return bench::printUsage("pacelab-bench plotcost", why, QString::fromUtf8(kUsage));
 }
 
 int runPlotCost(const QStringList &args)

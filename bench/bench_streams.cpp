@@ -219,7 +219,7 @@ void printRow(const Row &r)
 
 int usage(const QString &error)
 {
-    return bench::printUsage("pacing --streams", error,
+    return bench::printUsage("pacelab-bench pacing --streams", error,
                              QString::fromUtf8("usage: pacelab-bench pacing --streams N[,N...] [--seconds S] [--phases P] [--rt PRIO]\n"
                                                "  --streams   stream counts to run, e.g. 1,10,100,500,1000 (each 1..5000)\n"
                                                "  --seconds   measured seconds per row (default 10)\n"

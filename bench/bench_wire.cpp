@@ -174,7 +174,7 @@ void runBaseline(const QUrl &url, int frames, Row *row)
 
 int usage(const QString &error)
 {
-    return bench::printUsage("wire", error,
+    return bench::printUsage("pacelab-bench wire", error,
                              QString::fromUtf8("usage: pacelab-bench wire [--frames N] [--load] [--skip N] [--json FILE] [--lead US] [--spin US]\n"
                                                "                          [--senders default,rtoff,baseline]\n"
                                                "  --frames N   frames per sender (default 1500 = 30 s at 20 ms)\n"

@@ -220,7 +220,7 @@ Connection serve(int fd)
 
 int usage(const QString &error)
 {
-    return pacelab::bench::printUsage("wire-rx", error,
+    return pacelab::bench::printUsage("pacelab-wire-rx", error,
                                       QStringLiteral("usage: pacelab-wire-rx [--port P] [--connections N (1; 0 = forever)] "
                                                      "[--skip N (25)] [--interval-us US (20000)] [--rt PRIO (60; 0 = normal)]\n"));
 }
