@@ -6,6 +6,7 @@
 // underruns, the emulator threads' CPU per call, the whole process's CPU and RSS per call.
 // Everything the bot does not do perfectly shows here as the emulator's noise, so a run against
 // the in-process bot is an upper bound (the bot shares the two cores). docs/load-emulator.md.
+#include "BenchUtil.h"
 #include "Benchmarks.h"
 
 #include "load/CallMetrics.h"
@@ -16,11 +17,8 @@
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
-#include <QFile>
 #include <QTextStream>
 #include <QTimer>
-
-#include <sys/resource.h>
 
 #include <memory>
 
@@ -28,23 +26,7 @@ using namespace pacelab;
 
 namespace {
 
-double processCpuSec()
-{
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
-    return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-qint64 rssKiB()
-{
-    QFile f(QStringLiteral("/proc/self/status"));
-    if (!f.open(QIODevice::ReadOnly))
-        return 0;
-    for (const QByteArray &line : f.readAll().split('\n'))
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
-    return 0;
-}
+using bench::rssKiB;
 
 struct Spread
 {
@@ -74,8 +56,20 @@ int runLoadSelf(const QStringList &args)
     int botCpuUs = 0; // the CPU-heavy twin: busy work per frame sent (a knee at ~20000 / (us x bot threads))
     QList<int> steps;  // instead of baseline + calls
     QUrl botUrl;
-    for (int i = 0; i + 1 < args.size(); i += 2) {
-        const QString k = args[i], v = args[i + 1];
+    const char *usage = "usage: pacelab-bench load-self [--calls N] [--duration S] [--ramp R] [--workers N]"
+                        " [--bot-workers N] [--baseline N] [--bot ws://...] [--rt PRIO] [--serve PORT]"
+                        " [--bot-cpu-us US] [--steps 20,40,60]\n";
+    for (int i = 0; i < args.size(); i += 2) {
+        const QString k = args[i];
+        if (k == QLatin1String("--help") || k == QLatin1String("-h")) {
+            out << usage;
+            return 0;
+        }
+        if (i + 1 >= args.size()) {
+            QTextStream(stderr) << "load-self: " << k << " needs a value\n" << usage;
+            return 2;
+        }
+        const QString v = args[i + 1];
         if (k == QLatin1String("--calls")) calls = v.toInt();
         else if (k == QLatin1String("--duration")) seconds = v.toDouble();
         else if (k == QLatin1String("--ramp")) ramp = v.toDouble();
@@ -94,9 +88,7 @@ int runLoadSelf(const QStringList &args)
             }
         }
         else {
-            QTextStream(stderr) << "usage: pacelab-bench load-self [--calls N] [--duration S] [--ramp R] [--workers N]"
-                                   " [--bot-workers N] [--baseline N] [--bot ws://...] [--rt PRIO] [--serve PORT]"
-                                   " [--bot-cpu-us US] [--steps 20,40,60]\n";
+            QTextStream(stderr) << "load-self: unknown option '" << k << "'\n" << usage;
             return 2;
         }
     }
@@ -179,7 +171,7 @@ int runLoadSelf(const QStringList &args)
     QList<Row> rows;
     QObject::connect(&emu, &LoadEmulator::stepStarted, [&](int) {
         wall.start();
-        cpu0 = processCpuSec();
+        cpu0 = bench::cpuSeconds();
     });
     QObject::connect(&emu, &LoadEmulator::secondElapsed, [&](const LoadStep &s) {
         int up = 0;
@@ -214,7 +206,7 @@ int runLoadSelf(const QStringList &args)
         r.jit = spreadOf(jit);
         r.d99 = spreadOf(d99);
         r.cpuEmu = s.cpuPerCallPct;
-        r.cpuProc = (processCpuSec() - cpu0) / std::max(1e-3, wall.nsecsElapsed() / 1e9) * 100.0;
+        r.cpuProc = (bench::cpuSeconds() - cpu0) / std::max(1e-3, wall.nsecsElapsed() / 1e9) * 100.0;
         r.rssPerCall = (rssKiB() - rss0) / std::max(1, s.targetCalls);
         static qint64 botBefore = 0;
         r.botFrames = bot ? bot->framesSent() - botBefore : -1;

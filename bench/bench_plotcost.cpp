@@ -5,6 +5,7 @@
 // version of the same six charts (QLineSeries::replace with every point and a moving x axis on
 // each tick, as a first version would do). Was tests/ui/tst_plotcost: a CPU figure depends on
 // the machine and its load, so it is a benchmark, never a test.
+#include "BenchUtil.h"
 #include "Benchmarks.h"
 
 #include "ChartsPanel.h"
@@ -16,13 +17,10 @@
 #include <QChart>
 #include <QChartView>
 #include <QElapsedTimer>
-#include <QEventLoop>
 #include <QGridLayout>
 #include <QLineSeries>
 #include <QTimer>
 #include <QValueAxis>
-
-#include <sys/resource.h>
 
 #include <cstdio>
 #include <functional>
@@ -32,19 +30,7 @@ using namespace pacelab::ui;
 
 namespace {
 
-double threadCpuSec()
-{
-    rusage ru{};
-    getrusage(RUSAGE_THREAD, &ru);
-    return ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
-}
-
-void spin(int ms)
-{
-    QEventLoop loop;
-    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
-    loop.exec();
-}
+using bench::runEventsFor;
 
 struct Cost
 {
@@ -62,15 +48,15 @@ Cost measure(int seconds, const std::function<void()> &tick, const std::function
         QObject::connect(&feeder, &QTimer::timeout, tick);
         feeder.start();
     }
-    spin(1000); // first full paint
+    runEventsFor(1000); // first full paint
     const int r0 = redraws ? redraws() : 0;
-    const double cpu0 = threadCpuSec();
+    const double cpu0 = bench::cpuSeconds(bench::CpuOf::Thread);
     QElapsedTimer wall;
     wall.start();
-    spin(seconds * 1000);
+    runEventsFor(seconds * 1000);
     Cost c;
     c.wallSec = wall.nsecsElapsed() / 1e9;
-    c.cpuPct = 100.0 * (threadCpuSec() - cpu0) / c.wallSec;
+    c.cpuPct = 100.0 * (bench::cpuSeconds(bench::CpuOf::Thread) - cpu0) / c.wallSec;
     c.redraws = redraws ? redraws() - r0 : 0;
     feeder.stop();
     return c;
@@ -148,22 +134,24 @@ private:
     QList<QValueAxis *> m_axes;
 };
 
+const char *const kUsage = "usage: pacelab-bench plotcost [--seconds N]  (default 10)\n";
+
 int usage(const QString &why)
 {
-    std::fprintf(stderr, "pacelab-bench plotcost: %s\nusage: pacelab-bench plotcost [--seconds N]  (default 10)\n",
-                 qPrintable(why));
-    return 2;
+    return bench::printUsage("pacelab-bench plotcost", why, QString::fromUtf8(kUsage));
 }
 
 int runPlotCost(const QStringList &args)
 {
     int seconds = 10;
+    QString error;
     for (int i = 0; i < args.size(); ++i) {
-        if (args[i] == QLatin1String("--seconds") && i + 1 < args.size()) {
-            bool ok = false;
-            seconds = args[++i].toInt(&ok);
-            if (!ok || seconds < 1 || seconds > 3600)
-                return usage(QStringLiteral("--seconds must be 1..3600"));
+        if (args[i] == QLatin1String("--seconds")) {
+            if (!bench::takeInt(args, i, 1, 3600, &seconds, &error))
+                return usage(error);
+        } else if (args[i] == QLatin1String("--help") || args[i] == QLatin1String("-h")) {
+            std::printf("%s", kUsage);
+            return 0;
         } else {
             return usage(QStringLiteral("unknown option '%1'").arg(args[i]));
         }

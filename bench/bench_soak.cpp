@@ -5,6 +5,7 @@
 // sender's own drift and the emulator's least-squares drift, late resets (re-anchors), CPU
 // (user+sys / wall), protocol violations and playout underruns. Exit code 1 when a target is
 // missed (docs/soak.md), so a scripted run can gate on it.
+#include "BenchUtil.h"
 #include "Benchmarks.h"
 
 #include "audio/AudioFormat.h"
@@ -18,16 +19,10 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QElapsedTimer>
-#include <QFile>
 #include <QTemporaryDir>
 #include <QThread>
 #include <QTimer>
 #include <QScopeGuard>
-
-#include <pthread.h>
-#include <sched.h>
-
-#include <sys/resource.h>
 
 #include <atomic>
 #include <cmath>
@@ -39,25 +34,8 @@ using namespace pacelab;
 
 namespace {
 
-double cpuSeconds()
-{
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
-    return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec)
-           + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-// Resident set size in KiB (Linux /proc; 0 elsewhere).
-qint64 rssKiB()
-{
-    QFile f(QStringLiteral("/proc/self/status"));
-    if (!f.open(QIODevice::ReadOnly))
-        return 0;
-    for (const QByteArray &line : f.readAll().split('\n'))
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
-    return 0;
-}
+using bench::cpuSeconds;
+using bench::rssKiB;
 
 QByteArray toMulaw(const QVector<qint16> &pcm8k)
 {
@@ -217,12 +195,11 @@ int runSoak(const QStringList &args)
     QObject::connect(&emu, &TwilioEmulator::markEchoed, &emu, [&marksEchoed](const QString &) { ++marksEchoed; },
                      Qt::DirectConnection);
     const QString listenError = onEmu([&]() -> QString {
-        if (rtPriority > 1) {
-            sched_param sp{};
-            sp.sched_priority = rtPriority - 1;
-            if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp) != 0)
-                std::printf("  [soak] real-time priority refused for the emulator thread\n");
-        }
+        QString refusal;
+        if (rtPriority > 1)
+            bench::setThreadFifo(rtPriority - 1, &refusal);
+        if (!refusal.isEmpty())
+            std::printf("  [soak] real-time priority refused for the emulator thread: %s\n", qPrintable(refusal));
         emu.setOptions(eo);
         if (!target.isEmpty())
             return QString(); // the external emulator judges the stream; this one stays idle

@@ -1,33 +1,27 @@
 // pacelab-bench pacing --streams N[,N...]: MultiStreamSender (one pacing thread, a deadline
-// wheel) serving N streams, against a single-stream QTimer(PreciseTimer) baseline in the same
-// run. Lateness of every frame is taken after the write and the flush (when the bytes reached the
+// wheel) serving N streams, against a single-stream QTimer(PreciseTimer) baseline
+// (BaselineSender) in the same run. Lateness of every frame is taken after the write and the flush (when the bytes reached the
 // kernel), against its tick on the absolute 20 ms grid. The receiver is a separate process
 // (`pacelab-bench streams-sink`: WebSocket handshake, then it only reads), so the CPU figure
 // (getrusage of this process) is the sender's and its producer's, not the receiver's.
+#include "BaselineSender.h"
+#include "BenchUtil.h"
 #include "Benchmarks.h"
 
 #include "engine/MultiStreamSender.h"
-#include "twilio/TwilioMessages.h"
 
 #include <QCoreApplication>
 #include <QCryptographicHash>
 #include <QElapsedTimer>
-#include <QEventLoop>
-#include <QFile>
 #include <QProcess>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QThread>
 #include <QTimer>
-#include <QWebSocket>
 
-#include <pthread.h>
-#include <sched.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -36,40 +30,7 @@ using namespace pacelab;
 
 namespace {
 
-double cpuSeconds()
-{
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
-    return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-qint64 rssBytes()
-{
-    QFile f(QStringLiteral("/proc/self/statm"));
-    if (!f.open(QIODevice::ReadOnly))
-        return 0;
-    const QList<QByteArray> parts = f.readAll().split(' ');
-    return parts.size() > 1 ? parts[1].toLongLong() * sysconf(_SC_PAGESIZE) : 0;
-}
-
-void runEventsFor(int ms)
-{
-    QEventLoop loop;
-    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
-    loop.exec();
-}
-
-bool waitFor(const std::function<bool()> &done, int timeoutMs)
-{
-    QElapsedTimer t;
-    t.start();
-    while (!done()) {
-        if (t.elapsed() > timeoutMs)
-            return false;
-        runEventsFor(10);
-    }
-    return true;
-}
+using bench::runEventsFor;
 
 // ---- the receiver process -------------------------------------------------------------------
 
@@ -77,11 +38,8 @@ int runSink(const QStringList &args)
 {
     // With --rt the receiver runs SCHED_FIFO too (one below the sender): a receiver starved by
     // the load would back the sockets up and the figure would be the receiver's.
-    if (args.size() >= 2 && args[0] == QLatin1String("--rt") && args[1].toInt() > 1) {
-        sched_param sp{};
-        sp.sched_priority = args[1].toInt() - 1;
-        pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
-    }
+    if (args.size() >= 2 && args[0] == QLatin1String("--rt") && args[1].toInt() > 1)
+        bench::setThreadFifo(args[1].toInt() - 1);
     // A WebSocket peer that costs next to nothing: answers the upgrade, then discards.
     auto *server = new QTcpServer(qApp);
     if (!server->listen(QHostAddress::LocalHost, 0))
@@ -145,6 +103,7 @@ struct Sink
 struct Row
 {
     QString name;
+    QString sched; // what the pacing thread ran at
     int streams = 0;
     int phases = 0;
     int connected = 0;
@@ -162,12 +121,22 @@ Row runStreams(const QUrl &url, int n, int phases, int seconds, int rt)
     Row r;
     r.name = QStringLiteral("wheel");
     r.streams = n;
-    const qint64 rss0 = rssBytes();
+    const qint64 rss0 = bench::rssKiB();
     SenderConfig cfg;
     cfg.pingIntervalMs = 0;
     cfg.stopMode = SenderConfig::StopMode::Discard;
     cfg.realtimePriority = rt;
     MultiStreamSender sender(cfg, phases);
+    // What the pacing thread got: MultiStreamSender says it once, in its log.
+    r.sched = QStringLiteral("?");
+    QObject::connect(&sender, &MultiStreamSender::logMessage, &sender, [&r](int, const QString &, const QString &text) {
+        static const QString kPrefix = QStringLiteral("sender thread scheduling: ");
+        if (!text.startsWith(kPrefix))
+            return;
+        r.sched = text.mid(kPrefix.size()).section(QStringLiteral(" (not real-time"), 0, 0).section(QLatin1Char(';'), 0, 0);
+        if (text.contains(QLatin1String("not real-time")))
+            std::printf("  [note] %s\n", qPrintable(text));
+    });
     r.phases = phases == 0 ? MultiStreamSender::kDefaultPhases : phases;
     for (int i = 0; i < n; ++i)
         sender.addStream(url, QStringLiteral("MZ%1").arg(i, 32, 10, QLatin1Char('0')));
@@ -182,19 +151,19 @@ Row runStreams(const QUrl &url, int n, int phases, int seconds, int rt)
         }
     });
     feeder.start(20);
-    waitFor([&] { return sender.totals().streaming == n; }, 60000);
+    bench::runEventsUntil([&] { return sender.totals().streaming == n; }, 60000);
     runEventsFor(1500); // warm-up: connections settled, queues full
     r.connected = sender.totals().streaming;
     sender.resetTotals();
     runEventsFor(50);
-    const double cpu0 = cpuSeconds();
+    const double cpu0 = bench::cpuSeconds();
     QElapsedTimer wall;
     wall.start();
     runEventsFor(seconds * 1000);
     runEventsFor(1100); // the next per-second publish carries the whole window
-    const double cpu = cpuSeconds() - cpu0;
+    const double cpu = bench::cpuSeconds() - cpu0;
     const double wallS = double(wall.elapsed()) / 1000.0;
-    const qint64 rss1 = rssBytes();
+    const qint64 rss1 = bench::rssKiB();
     const MultiStreamTotals t = sender.totals();
     feeder.stop();
     r.frames = t.framesSent;
@@ -205,81 +174,44 @@ Row runStreams(const QUrl &url, int n, int phases, int seconds, int rt)
     r.stalled = t.stalledFrames;
     r.cores = cpu / wallS;
     r.threadCores = double(t.threadCpuUs) / 1e6 / wallS;
-    r.kibPerStream = double(rss1 - rss0) / 1024.0 / n;
+    r.kibPerStream = double(rss1 - rss0) / n;
     r.ticksPerSec = double(t.ticks) / wallS;
     return r;
 }
 
-// The naive single stream: a 20 ms PreciseTimer on its own thread, one frame per tick, written
-// and flushed, lateness taken after the flush against the absolute grid (same as the wheel's).
+// The naive single stream (BaselineSender), measured like the wheel: lateness after the write
+// and the flush against the absolute grid.
 Row runBaseline(const QUrl &url, int seconds, int rt)
 {
     Row r;
     r.name = QStringLiteral("QTimer baseline");
     r.streams = 1;
-    const int frames = seconds * 50;
-    std::vector<qint64> late;
-    late.reserve(size_t(frames));
-    std::atomic<bool> finished{false};
-    QThread thread;
-    QObject ctx;
-    ctx.moveToThread(&thread);
-    thread.start(QThread::TimeCriticalPriority);
-    const double cpu0 = cpuSeconds();
-    QElapsedTimer wall;
-    wall.start();
-    QMetaObject::invokeMethod(&ctx, [&] {
-        if (rt > 0) { // the same scheduling as the wheel's thread: the comparison is the method's
-            sched_param sp{};
-            sp.sched_priority = rt;
-            pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
-        }
-        auto *socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, &ctx);
-        auto *timer = new QTimer(&ctx);
-        timer->setTimerType(Qt::PreciseTimer);
-        timer->setInterval(20);
-        auto sent = std::make_shared<int>(0);
-        auto anchor = std::make_shared<qint64>(0);
-        const QByteArray json = twilio::encodeMedia(QStringLiteral("MZbaseline"), QByteArray(160, char(0xFF)));
-        QObject::connect(timer, &QTimer::timeout, &ctx, [=, &late, &finished] {
-            socket->sendTextMessage(QString::fromUtf8(json));
-            socket->flush();
-            const qint64 slot = *anchor + 20000000LL * (*sent + 1);
-            late.push_back((steadyNowNs() - slot) / 1000);
-            if (++*sent >= frames) {
-                timer->stop();
-                socket->close();
-                finished = true;
-            }
-        });
-        QObject::connect(socket, &QWebSocket::connected, &ctx, [=] {
-            *anchor = steadyNowNs();
-            timer->start();
-        });
-        socket->open(url);
-    });
-    waitFor([&] { return finished.load(); }, seconds * 4000 + 10000);
-    thread.quit();
-    thread.wait();
-    const double cpu = cpuSeconds() - cpu0;
-    std::sort(late.begin(), late.end());
-    auto pct = [&](double q) {
-        return late.empty() ? 0 : late[std::min(late.size() - 1, size_t(q * double(late.size())))];
-    };
-    r.connected = 1;
-    r.frames = late.size();
-    r.p50 = pct(0.5);
-    r.p99 = pct(0.99);
-    r.max = late.empty() ? 0 : late.back();
-    r.cores = cpu / (double(wall.elapsed()) / 1000.0);
+    bench::BaselineOptions bo;
+    bo.url = url;
+    bo.streamSid = QStringLiteral("MZbaseline");
+    bo.frames = seconds * 50;
+    bo.fifoPriority = rt; // the same scheduling as the wheel's thread with --rt: the comparison is the method's
+    bo.threadPriority = QThread::TimeCriticalPriority;
+    bench::BaselineSender baseline(bo);
+    baseline.run(seconds * 4000 + 10000);
+    if (!baseline.error().isEmpty())
+        std::printf("  [baseline] connection failed: %s\n", qPrintable(baseline.error()));
+    const bench::BaselineSender::Summary late = baseline.summary();
+    r.sched = baseline.scheduling();
+    r.connected = baseline.error().isEmpty() ? 1 : 0;
+    r.frames = baseline.latenessUs().size();
+    r.p50 = late.p50;
+    r.p99 = late.p99;
+    r.max = late.max;
+    r.cores = baseline.processCores();
     r.ticksPerSec = 50;
     return r;
 }
 
 void printRow(const Row &r)
 {
-    std::printf("%-16s %7d %6d %9d %9llu %8lld %8lld %9lld %7llu %8llu %7.3f %7.3f %10.1f %8.0f\n",
-                qPrintable(r.name), r.streams, r.phases, r.connected, (unsigned long long)r.frames, (long long)r.p50,
+    std::printf("%-16s %-17s %7d %6d %9d %9llu %8lld %8lld %9lld %7llu %8llu %7.3f %7.3f %10.1f %8.0f\n",
+                qPrintable(r.name), qPrintable(r.sched), r.streams, r.phases, r.connected, (unsigned long long)r.frames, (long long)r.p50,
                 (long long)r.p99, (long long)r.max, (unsigned long long)r.lateResets, (unsigned long long)r.stalled,
                 r.cores, r.threadCores, r.kibPerStream, r.ticksPerSec);
     std::fflush(stdout);
@@ -287,16 +219,15 @@ void printRow(const Row &r)
 
 int usage(const QString &error)
 {
-    if (!error.isEmpty())
-        std::fprintf(stderr, "pacelab-bench pacing --streams: %s\n", qPrintable(error));
-    std::fprintf(stderr,
-                 "usage: pacelab-bench pacing --streams N[,N...] [--seconds S] [--phases P] [--rt PRIO]\n"
-                 "  --streams   stream counts to run, e.g. 1,10,100,500,1000 (each 1..5000)\n"
-                 "  --seconds   measured seconds per row (default 10)\n"
-                 "  --phases    wheel ticks per 20 ms (default %d)\n"
-                 "  --rt PRIO   both pacing threads SCHED_FIFO at PRIO (default 0 = normal)\n",
-                 MultiStreamSender::kDefaultPhases);
-    return 2;
+    return bench::printUsage("pacelab-bench pacing --streams", error,
+                             QString::fromUtf8("usage: pacelab-bench pacing --streams N[,N...] [--seconds S] [--phases P] [--rt PRIO]\n"
+                                               "  --streams   stream counts to run, e.g. 1,10,100,500,1000 (each 1..5000)\n"
+                                               "  --seconds   measured seconds per row (default 10)\n"
+                                               "  --phases    wheel ticks per 20 ms (default %1)\n"
+                                               "  --rt PRIO   both pacing threads SCHED_FIFO at PRIO (1..99). Default 0: the wheel's thread asks\n"
+                                               "              for real-time scheduling as the system allows, the baseline runs at normal\n"
+                                               "              scheduling; the table says what each got\n")
+                                 .arg(MultiStreamSender::kDefaultPhases));
 }
 
 } // namespace
@@ -309,37 +240,20 @@ int runStreamsBench(const QStringList &args)
     int seconds = 10;
     int phases = 0;
     int rt = 0;
-    for (int i = 0; i < args.size(); ++i) {
-        const QString &a = args[i];
-        if (a == QLatin1String("--streams") && i + 1 < args.size()) {
-            for (const QString &part : args[++i].split(QLatin1Char(','))) {
-                bool ok = false;
-                const int n = part.toInt(&ok);
-                if (!ok || n < 1 || n > 5000)
-                    return usage(QStringLiteral("--streams wants counts 1..5000, got '%1'").arg(part));
-                counts << n;
-            }
-        } else if (a == QLatin1String("--seconds") && i + 1 < args.size()) {
-            bool ok = false;
-            seconds = args[++i].toInt(&ok);
-            if (!ok || seconds < 1 || seconds > 3600)
-                return usage(QStringLiteral("--seconds wants 1..3600, got '%1'").arg(args[i]));
-        } else if (a == QLatin1String("--phases") && i + 1 < args.size()) {
-            bool ok = false;
-            phases = args[++i].toInt(&ok);
-            if (!ok || phases < 1 || phases > 200)
-                return usage(QStringLiteral("--phases wants 1..200, got '%1'").arg(args[i]));
-        } else if (a == QLatin1String("--rt") && i + 1 < args.size()) {
-            bool ok = false;
-            rt = args[++i].toInt(&ok);
-            if (!ok || rt < 0 || rt > 99)
-                return usage(QStringLiteral("--rt wants a priority 0..99, got '%1'").arg(args[i]));
-        } else if (a == QLatin1String("--help") || a == QLatin1String("-h")) {
-            usage({});
-            return 0;
-        } else {
-            return usage(QStringLiteral("unknown option '%1'").arg(a));
-        }
+    QString countList;
+    bench::OptionParser options;
+    options.addString("--streams", &countList);
+    options.addInt("--seconds", 1, 3600, &seconds);
+    options.addInt("--phases", 1, 200, &phases);
+    options.addInt("--rt", 0, 99, &rt);
+    if (const int rc = options.parse(args, usage); rc >= 0)
+        return rc;
+    for (const QString &part : countList.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+        bool ok = false;
+        const int n = part.toInt(&ok);
+        if (!ok || n < 1 || n > 5000)
+            return usage(QStringLiteral("--streams wants counts 1..5000, got '%1'").arg(part));
+        counts << n;
     }
     if (counts.isEmpty())
         return usage(QStringLiteral("--streams needs at least one count"));
@@ -357,13 +271,13 @@ int runStreamsBench(const QStringList &args)
         std::fprintf(stderr, "pacelab-bench: cannot start the receiver process\n");
         return 1;
     }
-    double load[3] = {0, 0, 0};
-    getloadavg(load, 3);
-    std::printf("pacing --streams: %d s measured per row, 20 ms grid, loopback to a receiver process, %d CPUs, "
-                "load average %.1f, scheduling %s\n",
-                seconds, QThread::idealThreadCount(), load[0],
-                rt > 0 ? qPrintable(QStringLiteral("SCHED_FIFO %1").arg(rt)) : "normal");
-    std::printf("%-16s %7s %6s %9s %9s %8s %8s %9s %7s %8s %7s %7s %10s %8s\n", "sender", "streams", "phases",
+    // What each pacing thread actually got is in the table's scheduling column.
+    std::printf("pacing --streams: %d s measured per row, 20 ms grid, loopback to a receiver process, %s, "
+                "scheduling asked: %s\n",
+                seconds, qPrintable(bench::machineSummary()),
+                rt > 0 ? qPrintable(QStringLiteral("SCHED_FIFO %1 for both").arg(rt))
+                       : "the wheel's default (real-time as the system allows), baseline normal");
+    std::printf("%-16s %-17s %7s %6s %9s %9s %8s %8s %9s %7s %8s %7s %7s %10s %8s\n", "sender", "scheduling", "streams", "phases",
                 "streaming", "frames", "p50(us)", "p99(us)", "max(us)", "resets", "stalled", "cores", "thread",
                 "KiB/stream", "ticks/s");
     std::fflush(stdout);

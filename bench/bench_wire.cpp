@@ -1,32 +1,27 @@
 // pacelab-bench wire: pacing measured at the wire. Each sender streams to pacelab-wire-rx, a
 // separate process that stamps every frame with the kernel's receive time (SO_TIMESTAMPNS), so
-// neither the hand-off to QWebSocket nor the receiver's own scheduling is what gets measured.
+// neither the sender's own stamp nor the receiver's scheduling is what gets measured.
 // In one run: PacedSender with default settings (real-time scheduling as the system allows),
-// PacedSender with real-time off, and the naive QTimer(PreciseTimer) baseline. --load runs
-// `stress-ng --cpu 2` alongside (both cores of this machine saturated).
+// PacedSender with real-time off, and the naive QTimer(PreciseTimer) baseline (BaselineSender).
+// --load runs `stress-ng --cpu 2` alongside (both cores of this machine saturated).
+#include "BaselineSender.h"
+#include "BenchUtil.h"
 #include "Benchmarks.h"
 
 #include "engine/SenderEngine.h"
-#include "twilio/TwilioMessages.h"
 #include "wire_rx/WireStats.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
-#include <QEventLoop>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QThread>
-#include <QTimer>
-#include <QWebSocket>
 
 #include <algorithm>
 #include <atomic>
-#include <pthread.h>
-#include <sched.h>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -35,7 +30,6 @@
 
 using namespace pacelab;
 using pacelab::wire::WireStats;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -47,21 +41,12 @@ struct Row
     QString name;
     QString sched;
     WireStats wire;
-    qint64 handoffP99Us = -1; // lateness at the hand-off to the socket (the old figure)
-    qint64 handoffMaxUs = -1;
+    // The sender's own lateness figure: stamped after the write + flush on its thread (the
+    // bytes reached the kernel), against the frame's slot on the grid.
+    qint64 sentP99Us = -1;
+    qint64 sentMaxUs = -1;
     QString error;
 };
-
-void waitEvents(const std::function<bool()> &done, int timeoutMs)
-{
-    QElapsedTimer t;
-    t.start();
-    while (!done() && t.elapsed() < timeoutMs) {
-        QEventLoop loop;
-        QTimer::singleShot(10, &loop, &QEventLoop::quit);
-        loop.exec();
-    }
-}
 
 // The receiver process for one sender: started, its port read; finish() collects its figures.
 class WireRx
@@ -147,11 +132,8 @@ void runOurs(const QUrl &url, int frames, bool realtime, int leadUs, int spinUs,
     const QByteArray silence(160, char(0xFF));
     std::atomic<bool> produced{false};
     std::thread producer([&] {
-        if (producerRt > 0) { // diagnostic: is the producer holding the queue's lock what delays the clock?
-            sched_param sp{};
-            sp.sched_priority = producerRt;
-            pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
-        }
+        if (producerRt > 0) // diagnostic: is the producer holding the queue's lock what delays the clock?
+            bench::setThreadFifo(producerRt);
         for (int i = 0; i < frames; ++i)
             if (!engine.queue()->pushBlocking(TxItem::media(silence)))
                 break;
@@ -160,80 +142,48 @@ void runOurs(const QUrl &url, int frames, bool realtime, int leadUs, int spinUs,
     engine.connectTo(url, kSid);
     // Only atomics are polled here: a main thread holding the engine's mutexes while this busy
     // machine preempts it would delay the sender thread and be counted against it.
-    waitEvents([&] { return (produced && engine.queue()->isEmpty()) || engine.state() == SenderEngine::Error; },
+    bench::runEventsUntil([&] { return (produced && engine.queue()->isEmpty()) || engine.state() == SenderEngine::Error; },
                int(frames * kIntervalUs / 1000) * 2 + 10000);
     engine.stop(); // drains what is left, then closes
-    waitEvents([&] { return engine.state() == SenderEngine::Idle || engine.state() == SenderEngine::Error; }, 15000);
+    bench::runEventsUntil([&] { return engine.state() == SenderEngine::Idle || engine.state() == SenderEngine::Error; }, 15000);
     producer.join();
-    row->handoffP99Us = engine.totals().latenessP99Us;
-    row->handoffMaxUs = engine.totals().latenessMaxUs;
+    row->sentP99Us = engine.totals().latenessP99Us;
+    row->sentMaxUs = engine.totals().latenessMaxUs;
     if (engine.state() == SenderEngine::Error)
         row->error = QStringLiteral("sender ended in error");
 }
 
-// The naive sender: one frame per QTimer(PreciseTimer) tick on a thread of its own, at the
-// scheduling a thread gets by default.
+// The naive sender (BaselineSender) at the scheduling a thread gets by default.
 void runBaseline(const QUrl &url, int frames, Row *row)
 {
-    std::vector<qint64> lateness;
-    lateness.reserve(size_t(frames));
-    std::atomic<bool> finished{false};
-    QThread thread;
-    QObject ctx;
-    ctx.moveToThread(&thread);
-    thread.start();
-    QMetaObject::invokeMethod(&ctx, [&] {
-        auto *socket = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, &ctx);
-        auto *timer = new QTimer(&ctx);
-        timer->setTimerType(Qt::PreciseTimer);
-        timer->setInterval(int(kIntervalUs / 1000));
-        auto sent = std::make_shared<int>(0);
-        auto anchor = std::make_shared<Clock::time_point>();
-        const QByteArray silence(160, char(0xFF));
-        QObject::connect(timer, &QTimer::timeout, &ctx, [=, &lateness, &finished] {
-            const QByteArray json = twilio::encodeMedia(kSid, silence);
-            const auto slot = *anchor + std::chrono::microseconds(kIntervalUs * qint64(*sent + 1));
-            lateness.push_back(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - slot).count());
-            socket->sendTextMessage(QString::fromUtf8(json));
-            if (++*sent >= frames) {
-                timer->stop();
-                socket->close();
-                finished = true;
-            }
-        });
-        QObject::connect(socket, &QWebSocket::connected, &ctx, [=] {
-            *anchor = Clock::now();
-            timer->start();
-        });
-        socket->open(url);
-    });
-    waitEvents([&] { return finished.load(); }, int(frames * kIntervalUs / 1000) * 2 + 10000);
-    // Let the close handshake finish on the sender's thread before it goes.
-    QThread::msleep(200);
-    thread.quit();
-    thread.wait();
-    row->sched = QStringLiteral("normal");
-    row->handoffP99Us = WireStats::pct(lateness, 0.99);
-    row->handoffMaxUs = lateness.empty() ? 0 : *std::max_element(lateness.begin(), lateness.end());
-    if (!finished)
+    bench::BaselineOptions bo;
+    bo.url = url;
+    bo.streamSid = kSid;
+    bo.frames = frames;
+    bo.intervalUs = kIntervalUs;
+    bench::BaselineSender baseline(bo);
+    baseline.run(int(frames * kIntervalUs / 1000) * 2 + 10000);
+    row->sched = baseline.scheduling();
+    row->sentP99Us = baseline.summary().p99;
+    row->sentMaxUs = baseline.summary().max;
+    if (!baseline.error().isEmpty())
+        row->error = QStringLiteral("baseline: %1").arg(baseline.error());
+    else if (!baseline.isFinished())
         row->error = QStringLiteral("baseline did not finish");
 }
 
 int usage(const QString &error)
 {
-    if (!error.isEmpty())
-        std::fprintf(stderr, "pacelab-bench wire: %s\n", qPrintable(error));
-    std::fprintf(stderr,
-                 "usage: pacelab-bench wire [--frames N] [--load] [--skip N] [--json FILE] [--lead US] [--spin US]\n"
-                 "                          [--senders default,rtoff,baseline]\n"
-                 "  --frames N   frames per sender (default 1500 = 30 s at 20 ms)\n"
-                 "  --load       run `stress-ng --cpu 2` alongside (both cores saturated)\n"
-                 "  --skip N     first frames of each stream left out of the figures (default 25)\n"
-                 "  --json FILE  also write the figures as JSON\n"
-                 "  --lead US / --spin US  PacedSender's event-loop wake lead and spinning tail (defaults 2000 / 300)\n"
-                 "  --senders L  which senders to run, in order (default all three)\n"
-                 "  --producer-rt P  diagnostic: the test producer thread SCHED_FIFO at P (default 0 = normal)\n");
-    return 2;
+    return bench::printUsage("pacelab-bench wire", error,
+                             QString::fromUtf8("usage: pacelab-bench wire [--frames N] [--load] [--skip N] [--json FILE] [--lead US] [--spin US]\n"
+                                               "                          [--senders default,rtoff,baseline]\n"
+                                               "  --frames N   frames per sender (default 1500 = 30 s at 20 ms)\n"
+                                               "  --load       run `stress-ng --cpu 2` alongside (both cores saturated)\n"
+                                               "  --skip N     first frames of each stream left out of the figures (default 25)\n"
+                                               "  --json FILE  also write the figures as JSON\n"
+                                               "  --lead US / --spin US  PacedSender's event-loop wake lead and spinning tail (defaults 2000 / 300)\n"
+                                               "  --senders L  which senders to run, in order (default all three)\n"
+                                               "  --producer-rt P  diagnostic: the test producer thread SCHED_FIFO at P (default 0 = normal)\n"));
 }
 
 } // namespace
@@ -246,43 +196,25 @@ static int runWire(const QStringList &args)
     QString jsonPath;
     int lead = -1, spin = -1, producerRt = 0;
     QStringList senders{QStringLiteral("default"), QStringLiteral("rtoff"), QStringLiteral("baseline")};
-    for (int i = 0; i < args.size(); ++i) {
-        const QString &a = args[i];
-        bool ok = false;
-        if (a == QLatin1String("--frames") && i + 1 < args.size()) {
-            frames = args[++i].toInt(&ok);
-            if (!ok || frames < 50 || frames > 1000000)
-                return usage(QStringLiteral("--frames wants 50..1000000, got '%1'").arg(args[i]));
-        } else if (a == QLatin1String("--skip") && i + 1 < args.size()) {
-            skip = args[++i].toInt(&ok);
-            if (!ok || skip < 0 || skip > 1000)
-                return usage(QStringLiteral("--skip wants 0..1000, got '%1'").arg(args[i]));
-        } else if (a == QLatin1String("--json") && i + 1 < args.size()) {
-            jsonPath = args[++i];
-        } else if ((a == QLatin1String("--lead") || a == QLatin1String("--spin")) && i + 1 < args.size()) {
-            const int v = args[++i].toInt(&ok);
-            if (!ok || v < 0 || v > 20000)
-                return usage(QStringLiteral("%1 wants 0..20000 us, got '%2'").arg(a, args[i]));
-            (a == QLatin1String("--lead") ? lead : spin) = v;
-        } else if (a == QLatin1String("--producer-rt") && i + 1 < args.size()) {
-            producerRt = args[++i].toInt(&ok);
-            if (!ok || producerRt < 0 || producerRt > 99)
-                return usage(QStringLiteral("--producer-rt wants 0..99, got '%1'").arg(args[i]));
-        } else if (a == QLatin1String("--senders") && i + 1 < args.size()) {
-            senders = args[++i].split(QLatin1Char(','), Qt::SkipEmptyParts);
-            for (const QString &n : senders)
-                if (n != QLatin1String("default") && n != QLatin1String("rtoff") && n != QLatin1String("baseline"))
-                    return usage(QStringLiteral("--senders takes default, rtoff, baseline; got '%1'").arg(n));
-            if (senders.isEmpty())
-                return usage(QStringLiteral("--senders wants at least one sender"));
-        } else if (a == QLatin1String("--load")) {
-            load = true;
-        } else if (a == QLatin1String("--help") || a == QLatin1String("-h")) {
-            usage({});
-            return 0;
-        } else {
-            return usage(QStringLiteral("unknown option '%1'").arg(a));
-        }
+    QString senderList;
+    bench::OptionParser options;
+    options.addInt("--frames", 50, 1000000, &frames);
+    options.addInt("--skip", 0, 1000, &skip);
+    options.addString("--json", &jsonPath);
+    options.addInt("--lead", 0, 20000, &lead, " us");
+    options.addInt("--spin", 0, 20000, &spin, " us");
+    options.addInt("--producer-rt", 0, 99, &producerRt);
+    options.addString("--senders", &senderList);
+    options.addFlag("--load", &load);
+    if (const int rc = options.parse(args, usage); rc >= 0)
+        return rc;
+    if (args.contains(QLatin1String("--senders"))) {
+        senders = senderList.split(QLatin1Char(','), Qt::SkipEmptyParts);
+        for (const QString &n : senders)
+            if (n != QLatin1String("default") && n != QLatin1String("rtoff") && n != QLatin1String("baseline"))
+                return usage(QStringLiteral("--senders takes default, rtoff, baseline; got '%1'").arg(n));
+        if (senders.isEmpty())
+            return usage(QStringLiteral("--senders wants at least one sender"));
     }
     if (frames <= skip + 10)
         return usage(QStringLiteral("--frames must exceed --skip by more than 10"));
@@ -305,11 +237,9 @@ static int runWire(const QStringList &args)
         }
         QThread::sleep(2); // let it saturate both cores
     }
-    double avg[3] = {0, 0, 0};
-    getloadavg(avg, 3);
     std::printf("wire: %d frames per sender (%.1f s each, first %d left out), 20 ms grid, loopback WebSocket to "
-                "pacelab-wire-rx (kernel SO_TIMESTAMPNS), %d CPUs, load average %.1f, %s\n",
-                frames, frames * kIntervalUs / 1e6, skip, QThread::idealThreadCount(), avg[0],
+                "pacelab-wire-rx (kernel SO_TIMESTAMPNS), %s, %s\n",
+                frames, frames * kIntervalUs / 1e6, skip, qPrintable(bench::machineSummary()),
                 load ? "stress-ng --cpu 2 running" : "no extra load");
     std::fflush(stdout);
 
@@ -347,12 +277,12 @@ static int runWire(const QStringList &args)
 
     std::printf("receiver scheduling: %s\n", qPrintable(receiverSched));
     std::printf("%-22s %-16s %6s %9s %9s %9s %6s %9s %10s %6s %11s %11s\n", "sender", "scheduling", "frames", "jit50(us)",
-                "jit99(us)", "jitmax(us)", ">1ms", "drift(ms)", "spread(ms)", "same", "handoff99us", "handoffmax");
+                "jit99(us)", "jitmax(us)", ">1ms", "drift(ms)", "spread(ms)", "same", "sent99(us)", "sentmax(us)");
     for (const Row &r : rows) {
         std::printf("%-22s %-16s %6lld %9lld %9lld %9lld %6lld %+9.3f %10.3f %6lld %11lld %11lld%s%s\n", qPrintable(r.name),
                     qPrintable(r.sched), (long long)r.wire.frames, (long long)r.wire.jitterP50Us,
                     (long long)r.wire.jitterP99Us, (long long)r.wire.jitterMaxUs, (long long)r.wire.over1ms, r.wire.driftMs, r.wire.gridSpreadMs,
-                    (long long)r.wire.sameStamp, (long long)r.handoffP99Us, (long long)r.handoffMaxUs, r.error.isEmpty() ? "" : "  ERROR: ",
+                    (long long)r.wire.sameStamp, (long long)r.sentP99Us, (long long)r.sentMaxUs, r.error.isEmpty() ? "" : "  ERROR: ",
                     qPrintable(r.error));
     }
     const int iOurs = int(senders.indexOf(QStringLiteral("default")));
@@ -366,7 +296,8 @@ static int runWire(const QStringList &args)
     }
     std::printf("(jit = |interval between kernel receive stamps - 20 ms|; drift = last frame vs the grid anchored at "
                 "the first; spread = max - min of the offsets from that grid; same = frames stamped together with "
-                "the previous one; handoff99 = lateness at the hand-off to QWebSocket, the in-process figure)\n");
+                "the previous one; sent99/sentmax = the sender's own lateness figure, stamped after the write + flush on its "
+                "thread vs the frame's grid slot)\n");
 
     if (!jsonPath.isEmpty()) {
         QJsonArray arr;
@@ -374,8 +305,8 @@ static int runWire(const QStringList &args)
             QJsonObject o = r.wire.toJson();
             o[QLatin1String("sender")] = r.name;
             o[QLatin1String("scheduling")] = r.sched;
-            o[QLatin1String("handoffP99Us")] = r.handoffP99Us;
-            o[QLatin1String("handoffMaxUs")] = r.handoffMaxUs;
+            o[QLatin1String("sentP99Us")] = r.sentP99Us;
+            o[QLatin1String("sentMaxUs")] = r.sentMaxUs;
             if (!r.error.isEmpty())
                 o[QLatin1String("error")] = r.error;
             arr.append(o);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "../Percentile.h"
+
 #include <QJsonObject>
 
 #include <algorithm>
@@ -23,15 +25,6 @@ struct WireStats
                                 // segments merged in the receive queue while the reader slept)
     qint64 readerLate = 0;      // read more than 10 ms after the kernel stamped it
     qint64 over1ms = 0;         // intervals off by more than 1 ms
-
-    static qint64 pct(std::vector<qint64> v, double q)
-    {
-        if (v.empty())
-            return 0;
-        std::sort(v.begin(), v.end());
-        const size_t idx = std::min(v.size() - 1, size_t(std::max(0.0, q * double(v.size()) - 1e-9)));
-        return v[idx];
-    }
 
     static WireStats compute(const std::vector<qint64> &kernelNs, const std::vector<qint64> &readNs,
                              qint64 intervalNs)
@@ -57,8 +50,8 @@ struct WireStats
             if (i < readNs.size() && readNs[i] - kernelNs[i] > 10'000'000)
                 ++s.readerLate;
         }
-        s.jitterP50Us = pct(jit, 0.50);
-        s.jitterP99Us = pct(jit, 0.99);
+        s.jitterP50Us = bench::percentile(jit, 0.50);
+        s.jitterP99Us = bench::percentile(jit, 0.99);
         s.jitterMaxUs = jit.empty() ? 0 : *std::max_element(jit.begin(), jit.end());
         s.driftMs = double(kernelNs.back() - (kernelNs[0] + intervalNs * qint64(kernelNs.size() - 1))) / 1e6;
         s.gridSpreadMs = double(hi - lo) / 1e6;

@@ -10,11 +10,14 @@
 // the handshake's SHA-1.
 #include "WireStats.h"
 
+#include "../BenchUtil.h"
+
 #include <QByteArray>
 #include <QCryptographicHash>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QString>
+#include <QStringList>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -215,59 +218,29 @@ Connection serve(int fd)
     return conn;
 }
 
-int usage(const char *error)
+int usage(const QString &error)
 {
-    if (error)
-        std::fprintf(stderr, "pacelab-wire-rx: %s\n", error);
-    std::fprintf(stderr, "usage: pacelab-wire-rx [--port P] [--connections N (1; 0 = forever)] [--skip N (25)]"
-                         " [--interval-us US (20000)] [--rt PRIO (60; 0 = normal)]\n");
-    return 2;
-}
-
-bool parseInt(const char *s, long lo, long hi, long *out)
-{
-    char *end = nullptr;
-    errno = 0;
-    const long v = std::strtol(s, &end, 10);
-    if (errno || !end || *end || v < lo || v > hi)
-        return false;
-    *out = v;
-    return true;
+    return pacelab::bench::printUsage("pacelab-wire-rx", error,
+                                      QStringLiteral("usage: pacelab-wire-rx [--port P] [--connections N (1; 0 = forever)] "
+                                                     "[--skip N (25)] [--interval-us US (20000)] [--rt PRIO (60; 0 = normal)]\n"));
 }
 
 } // namespace
 
 int main(int argc, char **argv)
 {
-    long port = 0, connections = 1, skip = 25, intervalUs = 20000, rt = 60;
-    for (int i = 1; i < argc; ++i) {
-        const QByteArray a = argv[i];
-        auto value = [&](long lo, long hi, long *out) {
-            return i + 1 < argc && parseInt(argv[++i], lo, hi, out);
-        };
-        if (a == "--port") {
-            if (!value(0, 65535, &port))
-                return usage("--port wants 0..65535");
-        } else if (a == "--connections") {
-            if (!value(0, 1000000, &connections))
-                return usage("--connections wants 0..1000000");
-        } else if (a == "--skip") {
-            if (!value(0, 1000000, &skip))
-                return usage("--skip wants 0..1000000");
-        } else if (a == "--interval-us") {
-            if (!value(1000, 1000000, &intervalUs))
-                return usage("--interval-us wants 1000..1000000");
-        } else if (a == "--rt") {
-            if (!value(0, 99, &rt))
-                return usage("--rt wants 0..99");
-        } else if (a == "--help" || a == "-h") {
-            usage(nullptr);
-            return 0;
-        } else {
-            std::fprintf(stderr, "pacelab-wire-rx: unknown option '%s'\n", argv[i]);
-            return usage(nullptr);
-        }
-    }
+    int port = 0, connections = 1, skip = 25, intervalUs = 20000, rt = 60;
+    QStringList args;
+    for (int i = 1; i < argc; ++i)
+        args << QString::fromLocal8Bit(argv[i]);
+    pacelab::bench::OptionParser options;
+    options.addInt("--port", 0, 65535, &port);
+    options.addInt("--connections", 0, 1000000, &connections);
+    options.addInt("--skip", 0, 1000000, &skip);
+    options.addInt("--interval-us", 1000, 1000000, &intervalUs);
+    options.addInt("--rt", 0, 99, &rt);
+    if (const int rc = options.parse(args, usage); rc >= 0)
+        return rc;
     // The kernel stamps arrivals whatever this process's priority, but a reader asleep for more
     // than a frame lets TCP merge queued segments (the later stamp wins): keep it awake if allowed.
     QString sched = QStringLiteral("normal");
@@ -286,7 +259,7 @@ int main(int argc, char **argv)
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     addr.sin_port = htons(quint16(port));
     if (lfd < 0 || bind(lfd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0 || listen(lfd, 8) != 0) {
-        std::fprintf(stderr, "pacelab-wire-rx: cannot listen on 127.0.0.1:%ld: %s\n", port, std::strerror(errno));
+        std::fprintf(stderr, "pacelab-wire-rx: cannot listen on 127.0.0.1:%d: %s\n", port, std::strerror(errno));
         return 1;
     }
     socklen_t alen = sizeof addr;
@@ -294,7 +267,7 @@ int main(int argc, char **argv)
     std::printf("LISTENING %u\n", unsigned(ntohs(addr.sin_port)));
     std::fflush(stdout);
 
-    for (long n = 0; connections == 0 || n < connections; ++n) {
+    for (int n = 0; connections == 0 || n < connections; ++n) {
         const int fd = accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
         if (fd < 0) {
             if (errno == EINTR) {
