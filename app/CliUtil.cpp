@@ -3,9 +3,32 @@
 #include "util/FileUtil.h"
 #include "util/UrlUtil.h"
 
+#include <QCoreApplication>
+#include <QTimer>
+
 #include <cmath>
+#include <csignal>
 
 namespace pacelab::app {
+
+namespace {
+
+void quitOnSignal(int)
+{
+    QMetaObject::invokeMethod(QCoreApplication::instance(), "quit", Qt::QueuedConnection);
+}
+
+} // namespace
+
+void runEventLoopFor(double seconds)
+{
+    std::signal(SIGINT, quitOnSignal);
+    std::signal(SIGTERM, quitOnSignal);
+    QTimer::singleShot(qRound64(seconds * 1000), QCoreApplication::instance(), &QCoreApplication::quit);
+    QCoreApplication::exec();
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+}
 
 bool parseHostPort(const QString &option, const QString &text, int minPort, QHostAddress *address,
                    quint16 *port, QString *error)

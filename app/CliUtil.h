@@ -24,4 +24,8 @@ bool parseNumber(const QString &option, const QString &text, double min, double 
 // checkOutputPath), so a run never ends by failing to save what it measured.
 bool checkOutputOption(const QString &option, const QString &path, QString *error);
 
+// Runs the application's event loop for `seconds` or until quit(). Ctrl+C and SIGTERM end it
+// early and cleanly (a queued quit()), so the caller still stops its engine and prints.
+void runEventLoopFor(double seconds);
+
 } // namespace pacelab::app

@@ -28,12 +28,6 @@ namespace pacelab::app {
 
 namespace {
 
-void onSigint(int)
-{
-    // Ends the run cleanly (summary printed) instead of killing the process mid-write.
-    QMetaObject::invokeMethod(QCoreApplication::instance(), "quit", Qt::QueuedConnection);
-}
-
 std::unique_ptr<audioio::PcmSource> makeSource(const HeadlessOptions &o)
 {
     using namespace audioio;
@@ -275,12 +269,7 @@ HeadlessRun runSession(const HeadlessOptions &opts)
     out().flush();
     producer.start();
 
-    std::signal(SIGINT, onSigint);
-    std::signal(SIGTERM, onSigint);
-    QTimer::singleShot(qRound64(opts.durationSec * 1000), QCoreApplication::instance(), &QCoreApplication::quit);
-    QCoreApplication::exec();
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
+    runEventLoopFor(opts.durationSec);
 
     producer.stop();
     // Stop (drain) before reading the totals: the sender publishes them once a second and on

@@ -1,6 +1,7 @@
 #include "HeadlessStreams.h"
 
 #include "CliOutput.h"
+#include "CliUtil.h"
 
 #include "audio/G711.h"
 #include "audio/SignalGenerator.h"
@@ -24,11 +25,6 @@ namespace {
 constexpr int kMaxStreams = 10000;
 // Sockets beyond the streams: stdio, the event loop's pipes, files, a margin.
 constexpr int kSpareFds = 64;
-
-void onSigint(int)
-{
-    QMetaObject::invokeMethod(QCoreApplication::instance(), "quit", Qt::QueuedConnection);
-}
 
 // One second of the tone as 50 mu-law frames; every stream cycles through them.
 QList<QByteArray> toneFrames(double hz, double dbfs)
@@ -134,12 +130,7 @@ int runHeadlessStreams(const HeadlessStreamsOptions &opts)
     });
     feeder.start(20);
 
-    std::signal(SIGINT, onSigint);
-    std::signal(SIGTERM, onSigint);
-    QTimer::singleShot(qRound64(opts.durationSec * 1000), QCoreApplication::instance(), &QCoreApplication::quit);
-    QCoreApplication::exec();
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
+    runEventLoopFor(opts.durationSec);
     feeder.stop();
 
     // Drain and close every stream, then read the totals (published on stop).

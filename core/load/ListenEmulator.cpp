@@ -7,6 +7,7 @@
 #include "LoadReport.h"
 #include "Shard.h"
 #include "ThreadPriority.h"
+#include "WorkerResults.h"
 
 #include "twilio/TwilioMessages.h"
 
@@ -461,25 +462,12 @@ void ListenEmulator::stop()
 
 QList<CallResult> ListenEmulator::results() const
 {
-    QList<CallResult> all;
-    for (ListenWorker *w : m_workers) {
-        QList<CallResult> part;
-        QMetaObject::invokeMethod(w, [w, &part] { part = w->results(); }, Qt::BlockingQueuedConnection);
-        all += part;
-    }
-    std::sort(all.begin(), all.end(), [](const CallResult &a, const CallResult &b) { return a.index < b.index; });
-    return all;
+    return collectWorkerResults(m_workers);
 }
 
 double ListenEmulator::workersCpuSec() const
 {
-    double sum = 0.0;
-    for (ListenWorker *w : m_workers) {
-        double v = 0.0;
-        QMetaObject::invokeMethod(w, [w, &v] { v = w->threadCpuSec(); }, Qt::BlockingQueuedConnection);
-        sum += v;
-    }
-    return sum;
+    return sumWorkerCpuSec(m_workers);
 }
 
 void ListenEmulator::stopWorkers()

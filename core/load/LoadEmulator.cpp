@@ -2,6 +2,7 @@
 
 #include "LoadWorker.h"
 #include "Shard.h"
+#include "WorkerResults.h"
 #include "ThreadPriority.h"
 
 #include "audio/SignalGenerator.h"
@@ -135,25 +136,12 @@ void LoadEmulator::launchDue()
 
 QList<CallResult> LoadEmulator::collect() const
 {
-    QList<CallResult> all;
-    for (LoadWorker *w : m_workers) {
-        QList<CallResult> part;
-        QMetaObject::invokeMethod(w, [w, &part] { part = w->results(); }, Qt::BlockingQueuedConnection);
-        all += part;
-    }
-    std::sort(all.begin(), all.end(), [](const CallResult &a, const CallResult &b) { return a.index < b.index; });
-    return all;
+    return collectWorkerResults(m_workers);
 }
 
 double LoadEmulator::workersCpuSec() const
 {
-    double sum = 0.0;
-    for (LoadWorker *w : m_workers) {
-        double v = 0.0;
-        QMetaObject::invokeMethod(w, [w, &v] { v = w->threadCpuSec(); }, Qt::BlockingQueuedConnection);
-        sum += v;
-    }
-    return sum;
+    return sumWorkerCpuSec(m_workers);
 }
 
 LoadStep LoadEmulator::snapshot() const

@@ -86,7 +86,8 @@ void judgeCall(CallResult &call, const Thresholds &limits)
                                   .arg(limits.botFpsTolerance)});
             }
         }
-        if (call.driftValid && std::fabs(call.driftPpm) > limits.maxDriftPpm)
+        // Like the bot set's B2: drift only on enough audio (an opening lead bends a short fit).
+        if (call.driftValid && call.audioSec >= limits.botMinDriftAudioSec && std::fabs(call.driftPpm) > limits.maxDriftPpm)
             items.append({excess(std::fabs(call.driftPpm), limits.maxDriftPpm),
                           QStringLiteral("drift %1 ppm beyond ±%2 ppm").arg(num(call.driftPpm), num(limits.maxDriftPpm))});
         if (call.maxBufferedSec > limits.maxBufferedSec)

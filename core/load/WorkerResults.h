@@ -1,0 +1,42 @@
+#pragma once
+
+// What the many-call emulators (LoadEmulator: calls placed; ListenEmulator: streams accepted)
+// ask of their worker threads, in one place: each worker is asked on its own thread and waits.
+
+#include "LoadTypes.h"
+
+#include <QList>
+#include <QMetaObject>
+
+#include <algorithm>
+
+namespace pacelab {
+
+// Every worker's CallResults, in call order. Call from a thread other than the workers'.
+template<typename Worker>
+QList<CallResult> collectWorkerResults(const QList<Worker *> &workers)
+{
+    QList<CallResult> all;
+    for (Worker *w : workers) {
+        QList<CallResult> part;
+        QMetaObject::invokeMethod(w, [w, &part] { part = w->results(); }, Qt::BlockingQueuedConnection);
+        all += part;
+    }
+    std::sort(all.begin(), all.end(), [](const CallResult &a, const CallResult &b) { return a.index < b.index; });
+    return all;
+}
+
+// CPU seconds the worker threads used (each reads its own thread clock).
+template<typename Worker>
+double sumWorkerCpuSec(const QList<Worker *> &workers)
+{
+    double sum = 0.0;
+    for (Worker *w : workers) {
+        double v = 0.0;
+        QMetaObject::invokeMethod(w, [w, &v] { v = w->threadCpuSec(); }, Qt::BlockingQueuedConnection);
+        sum += v;
+    }
+    return sum;
+}
+
+} // namespace pacelab
