@@ -7,7 +7,9 @@
 // p50/p99/worst), fps p1, underruns, the emulator threads' CPU per stream, the sender process's
 // CPU per stream and its lateness p99 after the flush. Whatever the sender does not do perfectly
 // shows here as the emulator's noise, so every figure is an upper bound. docs/load-emulator.md.
+#include "BenchUtil.h"
 #include "Benchmarks.h"
+#include "Spread.h"
 
 #include "audio/G711.h"
 #include "audio/SignalGenerator.h"
@@ -32,13 +34,6 @@ using namespace pacelab;
 
 namespace {
 
-double processCpuSec()
-{
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
-    return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
 // Pins this process (every thread started after) to one CPU; false when the system refuses.
 bool pinToCpu(int cpu)
 {
@@ -50,19 +45,8 @@ bool pinToCpu(int cpu)
     return sched_setaffinity(0, sizeof(set), &set) == 0;
 }
 
-struct Spread
-{
-    double p50 = 0, p99 = 0, worst = 0;
-};
-
-Spread spreadOf(const QList<double> &v)
-{
-    Spread s;
-    s.p50 = percentileOf(v, 50);
-    s.p99 = percentileOf(v, 99);
-    s.worst = v.isEmpty() ? 0.0 : *std::max_element(v.cbegin(), v.cend());
-    return s;
-}
+using bench::Spread;
+using bench::spreadOf;
 
 // The child: N streams of a tone from one MultiStreamSender to url for `seconds`, then drained
 // and closed; prints "sender: cpu=S frames=N lateness_p99_us=L failed=F" last.
@@ -113,7 +97,7 @@ int runSender(const QUrl &url, int streams, double seconds, int rt)
         failed += sender.streamState(i) == EngineState::Error;
         frames += sender.streamStats(i).framesSent;
     }
-    out << "sender: cpu=" << processCpuSec() << " frames=" << frames << " lateness_p99_us=" << t.latenessP99Us
+    out << "sender: cpu=" << bench::cpuSeconds() << " frames=" << frames << " lateness_p99_us=" << t.latenessP99Us
         << " failed=" << failed << "\n";
     return 0;
 }

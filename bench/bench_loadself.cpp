@@ -8,6 +8,7 @@
 // the in-process bot is an upper bound (the bot shares the two cores). docs/load-emulator.md.
 #include "BenchUtil.h"
 #include "Benchmarks.h"
+#include "Spread.h"
 
 #include "load/CallMetrics.h"
 #include "load/FdLimit.h"
@@ -28,19 +29,8 @@ namespace {
 
 using bench::rssKiB;
 
-struct Spread
-{
-    double p50 = 0, p99 = 0, worst = 0;
-};
-
-Spread spreadOf(const QList<double> &v)
-{
-    Spread s;
-    s.p50 = percentileOf(v, 50);
-    s.p99 = percentileOf(v, 99);
-    s.worst = v.isEmpty() ? 0.0 : *std::max_element(v.cbegin(), v.cend());
-    return s;
-}
+using bench::Spread;
+using bench::spreadOf;
 
 int runLoadSelf(const QStringList &args)
 {

@@ -408,11 +408,7 @@ bool ListenEmulator::listen(const ListenOptions &options, QString *error)
         connect(w, &ListenWorker::connectionRefused, this, &ListenEmulator::connectionRefused);
         thread->start();
         if (m_opt.realtimePriority > 0)
-            QMetaObject::invokeMethod(w, [this, prio = m_opt.realtimePriority] {
-                QString why;
-                if (!setCurrentThreadRealtime(prio, &why))
-                    QMetaObject::invokeMethod(this, [this, why] { m_realtimeError = why; }, Qt::QueuedConnection);
-            }, Qt::QueuedConnection);
+            askWorkerRealtime(w, m_opt.realtimePriority, this, [this](const QString &why) { m_realtimeError = why; });
         m_threads.append(thread);
         m_workers.append(w);
     }

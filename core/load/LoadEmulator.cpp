@@ -70,11 +70,7 @@ bool LoadEmulator::start(const LoadOptions &options, QString *error)
         worker->moveToThread(thread);
         thread->start();
         if (m_opt.realtimePriority > 0)
-            QMetaObject::invokeMethod(worker, [this, prio = m_opt.realtimePriority] {
-                QString why;
-                if (!setCurrentThreadRealtime(prio, &why))
-                    QMetaObject::invokeMethod(this, [this, why] { m_realtimeError = why; }, Qt::QueuedConnection);
-            }, Qt::QueuedConnection);
+            askWorkerRealtime(worker, m_opt.realtimePriority, this, [this](const QString &why) { m_realtimeError = why; });
         m_threads.append(thread);
         m_workers.append(worker);
     }

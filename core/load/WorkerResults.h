@@ -4,9 +4,11 @@
 // ask of their worker threads, in one place: each worker is asked on its own thread and waits.
 
 #include "LoadTypes.h"
+#include "ThreadPriority.h"
 
 #include <QList>
 #include <QMetaObject>
+#include <QPointer>
 
 #include <algorithm>
 
@@ -37,6 +39,18 @@ double sumWorkerCpuSec(const QList<Worker *> &workers)
         sum += v;
     }
     return sum;
+}
+
+// Asks for SCHED_FIFO `priority` on the worker's own thread; a refusal's reason reaches
+// onRefused queued on `owner`'s thread (when the owner still exists).
+template<typename Owner, typename OnRefused>
+void askWorkerRealtime(QObject *worker, int priority, Owner *owner, OnRefused onRefused)
+{
+    QMetaObject::invokeMethod(worker, [priority, guard = QPointer<Owner>(owner), onRefused] {
+        QString why;
+        if (!setCurrentThreadRealtime(priority, &why) && guard)
+            QMetaObject::invokeMethod(guard.data(), [onRefused, why] { onRefused(why); }, Qt::QueuedConnection);
+    }, Qt::QueuedConnection);
 }
 
 } // namespace pacelab
