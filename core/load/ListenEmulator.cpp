@@ -473,15 +473,7 @@ void ListenEmulator::stopWorkers()
         QMetaObject::invokeMethod(acc, [acc] { delete acc; }, Qt::BlockingQueuedConnection);
         m_acceptor = nullptr;
     }
-    for (int i = 0; i < m_workers.size(); ++i) {
-        ListenWorker *w = m_workers[i];
-        QMetaObject::invokeMethod(w, [w] { delete w; }, Qt::BlockingQueuedConnection);
-        m_threads[i]->quit();
-        m_threads[i]->wait();
-        delete m_threads[i];
-    }
-    m_workers.clear();
-    m_threads.clear();
+    stopWorkerThreads(m_workers, m_threads);
 }
 
 QString listenSecondLine(int up, int maxStreams, int refused, int ended, const QList<PerSecondRx> &second,

@@ -200,15 +200,7 @@ void LoadEmulator::abort()
 
 void LoadEmulator::stopWorkers()
 {
-    for (int i = 0; i < m_workers.size(); ++i) {
-        LoadWorker *w = m_workers[i];
-        QMetaObject::invokeMethod(w, [w] { delete w; }, Qt::BlockingQueuedConnection);
-        m_threads[i]->quit();
-        m_threads[i]->wait();
-        delete m_threads[i];
-    }
-    m_workers.clear();
-    m_threads.clear();
+    stopWorkerThreads(m_workers, m_threads);
 }
 
 } // namespace pacelab

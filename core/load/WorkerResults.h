@@ -9,6 +9,7 @@
 #include <QList>
 #include <QMetaObject>
 #include <QPointer>
+#include <QThread>
 
 #include <algorithm>
 
@@ -39,6 +40,22 @@ double sumWorkerCpuSec(const QList<Worker *> &workers)
         sum += v;
     }
     return sum;
+}
+
+// Deletes each worker on its own thread (its sockets and timers belong there), then ends and
+// deletes its thread; both lists end empty.
+template<typename Worker>
+void stopWorkerThreads(QList<Worker *> &workers, QList<QThread *> &threads)
+{
+    for (int i = 0; i < workers.size(); ++i) {
+        Worker *w = workers[i];
+        QMetaObject::invokeMethod(w, [w] { delete w; }, Qt::BlockingQueuedConnection);
+        threads[i]->quit();
+        threads[i]->wait();
+        delete threads[i];
+    }
+    workers.clear();
+    threads.clear();
 }
 
 // Asks for SCHED_FIFO `priority` on the worker's own thread; a refusal's reason reaches
