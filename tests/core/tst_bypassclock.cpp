@@ -3,6 +3,7 @@
 // keep their place, nothing is dropped, stalled or re-anchored, and the sender ran far ahead of
 // the 20 ms grid (its drift is more than a second early after 30 s of audio — a paced sender
 // is never early by more than one interval, however loaded the machine).
+#include "NumberedFrames.h"
 #include "engine/SenderEngine.h"
 #include "twilio/TwilioMessages.h"
 
@@ -20,23 +21,8 @@ const QString kSid = QStringLiteral("MZ00000000000000000000000000000042");
 constexpr int kHangMs = 120000;
 constexpr int kFrames = 1500; // 30 s on the grid
 
-QByteArray numbered(int n)
-{
-    QByteArray f(160, char(0xFF));
-    for (int k = 0; k < 12; ++k)
-        if ((n >> k) & 1)
-            f[k] = char(0x7F);
-    return f;
-}
-
-int numberOf(const QByteArray &f)
-{
-    int n = 0;
-    for (int k = 0; k < 12 && k < f.size(); ++k)
-        if (quint8(f[k]) == 0x7F)
-            n |= 1 << k;
-    return n;
-}
+using pacelab::test::numbered;
+using pacelab::test::numberOf;
 
 } // namespace
 

@@ -3,6 +3,7 @@
 // on overflow. Real time on a possibly saturated machine: only order, counts and state are
 // asserted, never a rate or a duration (waits are long only so that a hang fails them).
 // Pacing figures: pacelab-bench pacing --streams N; the wheel itself: tst_deadlinewheel.
+#include "NumberedFrames.h"
 #include "engine/MultiStreamSender.h"
 #include "twilio/TwilioMessages.h"
 
@@ -31,23 +32,8 @@ QString sidOf(int id)
     return QStringLiteral("MZ%1").arg(id, 32, 10, QLatin1Char('0'));
 }
 
-QByteArray numbered(int n) // a silence frame carrying its number (mu-law 0xFF and 0x7F are 0)
-{
-    QByteArray f(160, char(0xFF));
-    for (int k = 0; k < 12; ++k)
-        if ((n >> k) & 1)
-            f[k] = char(0x7F);
-    return f;
-}
-
-int numberOf(const QByteArray &f)
-{
-    int n = 0;
-    for (int k = 0; k < 12 && k < f.size(); ++k)
-        if (quint8(f[k]) == 0x7F)
-            n |= 1 << k;
-    return n;
-}
+using pacelab::test::numbered;
+using pacelab::test::numberOf;
 
 // One entry per message a stream's connection received: a frame number, or "mark:NAME", or
 // "clear".
