@@ -1,5 +1,7 @@
 #include "SessionOptions.h"
 
+#include "ProviderOption.h"
+
 #include <limits>
 
 namespace pacelab::app {
@@ -17,6 +19,7 @@ bool inGroups(const SessionSetting &s, SessionGroups groups)
 void addSessionOptions(QCommandLineParser &parser, SessionGroups groups)
 {
     const SessionConfig defaults;
+    addProviderOption(parser); // every command that takes session options streams
     for (const SessionSetting &s : sessionSettings()) {
         if (!inGroups(s, groups))
             continue;
@@ -31,6 +34,11 @@ void addSessionOptions(QCommandLineParser &parser, SessionGroups groups)
 
 bool readSessionOptions(const QCommandLineParser &parser, SessionConfig *cfg, QString *error, SessionGroups groups)
 {
+    provider::Id id = cfg->provider();
+    if (!readProviderOption(parser, &id, error))
+        return false;
+    if (id != cfg->provider())
+        cfg->setProvider(id);
     for (const SessionSetting &s : sessionSettings()) {
         if (!inGroups(s, groups) || !parser.isSet(s.key))
             continue;

@@ -6,6 +6,7 @@
 #include "ArrivalAnalytics.h"
 #include "PlayoutModel.h"
 #include "audio/AudioFormat.h"
+#include "provider/Provider.h"
 
 #include <QByteArray>
 #include <QJsonObject>
@@ -47,6 +48,8 @@ struct CallerAudio
 
 struct EmulatorOptions
 {
+    // The protocol the emulator speaks and judges (messages, audio format, limits).
+    provider::Id provider = provider::Id::Twilio;
     // Stream identity sent in `start` (empty = generated in Twilio's shapes).
     QString streamSid;
     QString accountSid;

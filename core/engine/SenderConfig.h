@@ -1,5 +1,7 @@
 #pragma once
 
+#include "provider/Provider.h"
+
 #include <QByteArray>
 #include <functional>
 #include <QList>
@@ -28,6 +30,10 @@ struct SenderConfig
     // checklist's ~4.8 s ceiling (120 + 120 frames). 0 = unbounded.
     int sendQueueCapacity = 120;
 
+    // The media-stream protocol (message envelope, audio encoding, frame duration). Producers
+    // frame audio in provider::profile(provider).outboundFormat(); frameIntervalUs follows its
+    // frameMs unless set explicitly (see SessionConfig::setProvider).
+    provider::Id provider = provider::Id::Twilio;
     qint64 frameIntervalUs = 20000;
     // Late by more than this many frames -> re-anchor to now and count a late reset; so a
     // catch-up burst never exceeds this many frames.

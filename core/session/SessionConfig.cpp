@@ -209,6 +209,13 @@ void saveSessionSettings(QSettings &settings, const SessionConfig &cfg)
     }
 }
 
+void SessionConfig::setProvider(provider::Id id)
+{
+    sender.provider = id;
+    emulator.provider = id;
+    sender.frameIntervalUs = provider::profile(id).outboundFormat().frameUs();
+}
+
 QString SessionConfig::validate(QString *badKey) const
 {
     if (badKey)

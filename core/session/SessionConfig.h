@@ -29,6 +29,11 @@ struct SessionConfig
     // *badKey (optional) gets the key (see sessionSettings()) of the setting at fault, when the
     // fault is one of those settings; else it is cleared.
     QString validate(QString *badKey = nullptr) const;
+
+    // One provider for both ends: the sender's and the emulator's protocol, and the sender's
+    // frame interval from the profile's frame duration.
+    void setProvider(provider::Id id);
+    provider::Id provider() const { return sender.provider; }
 };
 
 // One user-facing setting of SessionConfig. The same table drives the command-line options
