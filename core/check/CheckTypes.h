@@ -1,5 +1,7 @@
 #pragma once
 
+#include "provider/Provider.h"
+
 #include <QHostAddress>
 #include <QJsonObject>
 #include <QList>
@@ -184,6 +186,8 @@ struct CheckConfig
     quint16 listenPort = 0;
     QUrl botUrl;        // Bot; empty with a B scenario = PaceLab's built-in reference bot
     QString caFile;     // trust this CA for wss:// (Target)
+    // The protocol every scenario speaks (engine, emulator, reference bots and judges).
+    provider::Id provider = provider::Id::Twilio;
     Thresholds thresholds;
     Durations durations;
     BrokenTwins broken;

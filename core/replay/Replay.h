@@ -1,5 +1,7 @@
 #pragma once
 
+#include "provider/Provider.h"
+
 #include "audio/AudioFormat.h"
 #include "audio/WavFile.h"
 #include "emulator/ArrivalAnalytics.h"
@@ -37,6 +39,9 @@ struct OutEvent
 
 struct LoadOptions
 {
+    // The protocol of the dump; nullopt = recognise it from the messages (provider::detect),
+    // Twilio when nothing is recognised.
+    std::optional<provider::Id> provider;
     capture::ReadOptions read;
     qint64 maxAudioBytesPerDirection = 8000LL * 3600 * 2; // 2 h of mu-law, then audio is not kept
     int maxTelemetryRecords = 36000;
