@@ -312,6 +312,36 @@ private Q_SLOTS:
         QCOMPARE(p.recognize("not json", false), 0);
     }
 
+    void otherProvidersAreNotMistakenForThisOne()
+    {
+        // Every other profile's messages, both directions: this profile scores its text 0 and
+        // detect() never picks it for another provider's handshake + media (placeholder
+        // profiles produce no messages, so this grows as the real ones land).
+        const Profile &self = profile(Id::Vonage);
+        for (Id id : allIds()) {
+            if (id == Id::Vonage)
+                continue;
+            const Profile &other = profile(id);
+            const StartParams sp = other.withIds({});
+            qint64 seq = 0;
+            QList<WireMessage> msgs = other.encodeHandshake(sp, &seq);
+            const QByteArray audio = other.outboundFormat().silenceFrame();
+            msgs << other.encodeInboundMedia(sp, &seq, 1, 0, audio) << other.encodeMarkEcho(sp, &seq, QStringLiteral("m"))
+                 << other.encodeDtmf(sp, &seq, QStringLiteral("1"));
+            if (const auto stop = other.encodeStop(sp, &seq))
+                msgs << *stop;
+            const QList<WireMessage> fromBot{other.encodeMedia(sp.streamId, audio), other.encodeMark(sp.streamId, QStringLiteral("m")),
+                                             other.encodeClear(sp.streamId)};
+            for (const WireMessage &m : msgs + fromBot) {
+                if (m.data.isEmpty() || m.binary)
+                    continue;
+                QVERIFY2(self.recognize(m.data, m.binary) == 0, qPrintable(other.name() + QStringLiteral(": ") + QString::fromUtf8(m.data.left(200))));
+            }
+            if (!msgs.isEmpty() && !msgs.first().data.isEmpty())
+                QVERIFY2(detect(msgs) != std::optional<Id>(Id::Vonage), qPrintable(other.name()));
+        }
+    }
+
     void garbageNeverCrashes()
     {
         // Truncations of valid messages and random bytes, both frame types, both directions:
