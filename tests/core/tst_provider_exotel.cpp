@@ -62,6 +62,23 @@ private Q_SLOTS:
         QCOMPARE(p.codeFor(ParseError::StreamIdMismatch), kPaceLabCodeBase + int(Fault::InvalidMessage));
     }
 
+    void pacedFramesPassTheProfilesOwnChecks()
+    {
+        // What PaceLab's sender paces (one outboundFormat() frame per message) is what the
+        // profile's limits and strict parser accept: the sender never trips its own emulator.
+        const Profile &p = exotel();
+        const int frame = p.outboundFormat().frameBytes();
+        const Limits l = p.limits();
+        QVERIFY(frame >= l.minAudioBytes);
+        QVERIFY(l.maxAudioBytes == 0 || frame <= l.maxAudioBytes);
+        QVERIFY(l.audioSizeMultiple == 0 || frame % l.audioSizeMultiple == 0);
+        const WireMessage m = p.encodeMedia(QStringLiteral("MZ1"), p.outboundFormat().silenceFrame());
+        QCOMPARE(m.binary, p.outboundAudioIsBinary());
+        const ParseResult r = p.parseFromBot(m.data, m.binary, QStringLiteral("MZ1"));
+        QVERIFY2(r.ok(), qPrintable(r.detail));
+        QCOMPARE(r.message.audio.size(), frame);
+    }
+
     void botRoundTrip()
     {
         const Profile &p = exotel();
