@@ -27,7 +27,8 @@ QString num(qint64 n)
 }
 
 // media_format {encoding, sample_rate} → PaceLab's format; nullopt for codecs PaceLab does not
-// decode (G722, OPUS, AMR-WB).
+// decode (G722, OPUS, AMR-WB) and for L16, which RTP carries big-endian (RFC 3551) while
+// MediaFormat's L16 is little-endian: decoding it as such would be noise.
 std::optional<MediaFormat> formatFrom(const QString &encoding, qint64 rate)
 {
     const QString e = encoding.toUpper();
@@ -35,8 +36,6 @@ std::optional<MediaFormat> formatFrom(const QString &encoding, qint64 rate)
         return MediaFormat::mulaw8k();
     if (e == QLatin1String("PCMA") && rate == 8000)
         return MediaFormat{MediaFormat::Encoding::Alaw, 8000, 20};
-    if (e == QLatin1String("L16") && rate >= 8000 && rate <= 48000)
-        return MediaFormat::l16(int(rate));
     return std::nullopt;
 }
 

@@ -159,6 +159,11 @@ private Q_SLOTS:
                                 false);
         QVERIFY2(r.ok(), qPrintable(r.detail));
         QVERIFY(!r.message.format.has_value()); // a codec PaceLab does not decode
+        r = p.parseFromProvider("{\"event\":\"start\",\"stream_id\":\"S\",\"start\":{\"call_control_id\":\"c\",\"media_format\":"
+                                "{\"encoding\":\"L16\",\"sample_rate\":\"16000\"}}}",
+                                false);
+        QVERIFY2(r.ok(), qPrintable(r.detail));
+        QVERIFY(!r.message.format.has_value()); // big-endian RTP L16 is not MediaFormat's L16
         r = p.parseFromProvider("{\"event\":\"media\",\"sequence_number\":4,\"stream_id\":\"S\",\"media\":{\"track\":\"inbound\",\"chunk\":2,"
                                 "\"timestamp\":5,\"payload\":\"AAAA\",\"x\":1}}",
                                 false, QStringLiteral("S"));
