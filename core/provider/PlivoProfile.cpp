@@ -160,12 +160,17 @@ public:
             return r;
         }
         if (ev == QLatin1String("sendDTMF")) {
-            // Plays digits into the call. **Assumption**: {event, dtmf: "digits"[, streamId]}.
+            // Plays digits into the call. Its fields are not documented publicly, so PaceLab does
+            // not judge them: the digits are read from "dtmf", "digits" or dtmf.{digits,digit}
+            // when they are strings, and only a streamId, when present, is checked.
             m.event = Event::Dtmf;
-            c.onlyFields(o, QString(), {"event", "streamId", "dtmf"})
-                && c.requireString(o, QStringLiteral("dtmf"), QStringLiteral("dtmf"), &m.digit, false)
-                && (!o.contains(kStreamId)
-                    || (c.requireString(o, kStreamId, kStreamId, &m.streamId, false) && c.checkStreamId(m.streamId, expectedStreamId, kStreamId)));
+            const QJsonObject inner = o.value(QStringLiteral("dtmf")).toObject();
+            for (const QJsonValue &v : {o.value(QStringLiteral("dtmf")), o.value(QStringLiteral("digits")),
+                                        inner.value(QStringLiteral("digits")), inner.value(QStringLiteral("digit"))})
+                if (v.isString() && m.digit.isEmpty())
+                    m.digit = v.toString();
+            if (o.contains(kStreamId))
+                c.requireString(o, kStreamId, kStreamId, &m.streamId, false) && c.checkStreamId(m.streamId, expectedStreamId, kStreamId);
             return r;
         }
         static const QStringList fromPlivo{QStringLiteral("start"), QStringLiteral("media"), QStringLiteral("dtmf"),

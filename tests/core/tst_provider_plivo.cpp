@@ -84,6 +84,10 @@ private Q_SLOTS:
         QVERIFY2(r.ok(), qPrintable(r.detail));
         QCOMPARE(r.message.event, Event::Dtmf);
         QCOMPARE(r.message.digit, QStringLiteral("123#"));
+        r = p.parseFromBot("{\"event\":\"sendDTMF\",\"streamId\":\"" + sid.toLatin1() + "\",\"digits\":\"9\",\"leg\":\"aleg\"}", false, sid);
+        QVERIFY2(r.ok(), qPrintable(r.detail)); // fields not documented: not judged
+        QCOMPARE(r.message.digit, QStringLiteral("9"));
+        QCOMPARE(p.parseFromBot("{\"event\":\"sendDTMF\",\"streamId\":\"x\",\"dtmf\":\"1\"}", false, sid).error, ParseError::StreamIdMismatch);
     }
 
     void providerMessagesRoundTrip()
