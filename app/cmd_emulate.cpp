@@ -10,6 +10,7 @@
 
 #include "emulator/TwilioEmulator.h"
 #include "load/FdLimit.h"
+#include "load/CallMetrics.h"
 #include "load/ListenEmulator.h"
 #include "load/LoadReport.h"
 #include "replay/Capture.h"
@@ -629,7 +630,7 @@ EmulateResult runEmulateMany(const EmulateOptions &o)
     run.startedUtc = startedUtc;
     run.host = QHostInfo::localHostName();
     run.steps.append(step);
-    judgeRun(run, check::Thresholds());
+    judgeRun(run, loadThresholdsFor(provider::profile(o.emulator.provider).outboundFormat()));
     if (step.calls.isEmpty())
         out() << "\nNo stream connected (" << emu.refused() << " refused).\n";
     else

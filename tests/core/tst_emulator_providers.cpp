@@ -7,9 +7,14 @@
 #include "audio/WavFile.h"
 #include "emulator/EmulatedCall.h"
 #include "emulator/TwilioEmulator.h"
+#include "load/LoadEmulator.h"
 #include "provider/Provider.h"
 
+#include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QTimer>
+#include <QWebSocket>
+#include <QWebSocketServer>
 #include <QtTest>
 
 using namespace pacelab;
@@ -412,6 +417,145 @@ private Q_SLOTS:
         const QJsonObject o = m_call->summaryJson(m_now);
         QCOMPARE(o.value(QStringLiteral("provider")).toString(), QStringLiteral("exotel"));
         QVERIFY(m_call->summaryText(m_now).contains(QStringLiteral("frames not 1600 B: 1")));
+    }
+
+    // Real sockets (counts and order only: they hold on a saturated machine).
+    void listenModeSpeaksVonage()
+    {
+        TwilioEmulator emu;
+        EmulatorOptions o;
+        o.provider = Id::Vonage;
+        emu.setOptions(o);
+        QVERIFY(emu.listen());
+        QWebSocket client;
+        QList<provider::WireMessage> got;
+        connect(&client, &QWebSocket::textMessageReceived, &client, [&got](const QString &t) { got.append({t.toUtf8(), false}); });
+        connect(&client, &QWebSocket::binaryMessageReceived, &client, [&got](const QByteArray &b) { got.append({b, true}); });
+        client.open(emu.serverUrl());
+        QTRY_VERIFY_WITH_TIMEOUT(client.state() == QAbstractSocket::ConnectedState, 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(got.size() >= 3, 20000);
+        const provider::Profile &v = prof(Id::Vonage);
+        // websocket:connected first (text), then 640 B binary frames of caller audio.
+        QVERIFY(!got.first().binary);
+        QCOMPARE(v.parseFromProvider(got.first().data, false).message.event, Event::Connected);
+        QVERIFY(got[1].binary);
+        QCOMPARE(got[1].data.size(), 640);
+        for (int i = 0; i < 20; ++i)
+            client.sendBinaryMessage(QByteArray(640, '\0'));
+        const provider::WireMessage notify = v.encodeMark(QString(), QStringLiteral("m1"));
+        client.sendTextMessage(QString::fromUtf8(notify.data));
+        client.sendTextMessage(QString::fromUtf8(v.encodeClear(QString()).data));
+        QTRY_COMPARE_WITH_TIMEOUT(emu.call().clearsReceived(), 1, 20000);
+        QCOMPARE(emu.stats().frames, 20);
+        QCOMPARE(emu.call().marksReceived(), 1);
+        QCOMPARE(emu.violationCount(), 0);
+        auto texts = [&got, &v](Event e) {
+            int n = 0;
+            for (const provider::WireMessage &m : got)
+                n += !m.binary && v.parseFromProvider(m.data, false).message.event == e ? 1 : 0;
+            return n;
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(texts(Event::Cleared), 1, 20000);
+        QCOMPARE(texts(Event::Mark), 0); // Vonage does not echo a notify its clear dropped (assumption)
+        emu.stop();
+    }
+
+    void connectToBotSpeaksExotel()
+    {
+        const provider::Profile &x = prof(Id::Exotel);
+        QWebSocketServer server(QStringLiteral("exotel bot"), QWebSocketServer::NonSecureMode);
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        QList<provider::Message> heard;
+        QPointer<QWebSocket> sock;
+        connect(&server, &QWebSocketServer::newConnection, &server, [&] {
+            sock = server.nextPendingConnection();
+            connect(sock, &QWebSocket::textMessageReceived, sock, [&, s = sock.data()](const QString &t) {
+                const provider::ParseResult r = x.parseFromProvider(t.toUtf8(), false);
+                if (!r.ok())
+                    return;
+                heard.append(r.message);
+                if (r.message.event == Event::Start) { // the bot answers with 5 chunks of 100 ms and a mark
+                    for (int i = 0; i < 5; ++i)
+                        s->sendTextMessage(QString::fromUtf8(x.encodeMedia(r.message.streamId, QByteArray(1600, '\0')).data));
+                    s->sendTextMessage(QString::fromUtf8(x.encodeMark(r.message.streamId, QStringLiteral("done")).data));
+                }
+            });
+        });
+        TwilioEmulator emu;
+        EmulatorOptions o;
+        o.provider = Id::Exotel;
+        QVERIFY(emu.connectToBot(QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(server.serverPort())), o));
+        QTRY_COMPARE_WITH_TIMEOUT(emu.stats().frames, 5, 20000);
+        // The mark is echoed once the 500 ms have played.
+        QTRY_VERIFY_WITH_TIMEOUT(std::any_of(heard.cbegin(), heard.cend(), [](const provider::Message &m) {
+            return m.event == Event::Mark && m.markName == QLatin1String("done");
+        }), 20000);
+        QCOMPARE(emu.violationCount(), 0);
+        QCOMPARE(emu.stats().nonStandardFrames, 0);
+        QVERIFY(heard.size() >= 2);
+        QCOMPARE(heard.first().event, Event::Connected);
+        QCOMPARE(heard[1].event, Event::Start);
+        for (const provider::Message &m : heard)
+            if (m.event == Event::Media)
+                QCOMPARE(m.audio.size(), 1600);
+        emu.stop();
+        QTRY_VERIFY_WITH_TIMEOUT(std::any_of(heard.cbegin(), heard.cend(), [](const provider::Message &m) { return m.event == Event::Stop; }), 20000);
+    }
+
+    void loadRunSpeaksVonage()
+    {
+        // Two load calls against a bot that answers each with paced 640 B binary frames and,
+        // on the emulator's dtmf, a notify.
+        const provider::Profile &v = prof(Id::Vonage);
+        QWebSocketServer server(QStringLiteral("vonage bot"), QWebSocketServer::NonSecureMode);
+        QVERIFY(server.listen(QHostAddress::LocalHost));
+        QList<QPointer<QWebSocket>> socks;
+        int connectedEvents = 0, dtmfs = 0;
+        connect(&server, &QWebSocketServer::newConnection, &server, [&] {
+            QWebSocket *s = server.nextPendingConnection();
+            socks.append(s);
+            connect(s, &QWebSocket::textMessageReceived, s, [&, s](const QString &t) {
+                const provider::ParseResult r = v.parseFromProvider(t.toUtf8(), false);
+                if (r.ok() && r.message.event == Event::Connected)
+                    ++connectedEvents;
+                if (r.ok() && r.message.event == Event::Dtmf) {
+                    ++dtmfs;
+                    s->sendTextMessage(QString::fromUtf8(v.encodeMark(QString(), QStringLiteral("dtmf")).data));
+                }
+            });
+        });
+        QTimer pace;
+        pace.setTimerType(Qt::PreciseTimer);
+        connect(&pace, &QTimer::timeout, &server, [&] {
+            for (const QPointer<QWebSocket> &s : std::as_const(socks))
+                if (s && s->state() == QAbstractSocket::ConnectedState)
+                    s->sendBinaryMessage(QByteArray(640, '\0'));
+        });
+        pace.start(20);
+        LoadOptions o;
+        o.botUrl = QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(server.serverPort()));
+        o.calls = 2;
+        o.rampPerSec = 0;
+        o.durationSec = 1.5;
+        o.workers = 1;
+        o.dtmfAtSec = 0.3;
+        o.call.provider = Id::Vonage;
+        LoadEmulator emu;
+        QSignalSpy finished(&emu, &LoadEmulator::finished);
+        QString error;
+        QVERIFY2(emu.start(o, &error), qPrintable(error));
+        QVERIFY(finished.wait(60'000));
+        const LoadRun run = emu.run();
+        QCOMPARE(run.steps.size(), 1);
+        QCOMPARE(run.steps.first().calls.size(), 2);
+        QCOMPARE(connectedEvents, 2);
+        for (const CallResult &c : run.steps.first().calls) {
+            QVERIFY2(c.connected, qPrintable(c.failReason));
+            QVERIFY(c.frames > 0);
+            QCOMPARE(c.violations, 0);
+            QCOMPARE(c.nonStandardFrames, 0);
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(dtmfs, 2, 20000);
     }
 };
 
