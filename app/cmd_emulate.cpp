@@ -102,7 +102,7 @@ Parse parseEmulateOptions(const QStringList &args, EmulateOptions *o, QString *u
     const QCommandLineOption paramOpt(QStringLiteral("param"), QStringLiteral("customParameters entry k=v sent in start (repeatable)."), QStringLiteral("k=v"));
     const QCommandLineOption streamSidOpt(QStringLiteral("stream-sid"), QStringLiteral("Use this streamSid instead of a generated one."), QStringLiteral("SID"));
     const QCommandLineOption recordOpt(QStringLiteral("record"), QStringLiteral("Write the audio received to a WAV file."), QStringLiteral("out.wav"));
-    const QCommandLineOption recordFmtOpt(QStringLiteral("record-format"), QStringLiteral("mulaw (as received, default) or pcm16."), QStringLiteral("FMT"));
+    const QCommandLineOption recordFmtOpt(QStringLiteral("record-format"), QStringLiteral("mulaw (as received, default) or pcm16. An L16 stream (Vonage, Exotel) is always written as pcm16 at its rate."), QStringLiteral("FMT"));
     const QCommandLineOption jsonOpt(QStringLiteral("json"), QStringLiteral("Write the summary as JSON to FILE."), QStringLiteral("FILE"));
     const QCommandLineOption bargeAtOpt(QStringLiteral("barge-in-at"), QStringLiteral("S seconds into the stream, speak over the bot and measure clear / silence."), QStringLiteral("S"));
     const QCommandLineOption bargeMsOpt(QStringLiteral("barge-in-ms"), QStringLiteral("Length of the barge-in speech (default 800 ms)."), QStringLiteral("MS"));

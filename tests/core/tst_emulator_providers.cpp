@@ -536,7 +536,7 @@ private Q_SLOTS:
         o.botUrl = QUrl(QStringLiteral("ws://127.0.0.1:%1/").arg(server.serverPort()));
         o.calls = 2;
         o.rampPerSec = 0;
-        o.durationSec = 1.5;
+        o.durationSec = 2.5; // long enough for two loopback connects on a saturated machine
         o.workers = 1;
         o.dtmfAtSec = 0.3;
         o.call.provider = Id::Vonage;
