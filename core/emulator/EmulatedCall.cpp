@@ -1,3 +1,5 @@
+// One call's provider side (EmulatedCall.h). A little over 500 lines: the protocol, validation,
+// caller audio and barge-in probe share the call's state; the summary lives in EmulatedCallSummary.cpp.
 #include "EmulatedCall.h"
 
 #include "ProfileModels.h"

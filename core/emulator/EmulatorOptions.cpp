@@ -1,6 +1,5 @@
 #include "EmulatorOptions.h"
 
-#include "audio/G711.h"
 #include "audio/Resampler.h"
 #include "audio/WavFile.h"
 

@@ -1,7 +1,7 @@
+// The connection side of the emulator (TwilioEmulator.h). A little over 500 lines: server and
+// client sockets, TLS, close-code reporting and the recording writer belong to the one socket.
 #include "TwilioEmulator.h"
 
-#include "audio/G711.h"
-#include "audio/Resampler.h"
 #include "audio/WavFile.h"
 
 #include <QJsonArray>
