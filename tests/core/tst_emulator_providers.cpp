@@ -246,6 +246,37 @@ private Q_SLOTS:
         QVERIFY(m_call->summaryText(m_now).contains(QStringLiteral("of 3072 messages")));
     }
 
+    void playoutModelCountsMessagesAndTime()
+    {
+        // The model on its own: 16 kHz L16 (640 B = 20 ms), at most 3 messages waiting.
+        PlayoutConfig c;
+        c.format = MediaFormat::l16(16000);
+        c.jitterBufferUs = 0;
+        c.maxBufferedMessages = 3;
+        PlayoutModel pm(c);
+        QList<MarkEcho> echoes;
+        pm.setEchoCallback([&echoes](const MarkEcho &e) { echoes.append(e); });
+        QVERIFY(pm.feed(1'000'000, 640));
+        QCOMPARE(pm.bufferedUs(), 20'000);
+        QVERIFY(pm.feed(1'000'000, 640));
+        QVERIFY(pm.feed(1'000'000, 640));
+        QCOMPARE(pm.bufferedMessages(), 3);
+        QVERIFY(!pm.feed(1'000'000, 640));
+        QCOMPARE(pm.lastRefusal(), PlayoutModel::Refusal::Messages);
+        QCOMPARE(pm.discardedOverflowBytes(), 640);
+        QVERIFY(pm.feed(1'020'000, 640)); // the first has played
+        QCOMPARE(pm.lastRefusal(), PlayoutModel::Refusal::None);
+        QCOMPARE(pm.bufferedMessages(), 3);
+        QCOMPARE(pm.bufferedUs(), 60'000);
+        pm.mark(1'020'000, QStringLiteral("m"));
+        QCOMPARE(pm.clear(1'030'000, false), 0); // a provider that drops pending marks on clear
+        QVERIFY(echoes.isEmpty());
+        QCOMPARE(pm.marksDroppedByClear(), 1);
+        QCOMPARE(pm.bufferedMessages(), 0);
+        QCOMPARE(pm.bufferedUs(), 0);
+        QCOMPARE(pm.maxBufferedMessages(), 3);
+    }
+
     void twilioDiscardsBeyondTenMinutesAsBefore()
     {
         startCall(Id::Twilio);
