@@ -10,6 +10,7 @@
 
 #include "emulator/TwilioEmulator.h"
 #include "load/FdLimit.h"
+#include "load/CallMetrics.h"
 #include "load/ListenEmulator.h"
 #include "load/LoadReport.h"
 #include "replay/Capture.h"
@@ -82,7 +83,8 @@ Parse parseEmulateOptions(const QStringList &args, EmulateOptions *o, QString *u
     parser.setApplicationDescription(QStringLiteral(
         "Behaves like Twilio on a bidirectional Media Stream and judges the audio it receives: "
         "pace (fps, jitter, drift, bursts), Twilio's buffer (seconds buffered, underruns), marks, "
-        "clear, barge-in, and Twilio's message rules (31950/31951/31931).\n"
+        "clear, barge-in, and Twilio's message rules (31950/31951/31931). --provider "
+        "telnyx|vonage|plivo|exotel speaks and judges that provider's protocol instead.\n"
         "  --listen HOST:PORT   wait for a sender to connect (PaceLab's engine or any client)\n"
         "  --bot URL            connect to a bot's ws:// or wss:// URL, as Twilio does\n"
         "  --listen HOST:PORT --max-streams N   accept up to N concurrent streams, each judged on its own\n"
@@ -100,7 +102,7 @@ Parse parseEmulateOptions(const QStringList &args, EmulateOptions *o, QString *u
     const QCommandLineOption paramOpt(QStringLiteral("param"), QStringLiteral("customParameters entry k=v sent in start (repeatable)."), QStringLiteral("k=v"));
     const QCommandLineOption streamSidOpt(QStringLiteral("stream-sid"), QStringLiteral("Use this streamSid instead of a generated one."), QStringLiteral("SID"));
     const QCommandLineOption recordOpt(QStringLiteral("record"), QStringLiteral("Write the audio received to a WAV file."), QStringLiteral("out.wav"));
-    const QCommandLineOption recordFmtOpt(QStringLiteral("record-format"), QStringLiteral("mulaw (as received, default) or pcm16."), QStringLiteral("FMT"));
+    const QCommandLineOption recordFmtOpt(QStringLiteral("record-format"), QStringLiteral("mulaw (as received, default) or pcm16. An L16 stream (Vonage, Exotel) is always written as pcm16 at its rate."), QStringLiteral("FMT"));
     const QCommandLineOption jsonOpt(QStringLiteral("json"), QStringLiteral("Write the summary as JSON to FILE."), QStringLiteral("FILE"));
     const QCommandLineOption bargeAtOpt(QStringLiteral("barge-in-at"), QStringLiteral("S seconds into the stream, speak over the bot and measure clear / silence."), QStringLiteral("S"));
     const QCommandLineOption bargeMsOpt(QStringLiteral("barge-in-ms"), QStringLiteral("Length of the barge-in speech (default 800 ms)."), QStringLiteral("MS"));
@@ -418,7 +420,10 @@ EmulateResult runEmulateOne(const EmulateOptions &o)
     if (listenMode)
         out() << "Emulator listening on " << st.url.toString() << " (Ctrl+C to stop)" << Qt::endl;
     else
-        out() << "Connecting to " << o.botUrl.toDisplayString() << " as Twilio would..." << Qt::endl;
+        out() << "Connecting to " << o.botUrl.toDisplayString() << " as "
+              << (o.emulator.provider == provider::Id::Twilio ? QStringLiteral("Twilio")
+                                                              : provider::profile(o.emulator.provider).displayName())
+              << " would..." << Qt::endl;
 
     installSignals();
     QTimer signalPoll;
@@ -514,12 +519,15 @@ EmulateResult runEmulateMany(const EmulateOptions &o)
     lo.maxStreams = o.maxStreams;
     lo.realtimePriority = o.realtimePriority;
     lo.call = o.emulator;
-    if (!CallerAudio::encoded(o.emulator.caller, &lo.call.caller, &why)) // one copy for every stream
+    const MediaFormat inFormat = provider::profile(o.emulator.provider).inboundFormat();
+    if (!CallerAudio::encoded(o.emulator.caller, &lo.call.caller, &why, inFormat)) // one copy for every stream
         return early(ExitUsage, QStringLiteral("--caller: %1").arg(why), true);
     lo.bargeInAtSec = o.bargeAtSec;
     lo.bargeInSpeech = o.bargeSpeech;
-    if (o.bargeAtSec >= 0 && o.bargeSpeech.samples.isEmpty())
-        lo.bargeInSpeech.samples = signal::sine(kTwilioRate, o.bargeMs / 1000.0, 440.0, -10.0); // as startBargeInTone
+    if (o.bargeAtSec >= 0 && o.bargeSpeech.samples.isEmpty()) {
+        lo.bargeInSpeech.sampleRate = inFormat.sampleRate;
+        lo.bargeInSpeech.samples = signal::sine(inFormat.sampleRate, o.bargeMs / 1000.0, 440.0, -10.0); // as startBargeInTone
+    }
 
     ListenEmulator emu;
     if (!emu.listen(lo, &why))
@@ -622,7 +630,7 @@ EmulateResult runEmulateMany(const EmulateOptions &o)
     run.startedUtc = startedUtc;
     run.host = QHostInfo::localHostName();
     run.steps.append(step);
-    judgeRun(run, check::Thresholds());
+    judgeRun(run, loadThresholdsFor(provider::profile(o.emulator.provider).outboundFormat()));
     if (step.calls.isEmpty())
         out() << "\nNo stream connected (" << emu.refused() << " refused).\n";
     else

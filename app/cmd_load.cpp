@@ -3,7 +3,9 @@
 #include "CliOutput.h"
 #include "CliUtil.h"
 #include "Commands.h"
+#include "ProviderOption.h"
 
+#include "load/CallMetrics.h"
 #include "load/FdLimit.h"
 #include "load/LoadEmulator.h"
 #include "load/LoadReport.h"
@@ -61,6 +63,7 @@ Parse parseLoadOptions(const QStringList &args, LoadCliOptions *o, QString *erro
     const QCommandLineOption workersOpt(QStringLiteral("workers"), QStringLiteral("Emulator threads (default: one per core)."), QStringLiteral("N"));
     parser.addOptions({botOpt, callsOpt, rampOpt, durationOpt, holdOpt, callerOpt, bargeOpt, stepsOpt, jsonOpt,
                        junitOpt, htmlOpt, shardOpt, workersOpt});
+    addProviderOption(parser); // the protocol every call speaks to the bot
 
     if (const Parse p = parseCommandLine(parser, kCommand, args, &o->helpText, error); p != Parse::Run)
         return p;
@@ -71,6 +74,8 @@ Parse parseLoadOptions(const QStringList &args, LoadCliOptions *o, QString *erro
 
     QString why;
     LoadOptions &l = o->load;
+    if (!readProviderOption(parser, &l.call.provider, &why))
+        return usage(why, error);
     if (!parseWebSocketUrl(QStringLiteral("bot"), parser.value(botOpt), &l.botUrl, &why))
         return usage(why, error);
     double v = 0;
@@ -168,7 +173,7 @@ LoadOutcome runLoad(const LoadCliOptions &o)
     std::signal(SIGTERM, SIG_DFL);
     g_running = nullptr;
     r.run = emu.run();
-    judgeRun(r.run, check::Thresholds());
+    judgeRun(r.run, loadThresholdsFor(provider::profile(o.load.call.provider).outboundFormat()));
     return r;
 }
 

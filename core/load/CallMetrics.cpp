@@ -18,6 +18,18 @@ void ProbeTally::add(const BargeInResult &r)
     }
 }
 
+check::Thresholds loadThresholdsFor(const MediaFormat &format, check::Thresholds base)
+{
+    if (format.frameMs <= 0)
+        return base;
+    const int fps = std::max(1, 1000 / format.frameMs);
+    if (fps != base.fpsTarget && base.fpsTarget > 0)
+        base.botFpsTolerance = std::max(1, int(std::lround(double(base.botFpsTolerance) * fps / base.fpsTarget)));
+    base.fpsTarget = fps;
+    base.frameBytes = format.frameBytes();
+    return base;
+}
+
 double percentileOf(QList<double> values, double p)
 {
     if (values.isEmpty())
