@@ -16,6 +16,7 @@
 #include "WsRecv.h"
 
 #include "load/FdLimit.h"
+#include "load/ListenEmulator.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -100,10 +101,10 @@ int connectAndUpgrade(uint16_t port, QString *error)
 
 // One masked client text frame of a Twilio outbound media message (160 bytes of mu-law silence,
 // base64) for stream i: built once, sent every tick.
-QByteArray mediaFrame(int i)
+QByteArray mediaFrame(const QString &streamSid)
 {
-    const QByteArray json = QStringLiteral("{\"event\":\"media\",\"streamSid\":\"MZ%1\",\"media\":{\"payload\":\"%2\"}}")
-                                .arg(i, 32, 10, QLatin1Char('0'))
+    const QByteArray json = QStringLiteral("{\"event\":\"media\",\"streamSid\":\"%1\",\"media\":{\"payload\":\"%2\"}}")
+                                .arg(streamSid)
                                 .arg(QString::fromLatin1(QByteArray(160, char(0xFF)).toBase64()))
                                 .toUtf8();
     const unsigned char mask[4] = {0x12, 0x34, 0x56, 0x78};
@@ -118,7 +119,27 @@ QByteArray mediaFrame(int i)
     return f;
 }
 
-int runSender(uint16_t port, int calls, double seconds, int rt)
+// The streamSid of the emulator's `start` (it judges media of another stream a violation).
+QString readStartStreamSid(int fd)
+{
+    timeval tv{5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    QByteArray got;
+    char buf[4096];
+    while (got.size() < 65536) {
+        const qsizetype at = got.indexOf("\"event\":\"start\"");
+        const qsizetype sid = at >= 0 ? got.indexOf("\"streamSid\":\"", at) : -1;
+        if (sid >= 0 && got.indexOf('"', sid + 13) > sid + 13)
+            return QString::fromLatin1(got.mid(sid + 13, got.indexOf('"', sid + 13) - sid - 13));
+        const ssize_t r = recv(fd, buf, sizeof buf, 0);
+        if (r <= 0)
+            break;
+        got.append(buf, r);
+    }
+    return {};
+}
+
+int runSender(uint16_t port, int calls, double seconds, int rt, bool readStart)
 // rt: the sender's SCHED_FIFO priority (it is the reference, not under test)
 {
     std::vector<int> fds;
@@ -131,12 +152,17 @@ int runSender(uint16_t port, int calls, double seconds, int rt)
             return 1;
         }
         fds.push_back(fd);
-        frames.push_back(mediaFrame(i));
+        QString sid = QStringLiteral("MZ%1").arg(i, 32, 10, QLatin1Char('0'));
+        if (readStart && (sid = readStartStreamSid(fd)).isEmpty()) {
+            QTextStream(stderr) << "wsrecv sender: connection " << i << ": no `start` from the emulator\n";
+            return 1;
+        }
+        frames.push_back(mediaFrame(sid));
     }
     bench::setThreadFifo(rt);
     const double cpu0 = bench::cpuSeconds();
     std::vector<std::string> pending(fds.size()); // the rest of a frame a full send buffer cut
-    std::vector<qint64> lateUs;
+    std::vector<qint64> lateUs, burstUs; // tick lateness; time to hand one tick's frames to the kernel
     int64_t sent = 0, blocked = 0, reanchors = 0;
     timespec next;
     clock_gettime(CLOCK_MONOTONIC, &next);
@@ -178,6 +204,9 @@ int runSender(uint16_t port, int calls, double seconds, int rt)
                 fds[i] = -1;
             }
         }
+        timespec done;
+        clock_gettime(CLOCK_MONOTONIC, &done);
+        burstUs.push_back(((int64_t(done.tv_sec) - now.tv_sec) * 1'000'000'000 + (done.tv_nsec - now.tv_nsec)) / 1000);
         if (late > kIntervalNs) { // a whole tick late: the next one is on the grid from now
             next = now;
             ++reanchors;
@@ -190,7 +219,8 @@ int runSender(uint16_t port, int calls, double seconds, int rt)
     QTextStream(stdout) << "SENDER cpu=" << cpu << " sent=" << sent << " blocked=" << blocked
                         << " late_p99_us=" << bench::percentile(lateUs, 0.99)
                         << " late_max_us=" << (lateUs.empty() ? 0 : *std::max_element(lateUs.begin(), lateUs.end()))
-                        << " reanchors=" << reanchors << "\n";
+                        << " reanchors=" << reanchors << " burst_p50_us=" << bench::percentile(burstUs, 0.50)
+                        << " burst_p99_us=" << bench::percentile(burstUs, 0.99) << "\n";
     return 0;
 }
 
@@ -294,12 +324,85 @@ private:
     QList<QThread *> m_threads;
 };
 
+// ---- the whole listening emulator (for scale: what the transport is of its cost) --------------
+
+// core/load/ListenEmulator as `pacelab emulate --listen --max-streams N` runs it (EmulatedCall per
+// stream: JSON, validation, playout, analytics, the per-tick inbound media it sends), fed by the
+// same sender. Its jitter figure is its own (inter-arrival delta p99 − 20 ms over the whole
+// stream, stamped when the message reaches EmulatedCall), so compare it loosely; CPU is comparable.
+int runEmulatorReceiver(int calls, double seconds, int threads, int rt)
+{
+    ListenEmulator emu;
+    ListenOptions lo;
+    lo.maxStreams = calls;
+    lo.workers = threads;
+    lo.realtimePriority = rt;
+    QString error;
+    if (!emu.listen(lo, &error)) {
+        QTextStream(stderr) << "wsrecv: " << error << "\n";
+        return 1;
+    }
+    QTextStream out(stdout);
+    out << "LISTENING " << emu.url().port() << "\n";
+    out.flush();
+    if (!bench::runEventsUntil([&] { return emu.accepted() >= calls; }, 120000)) {
+        QTextStream(stderr) << "wsrecv: only " << emu.accepted() << " of " << calls << " calls connected\n";
+        return 1;
+    }
+    bench::runEventsFor(1000);
+    auto frames = [&] {
+        qint64 n = 0;
+        for (const CallResult &c : emu.results())
+            n += c.frames;
+        return n;
+    };
+    const qint64 frames0 = frames();
+    const double cpu0 = bench::cpuSeconds();
+    const int64_t t0 = nowNs();
+    bench::runEventsFor(int((seconds - 2.0) * 1000));
+    const double cpu = bench::cpuSeconds() - cpu0;
+    const double wall = double(nowNs() - t0) / 1e9;
+    const QList<CallResult> results = emu.results();
+    qint64 messages = 0;
+    for (const CallResult &c : results)
+        messages += c.frames;
+    messages -= frames0;
+    emu.stop();
+    QList<double> d99;
+    for (const CallResult &c : results)
+        d99.append(std::max(0.0, c.deltaP99Ms - 20.0));
+    std::sort(d99.begin(), d99.end());
+    auto at = [&](double p) {
+        return d99.isEmpty() ? 0.0 : d99[qsizetype(std::min<double>(double(d99.size() - 1), std::ceil(p * double(d99.size())) - 1))];
+    };
+    QJsonObject o;
+    o[QLatin1String("impl")] = QStringLiteral("emulator");
+    o[QLatin1String("calls")] = calls;
+    o[QLatin1String("connected")] = emu.accepted();
+    o[QLatin1String("windowSec")] = wall;
+    o[QLatin1String("messages")] = messages;
+    o[QLatin1String("messagesPerSec")] = double(messages) / wall;
+    o[QLatin1String("cpuSec")] = cpu;
+    o[QLatin1String("cpuPerCallPct")] = cpu / wall / calls * 100.0;
+    o[QLatin1String("cpuUsPerMessage")] = messages > 0 ? cpu * 1e6 / double(messages) : 0.0;
+    o[QLatin1String("dev99P50Ms")] = at(0.50);
+    o[QLatin1String("dev99P99Ms")] = at(0.99);
+    o[QLatin1String("dev99WorstMs")] = at(1.0);
+    o[QLatin1String("devMaxMs")] = -1.0; // not kept per message by the emulator
+    o[QLatin1String("callsShort")] = 0;
+    o[QLatin1String("rssKiB")] = bench::rssKiB();
+    out << "RESULT " << QJsonDocument(o).toJson(QJsonDocument::Compact) << "\n";
+    return 0;
+}
+
 // ---- the receiver (child process) --------------------------------------------------------------
 
 // Listens, prints "LISTENING <port>", waits for every call, keeps arrivals over the window
 // [1 s, seconds − 1 s] after the last upgrade, then prints "RESULT <json>".
 int runReceiver(const QString &impl, int calls, double seconds, int threads, int rt)
 {
+    if (impl == QLatin1String("emulator"))
+        return runEmulatorReceiver(calls, seconds, threads, rt);
     Shared shared(calls);
     std::unique_ptr<Receiver> rx;
     if (impl == QLatin1String("qt"))
@@ -424,6 +527,8 @@ Run runOne(const QString &condition, const QString &impl, int calls, double seco
     sender.setProcessChannelMode(QProcess::SeparateChannels);
     QStringList senderArgs = QStringList{QStringLiteral("wsrecv"), QStringLiteral("--send"), QString::number(port)} + common;
     senderArgs.replace(senderArgs.indexOf(QStringLiteral("--rt")) + 1, QString::number(senderRt));
+    if (impl == QLatin1String("emulator"))
+        senderArgs << QStringLiteral("--read-start") << QStringLiteral("1");
     sender.start(self, senderArgs);
     const int limitMs = int(seconds * 1000) + 120000;
     sender.waitForFinished(limitMs);
@@ -455,11 +560,12 @@ int usage(const QString &error)
 {
     return bench::printUsage(
         "pacelab-bench wsrecv", error,
-        QStringLiteral("usage: pacelab-bench wsrecv [--impl qt,beast] [--calls 100,500,1000] [--duration S (8)]\n"
+        QStringLiteral("usage: pacelab-bench wsrecv [--impl qt,beast,emulator] [--calls 100,500,1000] [--duration S (8)]\n"
                        "                            [--threads N (2)] [--rt PRIO (0)] [--sender-rt PRIO (50)] [--stress off|on|both (off)]\n"
                        "  The same raw paced sender (child process) feeds N calls of 20 ms Twilio media to a\n"
                        "  QtWebSockets and a Boost.Beast receiver (child processes, same threads, same work per\n"
                        "  message); prints jitter across calls, CPU per call and per message, and qt/beast ratios.\n"
+                       "  emulator: the whole listening emulator (ListenEmulator) on the same sender, for scale.\n"
                        "  --stress on runs `stress-ng --cpu 2` during the runs; both = quiet first, then stressed.\n"));
 }
 
@@ -477,6 +583,7 @@ int runWsRecv(const QStringList &args)
     QList<int> counts{100, 500, 1000};
     double seconds = 8;
     int threads = 2, rt = 0, senderRt = 50, sendPort = -1;
+    bool readStart = false;
     QString serveImpl, stress = QStringLiteral("off");
     for (int i = 0; i < args.size(); ++i) {
         const QString k = args[i];
@@ -489,8 +596,8 @@ int runWsRecv(const QStringList &args)
         if (k == QLatin1String("--impl")) {
             impls = v.split(QLatin1Char(','), Qt::SkipEmptyParts);
             for (const QString &n : impls)
-                if (n != QLatin1String("qt") && n != QLatin1String("beast"))
-                    return usage(QStringLiteral("--impl wants qt and/or beast, got '%1'").arg(n));
+                if (n != QLatin1String("qt") && n != QLatin1String("beast") && n != QLatin1String("emulator"))
+                    return usage(QStringLiteral("--impl wants qt, beast and/or emulator, got '%1'").arg(n));
         } else if (k == QLatin1String("--calls")) {
             counts.clear();
             for (const QString &n : v.split(QLatin1Char(','))) {
@@ -519,6 +626,8 @@ int runWsRecv(const QStringList &args)
             stress = v;
             if (stress != QLatin1String("off") && stress != QLatin1String("on") && stress != QLatin1String("both"))
                 return usage(QStringLiteral("--stress wants off, on or both, got '%1'").arg(v));
+        } else if (k == QLatin1String("--read-start")) {
+            readStart = v == QLatin1String("1");
         } else if (k == QLatin1String("--serve")) {
             serveImpl = v;
         } else if (k == QLatin1String("--send")) {
@@ -536,7 +645,7 @@ int runWsRecv(const QStringList &args)
         return 2;
     }
     if (sendPort > 0)
-        return runSender(uint16_t(sendPort), counts.first(), seconds, rt);
+        return runSender(uint16_t(sendPort), counts.first(), seconds, rt, readStart);
     if (!serveImpl.isEmpty())
         return runReceiver(serveImpl, counts.first(), seconds, threads, rt);
 
@@ -584,14 +693,14 @@ int runWsRecv(const QStringList &args)
     }
 
     out << "\ncondition impl   calls  up    msgs/s   |d-20ms| p99 per call: p50 / p99 / worst ms   max ms   cpu/call %"
-           "  us/msg  rss MiB  short  sender late p99/max us  blocked\n";
+           "  us/msg  rss MiB  short  sender late p99/max us  burst p50/p99 us  blocked\n";
     for (const Run &r : runs) {
         if (!r.error.isEmpty()) {
             out << QStringLiteral("%1 %2 %3  %4\n").arg(r.condition, -9).arg(r.impl, -6).arg(r.calls, 5).arg(r.error);
             continue;
         }
         const auto v = [&](const char *k) { return r.rx.value(QLatin1String(k)).toDouble(); };
-        out << QStringLiteral("%1 %2 %3 %4 %5   %6 / %7 / %8              %9  %10     %11  %12    %13  %14/%15     %16\n")
+        out << QStringLiteral("%1 %2 %3 %4 %5   %6 / %7 / %8              %9  %10     %11  %12    %13  %14/%15     %16/%17     %18\n")
                    .arg(r.condition, -9).arg(r.impl, -6).arg(r.calls, 5).arg(int(v("connected")), 5)
                    .arg(fmt(v("messagesPerSec"), 0), 8)
                    .arg(fmt(v("dev99P50Ms")), 6).arg(fmt(v("dev99P99Ms")), 6).arg(fmt(v("dev99WorstMs")), 6)
@@ -602,6 +711,8 @@ int runWsRecv(const QStringList &args)
                    .arg(int(v("callsShort")), 5)
                    .arg(r.tx.value(QStringLiteral("late_p99_us")), 0, 'f', 0)
                    .arg(r.tx.value(QStringLiteral("late_max_us")), 0, 'f', 0)
+                   .arg(r.tx.value(QStringLiteral("burst_p50_us")), 0, 'f', 0)
+                   .arg(r.tx.value(QStringLiteral("burst_p99_us")), 0, 'f', 0)
                    .arg(r.tx.value(QStringLiteral("blocked")), 0, 'f', 0);
     }
     if (impls.contains(QLatin1String("qt")) && impls.contains(QLatin1String("beast"))) {
