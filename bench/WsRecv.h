@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -29,6 +30,16 @@ struct Shared
     std::atomic<bool> measuring{false};  // arrivals are kept only inside the window
     std::atomic<int64_t> messages{0};    // media messages inside the window
     std::atomic<int64_t> otherMessages{0};
+    // tx: like the emulator, every 20 ms each connection is sent one inbound media message
+    // (a worker-wide tick, not a timer per connection); sent/skipped count them in the window.
+    bool tx = true;
+    std::string txPayload;
+    std::atomic<int64_t> sent{0}, skipped{0};
+    void countSent(bool ok)
+    {
+        if (measuring.load(std::memory_order_relaxed))
+            (ok ? sent : skipped).fetch_add(1, std::memory_order_relaxed);
+    }
     std::vector<std::vector<int64_t>> arrivals; // per connection; written by its thread only
 
     // The per-message work of both receivers: a stamp, a look for the media event, a push.

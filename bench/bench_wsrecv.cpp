@@ -29,6 +29,7 @@
 #include <QTcpSocket>
 #include <QTextStream>
 #include <QThread>
+#include <QTimer>
 #include <QWebSocket>
 #include <QWebSocketServer>
 
@@ -206,6 +207,12 @@ int runSender(uint16_t port, int calls, double seconds, int rt, bool readStart)
         }
         timespec done;
         clock_gettime(CLOCK_MONOTONIC, &done);
+        // What the receiver sends back is read and dropped, a tenth of the connections a tick
+        // (after the burst is timed), so no receive window ever closes.
+        static char scratch[65536];
+        for (size_t i = size_t(t % 10); i < fds.size(); i += 10)
+            while (fds[i] >= 0 && recv(fds[i], scratch, sizeof scratch, MSG_DONTWAIT) == ssize_t(sizeof scratch)) {
+            }
         burstUs.push_back(((int64_t(done.tv_sec) - now.tv_sec) * 1'000'000'000 + (done.tv_nsec - now.tv_nsec)) / 1000);
         if (late > kIntervalNs) { // a whole tick late: the next one is on the grid from now
             next = now;
@@ -229,8 +236,20 @@ int runSender(uint16_t port, int calls, double seconds, int rt, bool readStart)
 class QtRecvWorker : public QObject
 {
 public:
-    explicit QtRecvWorker(Shared &shared) : m_shared(shared)
+    explicit QtRecvWorker(Shared &shared) : m_shared(shared), m_payload(QString::fromStdString(shared.txPayload))
     {
+        // One 20 ms tick for all this worker's connections (the emulator's grid tick); a child,
+        // so it moves to the worker's thread; started there by the first connection.
+        m_tick = new QTimer(this);
+        m_tick->setTimerType(Qt::PreciseTimer);
+        m_tick->setInterval(20);
+        connect(m_tick, &QTimer::timeout, this, [this] {
+            for (QWebSocket *s : std::as_const(m_sockets)) {
+                if (s->state() != QAbstractSocket::ConnectedState)
+                    continue;
+                m_shared.countSent(s->sendTextMessage(m_payload) > 0);
+            }
+        });
         m_ws = new QWebSocketServer(QStringLiteral("wsrecv"), QWebSocketServer::NonSecureMode, this);
         connect(m_ws, &QWebSocketServer::newConnection, this, [this] {
             while (QWebSocket *s = m_ws->nextPendingConnection())
@@ -251,6 +270,9 @@ private:
     void adopt(QWebSocket *s)
     {
         s->setParent(this);
+        m_sockets.append(s);
+        if (m_shared.tx && !m_tick->isActive())
+            m_tick->start();
         const int index = m_shared.connected.fetch_add(1);
         connect(s, &QWebSocket::textMessageReceived, this, [this, index](const QString &text) {
             const int64_t stamp = nowNs();
@@ -259,7 +281,10 @@ private:
     }
 
     Shared &m_shared;
+    QString m_payload;
     QWebSocketServer *m_ws = nullptr;
+    QTimer *m_tick = nullptr;
+    QList<QWebSocket *> m_sockets;
 };
 
 class QtAcceptor final : public QTcpServer
@@ -399,11 +424,23 @@ int runEmulatorReceiver(int calls, double seconds, int threads, int rt)
 
 // Listens, prints "LISTENING <port>", waits for every call, keeps arrivals over the window
 // [1 s, seconds − 1 s] after the last upgrade, then prints "RESULT <json>".
-int runReceiver(const QString &impl, int calls, double seconds, int threads, int rt)
+// What the emulator sends each stream every 20 ms: a Twilio inbound media message.
+std::string inboundMedia()
+{
+    return QStringLiteral("{\"event\":\"media\",\"sequenceNumber\":\"2\",\"media\":{\"track\":\"inbound\",\"chunk\":\"1\","
+                          "\"timestamp\":\"20\",\"payload\":\"%1\"},\"streamSid\":\"MZ%2\"}")
+        .arg(QString::fromLatin1(QByteArray(160, char(0xFF)).toBase64()))
+        .arg(0, 32, 10, QLatin1Char('0'))
+        .toStdString();
+}
+
+int runReceiver(const QString &impl, int calls, double seconds, int threads, int rt, bool tx)
 {
     if (impl == QLatin1String("emulator"))
         return runEmulatorReceiver(calls, seconds, threads, rt);
     Shared shared(calls);
+    shared.tx = tx;
+    shared.txPayload = inboundMedia();
     std::unique_ptr<Receiver> rx;
     if (impl == QLatin1String("qt"))
         rx = std::make_unique<QtReceiver>(shared);
@@ -477,6 +514,8 @@ int runReceiver(const QString &impl, int calls, double seconds, int threads, int
     o[QLatin1String("dev99WorstMs")] = pct(callP99, 1.0);
     o[QLatin1String("devMaxMs")] = pct(callMax, 1.0);
     o[QLatin1String("callsShort")] = fewFrames;
+    o[QLatin1String("txSent")] = qint64(shared.sent.load());
+    o[QLatin1String("txSkipped")] = qint64(shared.skipped.load());
     o[QLatin1String("rssKiB")] = bench::rssKiB();
     out << "RESULT " << QJsonDocument(o).toJson(QJsonDocument::Compact) << "\n";
     return 0;
@@ -493,7 +532,7 @@ struct Run
     QString error;
 };
 
-Run runOne(const QString &condition, const QString &impl, int calls, double seconds, int threads, int rt, int senderRt)
+Run runOne(const QString &condition, const QString &impl, int calls, double seconds, int threads, int rt, int senderRt, bool tx)
 {
     Run r;
     r.condition = condition;
@@ -505,7 +544,7 @@ Run runOne(const QString &condition, const QString &impl, int calls, double seco
     QProcess receiver;
     receiver.setProcessChannelMode(QProcess::SeparateChannels);
     receiver.start(self, QStringList{QStringLiteral("wsrecv"), QStringLiteral("--serve"), impl, QStringLiteral("--threads"),
-                                     QString::number(threads)}
+                                     QString::number(threads), QStringLiteral("--tx"), tx ? QStringLiteral("on") : QStringLiteral("off")}
                              + common);
     QByteArray rxOut;
     uint16_t port = 0;
@@ -562,10 +601,13 @@ int usage(const QString &error)
         "pacelab-bench wsrecv", error,
         QStringLiteral("usage: pacelab-bench wsrecv [--impl qt,beast,emulator] [--calls 100,500,1000] [--duration S (8)]\n"
                        "                            [--threads N (2)] [--rt PRIO (0)] [--sender-rt PRIO (50)] [--stress off|on|both (off)]\n"
+                       "                            [--tx on|off (on)]\n"
                        "  The same raw paced sender (child process) feeds N calls of 20 ms Twilio media to a\n"
                        "  QtWebSockets and a Boost.Beast receiver (child processes, same threads, same work per\n"
                        "  message); prints jitter across calls, CPU per call and per message, and qt/beast ratios.\n"
                        "  emulator: the whole listening emulator (ListenEmulator) on the same sender, for scale.\n"
+                       "  --tx on: like the emulator, each receiver also sends every call one inbound media message\n"
+                       "  per 20 ms (one tick per thread); off: receive only.\n"
                        "  --stress on runs `stress-ng --cpu 2` during the runs; both = quiet first, then stressed.\n"));
 }
 
@@ -583,7 +625,7 @@ int runWsRecv(const QStringList &args)
     QList<int> counts{100, 500, 1000};
     double seconds = 8;
     int threads = 2, rt = 0, senderRt = 50, sendPort = -1;
-    bool readStart = false;
+    bool readStart = false, tx = true;
     QString serveImpl, stress = QStringLiteral("off");
     for (int i = 0; i < args.size(); ++i) {
         const QString k = args[i];
@@ -626,6 +668,10 @@ int runWsRecv(const QStringList &args)
             stress = v;
             if (stress != QLatin1String("off") && stress != QLatin1String("on") && stress != QLatin1String("both"))
                 return usage(QStringLiteral("--stress wants off, on or both, got '%1'").arg(v));
+        } else if (k == QLatin1String("--tx")) {
+            if (v != QLatin1String("on") && v != QLatin1String("off"))
+                return usage(QStringLiteral("--tx wants on or off, got '%1'").arg(v));
+            tx = v == QLatin1String("on");
         } else if (k == QLatin1String("--read-start")) {
             readStart = v == QLatin1String("1");
         } else if (k == QLatin1String("--serve")) {
@@ -647,12 +693,13 @@ int runWsRecv(const QStringList &args)
     if (sendPort > 0)
         return runSender(uint16_t(sendPort), counts.first(), seconds, rt, readStart);
     if (!serveImpl.isEmpty())
-        return runReceiver(serveImpl, counts.first(), seconds, threads, rt);
+        return runReceiver(serveImpl, counts.first(), seconds, threads, rt, tx);
 
     QTextStream out(stdout);
     out << "wsrecv: raw paced sender -> " << impls.join(QLatin1String(" / ")) << " receiver, " << threads
         << " receiver threads" << (rt > 0 ? QStringLiteral(" at SCHED_FIFO %1").arg(rt) : QStringLiteral(" at normal priority"))
         << ", sender " << (senderRt > 0 ? QStringLiteral("SCHED_FIFO %1 if allowed").arg(senderRt) : QStringLiteral("normal"))
+        << (tx ? ", receivers send 20 ms inbound media back" : ", receive only")
         << ", " << seconds << " s per run (window " << seconds - 2 << " s); " << bench::machineSummary() << "\n";
     out.flush();
     QStringList conditions;
@@ -673,7 +720,7 @@ int runWsRecv(const QStringList &args)
         }
         for (int n : counts)
             for (const QString &impl : impls) {
-                runs.append(runOne(cond, impl, n, seconds, threads, rt, senderRt));
+                runs.append(runOne(cond, impl, n, seconds, threads, rt, senderRt, tx));
                 const Run &r = runs.last();
                 out << "  " << cond << " " << impl << " " << n << " calls: "
                     << (r.error.isEmpty() ? QStringLiteral("dev p99 %1 ms, cpu/call %2 %")
@@ -693,14 +740,14 @@ int runWsRecv(const QStringList &args)
     }
 
     out << "\ncondition impl   calls  up    msgs/s   |d-20ms| p99 per call: p50 / p99 / worst ms   max ms   cpu/call %"
-           "  us/msg  rss MiB  short  sender late p99/max us  burst p50/p99 us  blocked\n";
+           "  us/msg  rss MiB  short  sender late p99/max us  burst p50/p99 us  blocked  tx sent/skipped\n";
     for (const Run &r : runs) {
         if (!r.error.isEmpty()) {
             out << QStringLiteral("%1 %2 %3  %4\n").arg(r.condition, -9).arg(r.impl, -6).arg(r.calls, 5).arg(r.error);
             continue;
         }
         const auto v = [&](const char *k) { return r.rx.value(QLatin1String(k)).toDouble(); };
-        out << QStringLiteral("%1 %2 %3 %4 %5   %6 / %7 / %8              %9  %10     %11  %12    %13  %14/%15     %16/%17     %18\n")
+        out << QStringLiteral("%1 %2 %3 %4 %5   %6 / %7 / %8              %9  %10     %11  %12    %13  %14/%15     %16/%17     %18  %19/%20\n")
                    .arg(r.condition, -9).arg(r.impl, -6).arg(r.calls, 5).arg(int(v("connected")), 5)
                    .arg(fmt(v("messagesPerSec"), 0), 8)
                    .arg(fmt(v("dev99P50Ms")), 6).arg(fmt(v("dev99P99Ms")), 6).arg(fmt(v("dev99WorstMs")), 6)
@@ -713,7 +760,9 @@ int runWsRecv(const QStringList &args)
                    .arg(r.tx.value(QStringLiteral("late_max_us")), 0, 'f', 0)
                    .arg(r.tx.value(QStringLiteral("burst_p50_us")), 0, 'f', 0)
                    .arg(r.tx.value(QStringLiteral("burst_p99_us")), 0, 'f', 0)
-                   .arg(r.tx.value(QStringLiteral("blocked")), 0, 'f', 0);
+                   .arg(r.tx.value(QStringLiteral("blocked")), 0, 'f', 0)
+                   .arg(qint64(v("txSent")))
+                   .arg(qint64(v("txSkipped")));
     }
     if (impls.contains(QLatin1String("qt")) && impls.contains(QLatin1String("beast"))) {
         out << "\nratios qt / beast (> 1: Beast better)\ncondition calls  |d-20ms| p99 (p99 across calls)  max  cpu per call\n";
