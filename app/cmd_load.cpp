@@ -14,6 +14,7 @@
 #include <QFile>
 #include <QPointer>
 #include <QSslCertificate>
+#include <QSslConfiguration>
 
 #include <csignal>
 
@@ -169,6 +170,14 @@ LoadOutcome runLoad(const LoadCliOptions &o)
         r.startError = why;
         return r;
     }
+#ifndef QT_NO_SSL
+    // --ca-file: trusted by every call's socket (each takes the default configuration).
+    if (!o.load.call.caFile.isEmpty()) {
+        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+        ssl.addCaCertificates(QSslCertificate::fromPath(o.load.call.caFile, QSsl::Pem));
+        QSslConfiguration::setDefaultConfiguration(ssl);
+    }
+#endif
     LoadEmulator emu;
     QEventLoop loop;
     RampRecorder ramp; // per-second breaks of each step: the knee of a ramp
