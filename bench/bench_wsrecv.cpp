@@ -751,7 +751,7 @@ int runWsRecv(const QStringList &args)
                    .arg(r.condition, -9).arg(r.impl, -6).arg(r.calls, 5).arg(int(v("connected")), 5)
                    .arg(fmt(v("messagesPerSec"), 0), 8)
                    .arg(fmt(v("dev99P50Ms")), 6).arg(fmt(v("dev99P99Ms")), 6).arg(fmt(v("dev99WorstMs")), 6)
-                   .arg(fmt(v("devMaxMs")), 7)
+                   .arg(v("devMaxMs") < 0 ? QStringLiteral("      -") : fmt(v("devMaxMs")).rightJustified(7))
                    .arg(fmt(v("cpuPerCallPct"), 3), 7)
                    .arg(fmt(v("cpuUsPerMessage"), 1), 6)
                    .arg(fmt(v("rssKiB") / 1024.0, 0), 5)
@@ -761,8 +761,8 @@ int runWsRecv(const QStringList &args)
                    .arg(r.tx.value(QStringLiteral("burst_p50_us")), 0, 'f', 0)
                    .arg(r.tx.value(QStringLiteral("burst_p99_us")), 0, 'f', 0)
                    .arg(r.tx.value(QStringLiteral("blocked")), 0, 'f', 0)
-                   .arg(qint64(v("txSent")))
-                   .arg(qint64(v("txSkipped")));
+                   .arg(r.impl == QLatin1String("emulator") ? QStringLiteral("-") : QString::number(qint64(v("txSent"))))
+                   .arg(r.impl == QLatin1String("emulator") ? QStringLiteral("-") : QString::number(qint64(v("txSkipped"))));
     }
     if (impls.contains(QLatin1String("qt")) && impls.contains(QLatin1String("beast"))) {
         out << "\nratios qt / beast (> 1: Beast better)\ncondition calls  |d-20ms| p99 (p99 across calls)  max  cpu per call\n";

@@ -121,13 +121,13 @@ KneeResult findRampKnee(const LoadStep &step, const Thresholds &limits)
     KneeResult k;
     const int target = step.targetCalls > 0 ? step.targetCalls : int(step.calls.size());
     if (step.rampPerSec == 0.0) {
-        k.sentence = QStringLiteral("no knee from the ramp: all %1 calls were placed at once (--ramp 0); "
+        k.sentence = QStringLiteral("no knee: all %1 calls were placed at once (--ramp 0); "
                                     "use --ramp CALLS_PER_S or --steps")
                          .arg(target);
         return k;
     }
     if (step.ramp.size() < 2) {
-        k.sentence = QStringLiteral("no knee from the ramp: fewer than 2 seconds were recorded");
+        k.sentence = QStringLiteral("no knee: fewer than 2 seconds were recorded");
         return k;
     }
     // The ramp: the seconds until the first one with every call up.
@@ -138,7 +138,7 @@ KneeResult findRampKnee(const LoadStep &step, const Thresholds &limits)
             break;
         }
     if (rampEnd == 0) {
-        k.sentence = QStringLiteral("no knee from the ramp: all %1 calls were up within its first second "
+        k.sentence = QStringLiteral("no knee: all %1 calls were up within its first second "
                                     "(a slower --ramp, or --steps, places a knee)")
                          .arg(target);
         return k;
@@ -167,7 +167,7 @@ KneeResult findRampKnee(const LoadStep &step, const Thresholds &limits)
                                .arg(b.callsJudged)
                                .arg(b.atSec, 0, 'f', 1);
     if (first > rampEnd) {
-        k.sentence = QStringLiteral("no knee from the ramp: every call held while calls were added (up to %1); "
+        k.sentence = QStringLiteral("no knee: every call held while calls were added (up to %1); "
                                     "quality broke later at the full count: %2. A ramp cannot place that; use --steps")
                          .arg(step.ramp.at(rampEnd).callsUp)
                          .arg(clause);
