@@ -138,7 +138,7 @@ KneeResult findRampKnee(const LoadStep &step, const Thresholds &limits)
             break;
         }
     if (rampEnd == 0) {
-        k.sentence = QStringLiteral("no knee: all %1 calls were up within its first second "
+        k.sentence = QStringLiteral("no knee: all %1 calls were up within the ramp's first second "
                                     "(a slower --ramp, or --steps, places a knee)")
                          .arg(target);
         return k;

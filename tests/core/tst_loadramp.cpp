@@ -122,7 +122,7 @@ private Q_SLOTS:
         // A ramp fast enough to put every call up in the first second.
         k = findRampKnee(recorded(rampSnapshots(100, 100, 5, 60), 500), Thresholds());
         QVERIFY(!k.found);
-        QVERIFY2(k.sentence.contains(QStringLiteral("were up within its first second")), qPrintable(k.sentence));
+        QVERIFY2(k.sentence.contains(QStringLiteral("were up within the ramp's first second")), qPrintable(k.sentence));
         // No per-second data (a step shorter than 2 s).
         LoadStep empty;
         empty.targetCalls = 10;
