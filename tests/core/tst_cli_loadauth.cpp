@@ -101,7 +101,7 @@ private Q_SLOTS:
         });
         const QString url = QStringLiteral("ws://127.0.0.1:%1/media?bot=1").arg(server.serverPort());
         const Result r = run({QStringLiteral("load"), QStringLiteral("--bot"), url, QStringLiteral("--calls"), QStringLiteral("2"),
-                              QStringLiteral("--ramp"), QStringLiteral("0"), QStringLiteral("--duration"), QStringLiteral("1.5"),
+                              QStringLiteral("--ramp"), QStringLiteral("0"), QStringLiteral("--duration"), QStringLiteral("3"),
                               QStringLiteral("--auth-token"), QStringLiteral("secret-token"), QStringLiteral("--ca-file"), caFile()});
         QVERIFY(!r.crashed);
         QVERIFY2(r.exitCode == 0 || r.exitCode == 1, qPrintable(QStringLiteral("exit %1, stderr: %2").arg(r.exitCode).arg(r.err)));
@@ -138,7 +138,7 @@ private Q_SLOTS:
         });
         const QString url = QStringLiteral("wss://127.0.0.1:%1/").arg(server.serverPort());
         const QStringList base{QStringLiteral("load"), QStringLiteral("--bot"), url, QStringLiteral("--calls"), QStringLiteral("2"),
-                               QStringLiteral("--ramp"), QStringLiteral("0"), QStringLiteral("--duration"), QStringLiteral("1.5")};
+                               QStringLiteral("--ramp"), QStringLiteral("0"), QStringLiteral("--duration"), QStringLiteral("3")};
         Result r = run(base);
         QVERIFY(!r.crashed);
         QVERIFY2(r.exitCode == 1, qPrintable(QStringLiteral("exit %1, stderr: %2").arg(r.exitCode).arg(r.err)));
