@@ -30,6 +30,7 @@ struct Shared
     std::atomic<bool> measuring{false};  // arrivals are kept only inside the window
     std::atomic<int64_t> messages{0};    // media messages inside the window
     std::atomic<int64_t> otherMessages{0};
+    std::atomic<int64_t> mergedReads{0}; // kernel stamps: a message sharing the previous one's read
     // tx: like the emulator, every 20 ms each connection is sent one inbound media message
     // (a worker-wide tick, not a timer per connection); sent/skipped count them in the window.
     bool tx = true;
@@ -68,7 +69,8 @@ public:
 };
 
 #ifdef PACELAB_HAVE_BEAST
-Receiver *newBeastReceiver(Shared &shared); // bench/beast/BeastReceiver.cpp
+// kernelStamps: arrival = the kernel's receive time of the read (SO_TIMESTAMPNS), not steady_clock.
+Receiver *newBeastReceiver(Shared &shared, bool kernelStamps); // bench/beast/BeastReceiver.cpp
 #endif
 
 } // namespace pacelab::bench::wsrecv

@@ -445,8 +445,8 @@ int runReceiver(const QString &impl, int calls, double seconds, int threads, int
     if (impl == QLatin1String("qt"))
         rx = std::make_unique<QtReceiver>(shared);
 #ifdef PACELAB_HAVE_BEAST
-    else if (impl == QLatin1String("beast"))
-        rx.reset(newBeastReceiver(shared));
+    else if (impl == QLatin1String("beast") || impl == QLatin1String("beast-kts"))
+        rx.reset(newBeastReceiver(shared, impl == QLatin1String("beast-kts")));
 #endif
     if (!rx) {
         QTextStream(stderr) << "wsrecv: no receiver '" << impl << "' in this build\n";
@@ -514,6 +514,7 @@ int runReceiver(const QString &impl, int calls, double seconds, int threads, int
     o[QLatin1String("dev99WorstMs")] = pct(callP99, 1.0);
     o[QLatin1String("devMaxMs")] = pct(callMax, 1.0);
     o[QLatin1String("callsShort")] = fewFrames;
+    o[QLatin1String("mergedReads")] = qint64(shared.mergedReads.load());
     o[QLatin1String("txSent")] = qint64(shared.sent.load());
     o[QLatin1String("txSkipped")] = qint64(shared.skipped.load());
     o[QLatin1String("rssKiB")] = bench::rssKiB();
@@ -599,13 +600,14 @@ int usage(const QString &error)
 {
     return bench::printUsage(
         "pacelab-bench wsrecv", error,
-        QStringLiteral("usage: pacelab-bench wsrecv [--impl qt,beast,emulator] [--calls 100,500,1000] [--duration S (8)]\n"
+        QStringLiteral("usage: pacelab-bench wsrecv [--impl qt,beast,beast-kts,emulator] [--calls 100,500,1000] [--duration S (8)]\n"
                        "                            [--threads N (2)] [--rt PRIO (0)] [--sender-rt PRIO (50)] [--stress off|on|both (off)]\n"
                        "                            [--tx on|off (on)]\n"
                        "  The same raw paced sender (child process) feeds N calls of 20 ms Twilio media to a\n"
                        "  QtWebSockets and a Boost.Beast receiver (child processes, same threads, same work per\n"
                        "  message); prints jitter across calls, CPU per call and per message, and qt/beast ratios.\n"
                        "  emulator: the whole listening emulator (ListenEmulator) on the same sender, for scale.\n"
+                       "  beast-kts: Beast with the kernel's receive time of each read (SO_TIMESTAMPNS) as the arrival.\n"
                        "  --tx on: like the emulator, each receiver also sends every call one inbound media message\n"
                        "  per 20 ms (one tick per thread); off: receive only.\n"
                        "  --stress on runs `stress-ng --cpu 2` during the runs; both = quiet first, then stressed.\n"));
@@ -638,8 +640,9 @@ int runWsRecv(const QStringList &args)
         if (k == QLatin1String("--impl")) {
             impls = v.split(QLatin1Char(','), Qt::SkipEmptyParts);
             for (const QString &n : impls)
-                if (n != QLatin1String("qt") && n != QLatin1String("beast") && n != QLatin1String("emulator"))
-                    return usage(QStringLiteral("--impl wants qt, beast and/or emulator, got '%1'").arg(n));
+                if (n != QLatin1String("qt") && n != QLatin1String("beast") && n != QLatin1String("beast-kts")
+                    && n != QLatin1String("emulator"))
+                    return usage(QStringLiteral("--impl wants qt, beast, beast-kts and/or emulator, got '%1'").arg(n));
         } else if (k == QLatin1String("--calls")) {
             counts.clear();
             for (const QString &n : v.split(QLatin1Char(','))) {
@@ -740,14 +743,14 @@ int runWsRecv(const QStringList &args)
     }
 
     out << "\ncondition impl   calls  up    msgs/s   |d-20ms| p99 per call: p50 / p99 / worst ms   max ms   cpu/call %"
-           "  us/msg  rss MiB  short  sender late p99/max us  burst p50/p99 us  blocked  tx sent/skipped\n";
+           "  us/msg  rss MiB  short  sender late p99/max us  burst p50/p99 us  blocked  tx sent/skipped  merged reads\n";
     for (const Run &r : runs) {
         if (!r.error.isEmpty()) {
             out << QStringLiteral("%1 %2 %3  %4\n").arg(r.condition, -9).arg(r.impl, -6).arg(r.calls, 5).arg(r.error);
             continue;
         }
         const auto v = [&](const char *k) { return r.rx.value(QLatin1String(k)).toDouble(); };
-        out << QStringLiteral("%1 %2 %3 %4 %5   %6 / %7 / %8              %9  %10     %11  %12    %13  %14/%15     %16/%17     %18  %19/%20\n")
+        out << QStringLiteral("%1 %2 %3 %4 %5   %6 / %7 / %8              %9  %10     %11  %12    %13  %14/%15     %16/%17     %18  %19/%20  %21\n")
                    .arg(r.condition, -9).arg(r.impl, -6).arg(r.calls, 5).arg(int(v("connected")), 5)
                    .arg(fmt(v("messagesPerSec"), 0), 8)
                    .arg(fmt(v("dev99P50Ms")), 6).arg(fmt(v("dev99P99Ms")), 6).arg(fmt(v("dev99WorstMs")), 6)
@@ -762,7 +765,8 @@ int runWsRecv(const QStringList &args)
                    .arg(r.tx.value(QStringLiteral("burst_p99_us")), 0, 'f', 0)
                    .arg(r.tx.value(QStringLiteral("blocked")), 0, 'f', 0)
                    .arg(r.impl == QLatin1String("emulator") ? QStringLiteral("-") : QString::number(qint64(v("txSent"))))
-                   .arg(r.impl == QLatin1String("emulator") ? QStringLiteral("-") : QString::number(qint64(v("txSkipped"))));
+                   .arg(r.impl == QLatin1String("emulator") ? QStringLiteral("-") : QString::number(qint64(v("txSkipped"))))
+                   .arg(r.impl == QLatin1String("beast-kts") ? QString::number(qint64(v("mergedReads"))) : QStringLiteral("-"));
     }
     if (impls.contains(QLatin1String("qt")) && impls.contains(QLatin1String("beast"))) {
         out << "\nratios qt / beast (> 1: Beast better)\ncondition calls  |d-20ms| p99 (p99 across calls)  max  cpu per call\n";
@@ -783,7 +787,8 @@ int runWsRecv(const QStringList &args)
         }
     }
     out << "(|d-20ms| = each call's inter-arrival deviation from 20 ms, stamped with steady_clock when the message "
-           "reaches the application; cpu/call = the receiver process's CPU over the window per call; "
+           "reaches the application (beast-kts: the kernel's receive time of the read that brought it; merged reads = "
+           "messages that shared a read, and so a stamp, with the one before); cpu/call = the receiver process's CPU over the window per call; "
         << bench::machineSummary() << " at the end)\n";
     return 0;
 }

@@ -14,8 +14,13 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
 #include <memory>
 #include <thread>
+#include <type_traits>
 
 namespace pacelab::bench::wsrecv {
 namespace {
@@ -25,24 +30,120 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using tcp = net::ip::tcp;
 
-class Session;
+// A next layer for websocket::stream that keeps the kernel's receive time of every read: the
+// socket asks for SO_TIMESTAMPNS, and a read waits for readiness then calls recvmsg itself (asio
+// does not hand out control messages). One message per read while the reader keeps up; when it
+// falls a tick behind, several messages share a read and its stamp (counted as merged).
+class StampedSocket
+{
+public:
+    using executor_type = tcp::socket::executor_type;
+
+    explicit StampedSocket(tcp::socket socket) : m_sock(std::move(socket))
+    {
+        const int one = 1;
+        ::setsockopt(m_sock.native_handle(), SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+    }
+    executor_type get_executor() noexcept { return m_sock.get_executor(); }
+    tcp::socket &socket() { return m_sock; }
+    int64_t lastStampNs() const { return m_stampNs; }
+
+    template <class MutableBufferSequence, class ReadHandler>
+    auto async_read_some(const MutableBufferSequence &buffers, ReadHandler &&handler)
+    {
+        return net::async_initiate<ReadHandler, void(beast::error_code, std::size_t)>(
+            [this](auto h, const MutableBufferSequence &b) { waitThenRead(std::move(h), b); }, handler, buffers);
+    }
+    template <class ConstBufferSequence, class WriteHandler>
+    auto async_write_some(const ConstBufferSequence &buffers, WriteHandler &&handler)
+    {
+        return m_sock.async_write_some(buffers, std::forward<WriteHandler>(handler));
+    }
+
+private:
+    template <class Handler, class Buffers>
+    void waitThenRead(Handler h, const Buffers &b)
+    {
+        m_sock.async_wait(tcp::socket::wait_read, [this, h = std::move(h), b](beast::error_code ec) mutable {
+            if (ec)
+                return h(ec, std::size_t(0));
+            iovec iov[16];
+            std::size_t n = 0;
+            for (auto it = net::buffer_sequence_begin(b); it != net::buffer_sequence_end(b) && n < 16; ++it) {
+                const net::mutable_buffer mb = *it;
+                iov[n++] = iovec{mb.data(), mb.size()};
+            }
+            char control[256];
+            msghdr msg{};
+            msg.msg_iov = iov;
+            msg.msg_iovlen = n;
+            msg.msg_control = control;
+            msg.msg_controllen = sizeof control;
+            const ssize_t r = ::recvmsg(m_sock.native_handle(), &msg, MSG_DONTWAIT);
+            if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+                return waitThenRead(std::move(h), b);
+            if (r < 0)
+                return h(beast::error_code(errno, boost::system::system_category()), std::size_t(0));
+            if (r == 0)
+                return h(beast::error_code(net::error::eof), std::size_t(0));
+            for (cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+                    timespec ts;
+                    std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+                    m_stampNs = int64_t(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+                }
+            h(beast::error_code(), std::size_t(r));
+        });
+    }
+
+    tcp::socket m_sock;
+    int64_t m_stampNs = 0;
+};
+
+// websocket::stream closes its next layer through these (found by argument-dependent lookup).
+[[maybe_unused]] void teardown(beast::role_type role, StampedSocket &s, beast::error_code &ec)
+{
+    websocket::teardown(role, s.socket(), ec);
+}
+template <class TeardownHandler>
+void async_teardown(beast::role_type role, StampedSocket &s, TeardownHandler &&handler)
+{
+    websocket::async_teardown(role, s.socket(), std::forward<TeardownHandler>(handler));
+}
+
+void beast_close_socket(StampedSocket &s)
+{
+    beast::error_code ec;
+    s.socket().close(ec);
+}
+
+class SessionBase
+{
+public:
+    virtual ~SessionBase() = default;
+    virtual void send() = 0;
+};
 
 // One thread's loop: its io_context, its connections and its one 20 ms tick (tx).
 struct Lane
 {
     net::io_context ctx{1};
     net::steady_timer tick{ctx};
-    std::vector<std::shared_ptr<Session>> sessions; // touched on this lane's thread only
+    std::vector<std::shared_ptr<SessionBase>> sessions; // touched on this lane's thread only
 };
 
-class Session : public std::enable_shared_from_this<Session>
+// Next = tcp::socket (asio's own reads, steady_clock stamps) or StampedSocket (kernel stamps).
+template <class Next>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Next>>
 {
+    using std::enable_shared_from_this<Session<Next>>::shared_from_this;
+
 public:
     Session(tcp::socket socket, Shared &shared, Lane &lane) : m_ws(std::move(socket)), m_shared(shared), m_lane(lane) {}
 
     // The tick's inbound media: one write at a time per connection (Beast allows one read and
     // one write in flight); a write still pending from the last tick skips this one.
-    void send()
+    void send() override
     {
         if (!m_up)
             return;
@@ -83,7 +184,13 @@ private:
                 self->m_up = false;
                 return; // closed or stopped: the session ends with its last handler
             }
-            const int64_t stamp = nowNs();
+            int64_t stamp = nowNs();
+            if constexpr (std::is_same_v<Next, StampedSocket>) {
+                stamp = self->m_ws.next_layer().lastStampNs();
+                if (stamp == self->m_lastStamp)
+                    self->m_shared.mergedReads.fetch_add(1, std::memory_order_relaxed);
+                self->m_lastStamp = stamp;
+            }
             const auto data = self->m_buffer.cdata();
             const std::string_view text(static_cast<const char *>(data.data()), data.size());
             self->m_shared.onMessage(self->m_index, stamp, Shared::isMedia(text));
@@ -92,7 +199,8 @@ private:
         });
     }
 
-    websocket::stream<tcp::socket> m_ws;
+    websocket::stream<Next> m_ws;
+    int64_t m_lastStamp = -1;
     beast::flat_buffer m_buffer;
     Shared &m_shared;
     Lane &m_lane;
@@ -104,7 +212,7 @@ private:
 class BeastReceiver final : public Receiver
 {
 public:
-    explicit BeastReceiver(Shared &shared) : m_shared(shared) {}
+    BeastReceiver(Shared &shared, bool kernelStamps) : m_shared(shared), m_kernelStamps(kernelStamps) {}
     ~BeastReceiver() override { stop(); }
 
     uint16_t start(int threads, int rtPriority, std::string *error) override
@@ -178,14 +286,20 @@ private:
             if (!ec) {
                 socket.set_option(tcp::no_delay(true), ec);
                 // Started on the connection's own thread: a session is only touched by one.
-                auto session = std::make_shared<Session>(std::move(socket), m_shared, target);
-                net::post(target.ctx, [session] { session->start(); });
+                if (m_kernelStamps) {
+                    auto session = std::make_shared<Session<StampedSocket>>(std::move(socket), m_shared, target);
+                    net::post(target.ctx, [session] { session->start(); });
+                } else {
+                    auto session = std::make_shared<Session<tcp::socket>>(std::move(socket), m_shared, target);
+                    net::post(target.ctx, [session] { session->start(); });
+                }
             }
             accept();
         });
     }
 
     Shared &m_shared;
+    bool m_kernelStamps = false;
     std::vector<std::unique_ptr<Lane>> m_lanes;
     std::unique_ptr<tcp::acceptor> m_acceptor;
     std::vector<std::thread> m_threads;
@@ -194,9 +308,9 @@ private:
 
 } // namespace
 
-Receiver *newBeastReceiver(Shared &shared)
+Receiver *newBeastReceiver(Shared &shared, bool kernelStamps)
 {
-    return new BeastReceiver(shared);
+    return new BeastReceiver(shared, kernelStamps);
 }
 
 } // namespace pacelab::bench::wsrecv
