@@ -11,6 +11,8 @@
 // call (p50/p99/worst across calls), messages/s, the receiver process's CPU per call
 // (getrusage over the measuring window) and per message, the sender's own lateness (so a late
 // sender is told apart from a noisy receiver); then the qt/beast ratios. docs/load-emulator.md.
+// Over 500 lines because the sender, the Qt receiver and the orchestrator are one experiment that
+// must agree on its protocol and figures; the Beast receiver is apart only for its heavy headers.
 #include "BenchUtil.h"
 #include "Benchmarks.h"
 #include "WsRecv.h"
