@@ -13,7 +13,10 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QEventLoop>
+#include <QFile>
 #include <QPointer>
+#include <QSslCertificate>
+#include <QSslConfiguration>
 
 #include <csignal>
 
@@ -39,6 +42,23 @@ Parse usage(const QString &message, QString *error)
     return Parse::Usage;
 }
 
+// --ca-file: a readable PEM file with at least one certificate (a wrong file would otherwise
+// surface as every call failing its TLS handshake).
+bool readableCaFile(const QString &path, QString *out, QString *why)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        *why = QStringLiteral("--ca-file: cannot read '%1': %2").arg(path, f.errorString());
+        return false;
+    }
+    if (QSslCertificate::fromData(f.read(4 * 1024 * 1024), QSsl::Pem).isEmpty()) {
+        *why = QStringLiteral("--ca-file: '%1' holds no PEM certificate").arg(path);
+        return false;
+    }
+    *out = path;
+    return true;
+}
+
 Parse parseLoadOptions(const QStringList &args, LoadCliOptions *o, QString *error)
 {
     QCommandLineParser parser;
@@ -61,8 +81,10 @@ Parse parseLoadOptions(const QStringList &args, LoadCliOptions *o, QString *erro
     const QCommandLineOption htmlOpt(QStringLiteral("html"), QStringLiteral("Write an HTML report."), QStringLiteral("FILE"));
     const QCommandLineOption shardOpt(QStringLiteral("shard"), QStringLiteral("This host's part i/n of a run on several hosts (0-based; calls and steps are per shard)."), QStringLiteral("i/n"));
     const QCommandLineOption workersOpt(QStringLiteral("workers"), QStringLiteral("Emulator threads (default: one per core)."), QStringLiteral("N"));
+    const QCommandLineOption caOpt(QStringLiteral("ca-file"), QStringLiteral("wss: also trust the CA certificate(s) in this PEM file."), QStringLiteral("FILE"));
+    const QCommandLineOption tokenOpt(QStringLiteral("auth-token"), QStringLiteral("Sign every call's upgrade request with X-Twilio-Signature using this auth token."), QStringLiteral("TOKEN"));
     parser.addOptions({botOpt, callsOpt, rampOpt, durationOpt, holdOpt, callerOpt, bargeOpt, stepsOpt, jsonOpt,
-                       junitOpt, htmlOpt, shardOpt, workersOpt});
+                       junitOpt, htmlOpt, shardOpt, workersOpt, caOpt, tokenOpt});
     addProviderOption(parser); // the protocol every call speaks to the bot
 
     if (const Parse p = parseCommandLine(parser, kCommand, args, &o->helpText, error); p != Parse::Run)
@@ -110,6 +132,13 @@ Parse parseLoadOptions(const QStringList &args, LoadCliOptions *o, QString *erro
         return usage(why, error);
     if (parser.isSet(callerOpt) && !CallerAudio::fromWavFile(parser.value(callerOpt), &l.caller, &why))
         return usage(QStringLiteral("--caller: %1").arg(why), error);
+    if (parser.isSet(caOpt) && !readableCaFile(parser.value(caOpt), &l.call.caFile, &why))
+        return usage(why, error);
+    if (parser.isSet(tokenOpt)) {
+        l.call.authToken = parser.value(tokenOpt);
+        if (l.call.authToken.trimmed().isEmpty())
+            return usage(QStringLiteral("--auth-token is empty"), error);
+    }
     o->jsonPath = parser.value(jsonOpt);
     o->junitPath = parser.value(junitOpt);
     o->htmlPath = parser.value(htmlOpt);
@@ -146,9 +175,20 @@ LoadOutcome runLoad(const LoadCliOptions &o)
         r.startError = why;
         return r;
     }
+#ifndef QT_NO_SSL
+    // --ca-file: trusted by every call's socket (each takes the default configuration).
+    if (!o.load.call.caFile.isEmpty()) {
+        QSslConfiguration ssl = QSslConfiguration::defaultConfiguration();
+        ssl.addCaCertificates(QSslCertificate::fromPath(o.load.call.caFile, QSsl::Pem));
+        QSslConfiguration::setDefaultConfiguration(ssl);
+    }
+#endif
     LoadEmulator emu;
     QEventLoop loop;
-    QObject::connect(&emu, &LoadEmulator::secondElapsed, &loop, [](const LoadStep &s) {
+    RampRecorder ramp; // per-second breaks of each step: the knee of a ramp
+    QList<QList<RampSecond>> ramps;
+    QObject::connect(&emu, &LoadEmulator::secondElapsed, &loop, [&ramp](const LoadStep &s) {
+        ramp.add(s);
         out() << liveLine(s) << "\n";
         out().flush();
     });
@@ -156,7 +196,9 @@ LoadOutcome runLoad(const LoadCliOptions &o)
         out() << "[LOAD] step: " << calls << " calls at " << o.load.botUrl.toDisplayString() << "\n";
         out().flush();
     });
-    QObject::connect(&emu, &LoadEmulator::stepFinished, &loop, [](const LoadStep &s) {
+    QObject::connect(&emu, &LoadEmulator::stepFinished, &loop, [&ramp, &ramps](const LoadStep &s) {
+        ramp.add(s);
+        ramps.append(ramp.take());
         out() << liveLine(s) << " (step done)\n";
         out().flush();
     });
@@ -173,6 +215,10 @@ LoadOutcome runLoad(const LoadCliOptions &o)
     std::signal(SIGTERM, SIG_DFL);
     g_running = nullptr;
     r.run = emu.run();
+    for (qsizetype i = 0; i < r.run.steps.size() && i < ramps.size(); ++i) {
+        r.run.steps[i].ramp = ramps.at(i);
+        r.run.steps[i].rampPerSec = o.load.rampPerSec;
+    }
     judgeRun(r.run, loadThresholdsFor(provider::profile(o.load.call.provider).outboundFormat()));
     return r;
 }

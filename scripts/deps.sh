@@ -5,6 +5,8 @@ PKGS=(
   build-essential cmake ninja-build pkg-config ccache file dpkg-dev
   qt6-base-dev qt6-websockets-dev qt6-multimedia-dev qt6-charts-dev
   qt6-qpa-plugins libqt6svg6 libgl-dev libqt6opengl6-dev qt6-svg-dev
+  # Boost.Beast (header-only): the bench compares it with QtWebSockets (pacelab-bench wsrecv)
+  libboost-dev
   # zlib: the log doctor reads .gz logs
   zlib1g-dev
   libsoxr-dev libespeak-ng-dev espeak-ng-data espeak-ng

@@ -2,7 +2,16 @@
 
 #include <QJsonDocument>
 
+#include <cerrno>
 #include <cstdio>
+
+#ifdef Q_OS_UNIX
+#include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 namespace pacelab {
 
@@ -22,12 +31,41 @@ void TelemetrySinks::closeJsonl()
         m_jsonl.close();
 }
 
+QString TelemetrySinks::threadSchedTag()
+{
+#ifdef Q_OS_UNIX
+    int policy = SCHED_OTHER;
+    sched_param sp{};
+    if (pthread_getschedparam(pthread_self(), &policy, &sp) == 0) {
+        if (policy == SCHED_FIFO)
+            return QStringLiteral("fifo:%1").arg(sp.sched_priority);
+        if (policy == SCHED_RR)
+            return QStringLiteral("rr:%1").arg(sp.sched_priority);
+    }
+#ifdef SYS_gettid
+    errno = 0;
+    const int nice = getpriority(PRIO_PROCESS, id_t(syscall(SYS_gettid))); // Linux: per thread
+    if (errno == 0 && nice < 0)
+        return QStringLiteral("nice:%1").arg(nice);
+#endif
+#endif
+    return QStringLiteral("normal");
+}
+
 void TelemetrySinks::publish(const TelemetrySnapshot &s)
 {
     for (const auto &cb : m_callbacks)
         cb(s);
-    if (m_jsonl.isOpen() || m_stdout)
-        publishJson(s.toJson(), m_stdout ? s.toLine() : QString());
+    if (m_jsonl.isOpen() || m_stdout) {
+        // Read once per second on the publishing thread: two system calls, nothing per frame.
+        if (s.sched.isEmpty() && m_jsonl.isOpen()) {
+            TelemetrySnapshot stamped = s;
+            stamped.sched = threadSchedTag();
+            publishJson(stamped.toJson(), m_stdout ? s.toLine() : QString());
+        } else {
+            publishJson(s.toJson(), m_stdout ? s.toLine() : QString());
+        }
+    }
 }
 
 void TelemetrySinks::publishJson(const QJsonObject &o, const QString &line)

@@ -28,8 +28,14 @@ public:
     void setStdout(bool on) { m_stdout = on; }
 
     // Callbacks first, then the file (flushed: a crash loses at most the current second), then
-    // stdout.
+    // stdout. A snapshot without `sched` gets the publishing thread's (the sender thread's, as
+    // the [TX] line shows it), so the JSONL says which scheduling the pacing actually had.
     void publish(const TelemetrySnapshot &s);
+
+    // The calling thread's scheduling as a [TX] `sched` token, read from the kernel: fifo:N,
+    // rr:N, nice:N (raised, N < 0) or normal. How it was obtained (rtkit, or real-time turned
+    // off) is not visible there: those threads read rr:N and normal.
+    static QString threadSchedTag();
     // A line of any other shape (e.g. MultiStreamSender's summary) to the text sinks.
     void publishJson(const QJsonObject &o, const QString &line);
 

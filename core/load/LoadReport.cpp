@@ -379,6 +379,11 @@ QString breakClause(const StepSummary &s, const Thresholds &limits)
 
 } // namespace
 
+QString kneeFailurePhrase(const QString &key, const Thresholds &limits)
+{
+    return failurePhrase(key, limits);
+}
+
 KneeResult findKnee(const QList<StepSummary> &steps, const Thresholds &limits)
 {
     KneeResult k;

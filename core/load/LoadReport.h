@@ -84,6 +84,40 @@ StepSummary summarizeStep(const LoadStep &step);
 // Steps in any order. holdsAt = the largest step below the first that broke (ascending).
 KneeResult findKnee(const QList<StepSummary> &steps, const Thresholds &limits);
 
+// ---- the knee of a ramp (LoadReportRamp.cpp) ----
+// Without --steps, a ramp still shows where quality broke: the calls up in the first second in
+// which a call broke a limit while calls were being added. Per second, from two consecutive live
+// snapshots of the step (calls matched by index), a call breaks when, in that second, it failed
+// to connect or dropped, its underruns or protocol violations grew, its buffered audio first
+// passed the limit, or it received faster than fpsTarget + botFpsTolerance. Slow seconds are
+// not judged alone: a bot between turns is silent, and a bot too slow to keep up shows as
+// underruns. A call's first second (partial) is not judged for fps.
+RampSecond rampSecondOf(const LoadStep &before, const LoadStep &after, const Thresholds &limits);
+
+// Feeds rampSecondOf from the live snapshots of one step (LoadEmulator::secondElapsed, then the
+// finished step); take() returns the seconds and starts over.
+class RampRecorder
+{
+public:
+    explicit RampRecorder(const Thresholds &limits = Thresholds()) : m_limits(limits) {}
+    void add(const LoadStep &snapshot);
+    QList<RampSecond> take();
+
+private:
+    Thresholds m_limits;
+    LoadStep m_last;
+    bool m_haveLast = false;
+    QList<RampSecond> m_seconds;
+};
+
+// The knee from step.ramp: found when some calls held while calls were being added and then a
+// call broke; the sentence says plainly why there is none otherwise (all calls placed at once,
+// no per-second data, nothing broke, or it broke only after the ramp, at full count).
+KneeResult findRampKnee(const LoadStep &step, const Thresholds &limits);
+
+// The words the knee uses for calls failing a check ("have underruns", "have > 0.5 s buffered").
+QString kneeFailurePhrase(const QString &key, const Thresholds &limits);
+
 // "[LOAD] calls=200/200 fps p1=48.9 p50=50.0 jit99 p50=0.4ms worst=3.1ms buffered max=0.3s underruns=3 violations=0"
 // calls=UP/TARGET (", failed=N" after it when N > 0); fps p1 = the 1st percentile across calls
 // of each call's fps p1, p50 = the median of each call's fps p50; jit99 = a call's inter-arrival

@@ -129,6 +129,9 @@ QString loadTextReport(const LoadRun &run)
     }
     if (!summaries.isEmpty()) {
         o << "\nKnee: " << findKnee(summaries, limits).sentence << "\n";
+        // One step (no --steps): where quality broke while the ramp added calls, or why not.
+        if (run.steps.size() == 1 && (run.steps.first().rampPerSec >= 0 || !run.steps.first().ramp.isEmpty()))
+            o << "Knee from the ramp: " << findRampKnee(run.steps.first(), limits).sentence << "\n";
         o << "MOS is an estimate (ITU-T G.107 E-model as simplified by Twilio's voice SDK), not a listening test.\n";
     }
     return t;
@@ -158,6 +161,13 @@ bool writeLoadJson(const LoadRun &run, const QString &path, QString *error)
                                                  {QStringLiteral("holdsAt"), k.holdsAt},
                                                  {QStringLiteral("breaksAt"), k.breaksAt},
                                                  {QStringLiteral("sentence"), k.sentence}});
+    if (run.steps.size() == 1 && (run.steps.first().rampPerSec >= 0 || !run.steps.first().ramp.isEmpty())) {
+        const KneeResult rk = findRampKnee(run.steps.first(), Thresholds());
+        o.insert(QStringLiteral("rampKnee"), QJsonObject{{QStringLiteral("found"), rk.found},
+                                                         {QStringLiteral("holdsAt"), rk.holdsAt},
+                                                         {QStringLiteral("breaksAt"), rk.breaksAt},
+                                                         {QStringLiteral("sentence"), rk.sentence}});
+    }
     o.insert(QStringLiteral("mosNote"), QStringLiteral("mos and rFactor are estimates: ITU-T G.107 E-model as simplified by "
                                                       "Twilio's voice SDK (twilio-voice.js lib/twilio/rtc/mos.ts)"));
     return saveFileAtomically(path, QJsonDocument(o).toJson(QJsonDocument::Indented), error, QStringLiteral("load report"));

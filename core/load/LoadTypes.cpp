@@ -132,6 +132,36 @@ bool readStep(const QJsonObject &o, const QString &prefix, LoadStep *s, QString 
     r.count("callsFailed", &s->callsFailed);
     r.number("durationSec", &s->durationSec, 0.0);
     r.number("cpuPerCallPct", &s->cpuPerCallPct, -1.0);
+    r.number("rampPerSec", &s->rampPerSec, -1.0);
+    if (r.ok() && o.contains(QLatin1String("ramp"))) {
+        const QJsonValue ramp = o.value(QLatin1String("ramp"));
+        if (!ramp.isArray()) {
+            r.fail(QStringLiteral("ramp"), QStringLiteral("expected an array"));
+        } else {
+            const QJsonArray a = ramp.toArray();
+            for (qsizetype i = 0; i < a.size() && r.ok(); ++i) {
+                const QString at = prefix + QStringLiteral("ramp[%1]").arg(i);
+                if (!a.at(i).isObject()) {
+                    if (error)
+                        *error = at + QStringLiteral(": expected an object");
+                    return false;
+                }
+                FieldReader sr(a.at(i).toObject(), at + QLatin1Char('.'));
+                RampSecond rs;
+                sr.number("atSec", &rs.atSec, 0.0);
+                sr.count("callsUp", &rs.callsUp);
+                sr.count("callsJudged", &rs.callsJudged);
+                sr.count("callsBroken", &rs.callsBroken);
+                sr.str("topKey", &rs.topKey);
+                if (!sr.ok()) {
+                    if (error)
+                        *error = sr.error();
+                    return false;
+                }
+                s->ramp.append(rs);
+            }
+        }
+    }
     if (r.ok() && o.contains(QLatin1String("calls"))) {
         const QJsonValue calls = o.value(QLatin1String("calls"));
         if (!calls.isArray()) {
@@ -214,7 +244,7 @@ QJsonObject LoadStep::toJson() const
     QJsonArray a;
     for (const CallResult &c : calls)
         a.append(c.toJson());
-    return QJsonObject{
+    QJsonObject o{
         {QStringLiteral("targetCalls"), targetCalls},
         {QStringLiteral("callsUp"), callsUp},
         {QStringLiteral("callsFailed"), callsFailed},
@@ -222,6 +252,19 @@ QJsonObject LoadStep::toJson() const
         {QStringLiteral("cpuPerCallPct"), cpuPerCallPct},
         {QStringLiteral("calls"), a},
     };
+    if (rampPerSec >= 0)
+        o[QStringLiteral("rampPerSec")] = rampPerSec;
+    if (!ramp.isEmpty()) {
+        QJsonArray r;
+        for (const RampSecond &rs : ramp)
+            r.append(QJsonObject{{QStringLiteral("atSec"), rs.atSec},
+                                 {QStringLiteral("callsUp"), rs.callsUp},
+                                 {QStringLiteral("callsJudged"), rs.callsJudged},
+                                 {QStringLiteral("callsBroken"), rs.callsBroken},
+                                 {QStringLiteral("topKey"), rs.topKey}});
+        o[QStringLiteral("ramp")] = r;
+    }
+    return o;
 }
 
 LoadStep LoadStep::fromJson(const QJsonObject &o, QString *error)

@@ -63,6 +63,17 @@ struct CallResult
     static CallResult fromJson(const QJsonObject &o, QString *error = nullptr);
 };
 
+// One second of a step while its calls were placed and held, from two consecutive live
+// snapshots (LoadReport's RampRecorder): what a ramp's knee is read from.
+struct RampSecond
+{
+    double atSec = 0.0;   // the later snapshot's time from the step's start
+    int callsUp = 0;      // calls up at that time
+    int callsJudged = 0;  // calls that could break a limit in that second (up, or newly failed)
+    int callsBroken = 0;  // calls that broke a limit in that second
+    QString topKey;       // the check most of them broke ("underruns", "buffered", ...; see failureKeyOf)
+};
+
 // Everything measured while N calls ran at once.
 struct LoadStep
 {
@@ -71,6 +82,8 @@ struct LoadStep
     int callsFailed = 0;    // never connected or dropped
     double durationSec = 0.0;
     double cpuPerCallPct = -1.0; // the emulator's own CPU per call, -1 when unknown
+    double rampPerSec = -1.0;    // calls placed per second (0 = all at once), -1 when unknown
+    QList<RampSecond> ramp;      // per second while the step ran (empty when not recorded)
     QList<CallResult> calls;
 
     QJsonObject toJson() const;
