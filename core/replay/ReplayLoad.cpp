@@ -258,11 +258,12 @@ private:
             if (m.event == provider::Event::Media) {
                 takeFormat(m, c.inFormat, m_inAnnounced);
                 appendCapped(c.inAudio, m.audio, m_inCap, c.inAudioTruncated);
-            } else if (m.event == provider::Event::Start) {
+            } else if (m.event == provider::Event::Start || m.event == provider::Event::Connected) {
                 if (c.streamSid.isEmpty())
                     c.streamSid = m.streamId;
-                // The stream's format: inbound, and outbound too when the provider uses one
-                // format both ways (Vonage's content-type) and the bot announced none.
+                // The stream's format (Twilio/Plivo `start`, Vonage's `websocket:connected`
+                // content-type): inbound, and outbound too when the provider uses one format both
+                // ways and the bot announced none.
                 const bool symmetric = p.outboundFormat() == p.inboundFormat();
                 takeFormat(m, c.inFormat, m_inAnnounced);
                 if (symmetric && !m_outAnnounced && m.format && m.format->isValid())
