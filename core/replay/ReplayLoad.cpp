@@ -148,7 +148,20 @@ private:
             if (n++ < kDetectMessagesPerDirection)
                 sample.append({r.data, r.kind == capture::MsgKind::Binary});
         }
-        const std::optional<provider::Id> detected = provider::detect(sample);
+        std::optional<provider::Id> detected = provider::detect(sample);
+        // Detection needs one message that names its provider (a handshake, a JSON message with
+        // the provider's fields): bare binary frames only lean weakly towards Vonage, and a
+        // recording of a bot sending binary junk to Twilio must stay Twilio's.
+        std::optional<provider::Id> weak;
+        if (detected) {
+            int strongest = 0;
+            for (const provider::WireMessage &m : std::as_const(sample))
+                strongest = std::max(strongest, provider::profile(*detected).recognize(m.data, m.binary));
+            if (strongest < kForeignScore) {
+                weak = detected;
+                detected.reset();
+            }
+        }
         auto recognised = [&](provider::Id id) {
             int n = 0;
             for (const provider::WireMessage &m : std::as_const(sample))
@@ -184,9 +197,14 @@ private:
             c.providerReason = sample.isEmpty() ? QStringLiteral("no messages to recognise: Twilio assumed")
                                                 : QStringLiteral("no provider recognised the first %1 message(s): Twilio assumed "
                                                                  "(--provider chooses)").arg(sample.size());
-            c.notes << QStringLiteral("the messages are not recognised as any provider's (%1): they are read as Twilio's; "
-                                      "--provider %2 names the protocol")
-                           .arg(provider::namesJoined(QStringLiteral(", ")), provider::namesJoined());
+            if (weak)
+                c.notes << QStringLiteral("no message names its provider (the first %1 only lean towards %2, e.g. bare binary "
+                                          "frames): they are read as Twilio's; --provider %3 if the call was %2's")
+                               .arg(sample.size()).arg(provider::profile(*weak).displayName(), provider::name(*weak));
+            else
+                c.notes << QStringLiteral("the messages are not recognised as any provider's (%1): they are read as Twilio's; "
+                                          "--provider %2 names the protocol")
+                               .arg(provider::namesJoined(QStringLiteral(", ")), provider::namesJoined());
         }
         m_profile = &provider::profile(c.provider);
         c.outFormat = m_profile->outboundFormat();

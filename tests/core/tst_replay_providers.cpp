@@ -306,6 +306,29 @@ private Q_SLOTS:
         QCOMPARE(a.violationsByCode.value(31951), 30);
     }
 
+    // Bare binary frames name no provider (Vonage's profile leans towards them only weakly): read
+    // as Twilio's with a note that suggests --provider vonage, which then reads them cleanly.
+    void bareBinaryFramesNeedTheProvider()
+    {
+        QList<Msg> frames;
+        for (const Msg &m : synthCall(Id::Vonage, Pace::Paced, 1))
+            if (m.w.binary)
+                frames.append(m);
+        QVERIFY(frames.size() >= 50);
+        LoadResult r = load(asDump(frames));
+        QVERIFY2(r.ok, qPrintable(r.error));
+        QCOMPARE(r.call.provider, Id::Twilio);
+        QCOMPARE(r.call.providerFrom, LoadedCall::ProviderFrom::Assumed);
+        QVERIFY2(r.call.notes.join('\n').contains(QStringLiteral("--provider vonage")), qPrintable(r.call.notes.join('\n')));
+        QVERIFY(analyze(r.call).violationsByCode.value(31950) >= 50); // binary audio is 31950 at Twilio
+        LoadOptions opt;
+        opt.provider = Id::Vonage;
+        r = load(asDump(frames), opt);
+        const Analysis a = analyze(r.call);
+        QCOMPARE(a.violationCount, 0);
+        QCOMPARE(a.stats.audioMs, 1000.0);
+    }
+
     // --provider (LoadOptions::provider) beats the capture header, which beats detection; an
     // unknown name in the header is noted and ignored.
     void providerChoiceOrder()
