@@ -178,25 +178,25 @@ private:
             c.providerFrom = LoadedCall::ProviderFrom::Option;
             c.providerReason = QStringLiteral("chosen with --provider");
             if (fromHeader && *fromHeader != c.provider)
-                c.providerReason += QStringLiteral(" (the capture header says %1)").arg(provider::name(*fromHeader));
+                c.providerReason += QStringLiteral("; the capture header says %1").arg(provider::name(*fromHeader));
             else if (!fromHeader && detected && *detected != c.provider)
-                c.providerReason += QStringLiteral(" (the messages look like %1's)").arg(provider::name(*detected));
+                c.providerReason += QStringLiteral("; the messages look like %1's").arg(provider::name(*detected));
         } else if (fromHeader) {
             c.provider = *fromHeader;
             c.providerFrom = LoadedCall::ProviderFrom::Header;
             c.providerReason = QStringLiteral("named by the capture header");
             if (detected && *detected != c.provider)
-                c.providerReason += QStringLiteral(" (the messages look like %1's; --provider overrides)").arg(provider::name(*detected));
+                c.providerReason += QStringLiteral("; the messages look like %1's, --provider overrides").arg(provider::name(*detected));
         } else if (detected) {
             c.provider = *detected;
             c.providerFrom = LoadedCall::ProviderFrom::Detected;
-            c.providerReason = QStringLiteral("detected from the messages (%1)").arg(recognised(*detected));
+            c.providerReason = QStringLiteral("detected from the messages: %1").arg(recognised(*detected));
         } else {
             c.provider = provider::Id::Twilio;
             c.providerFrom = LoadedCall::ProviderFrom::Assumed;
             c.providerReason = sample.isEmpty() ? QStringLiteral("no messages to recognise: Twilio assumed")
-                                                : QStringLiteral("no provider recognised the first %1 message(s): Twilio assumed "
-                                                                 "(--provider chooses)").arg(sample.size());
+                                                : QStringLiteral("no provider recognised in the first %1 message(s): Twilio assumed, "
+                                                                 "--provider chooses").arg(sample.size());
             if (weak)
                 c.notes << QStringLiteral("no message names its provider (the first %1 only lean towards %2, e.g. bare binary "
                                           "frames): they are read as Twilio's; --provider %3 if the call was %2's")
