@@ -144,6 +144,41 @@ class TestReplayProviders final : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    // PACELAB_WRITE_REPLAY_DATA=DIR writes the recorded dumps of recordedDumpsStillRead (one
+    // second of each provider's call, synthesized as below) into DIR: how
+    // tests/data/replay/providers/*-call.jsonl were made.
+    void initTestCase()
+    {
+        const QByteArray dir = qgetenv("PACELAB_WRITE_REPLAY_DATA");
+        if (dir.isEmpty())
+            return;
+        for (Id id : provider::allIds()) {
+            QFile f(QString::fromLocal8Bit(dir) + QStringLiteral("/%1-call.jsonl").arg(provider::name(id)));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(asDump(synthCall(id, Pace::Paced, 1)));
+        }
+    }
+
+    // Dumps recorded once (above) still read as their provider: a profile change that stops
+    // reading yesterday's dumps fails here.
+    void recordedDumpsStillRead_data() { addProviderRows(); }
+    void recordedDumpsStillRead()
+    {
+        QFETCH(Id, id);
+        const provider::Profile &p = provider::profile(id);
+        const LoadResult r = loadCall(QStringLiteral(PACELAB_TEST_DATA_DIR "/replay/providers/%1-call.jsonl").arg(p.name()));
+        QVERIFY2(r.ok, qPrintable(r.error));
+        QCOMPARE(r.call.provider, id);
+        QCOMPARE(r.call.providerFrom, LoadedCall::ProviderFrom::Detected);
+        QCOMPARE(r.call.errorCount, qint64(0));
+        const Analysis a = analyze(r.call);
+        QCOMPARE(a.stats.frames, qint64(1000 / p.outboundFormat().frameMs));
+        QCOMPARE(a.stats.audioMs, 1000.0);
+        QCOMPARE(a.violationCount, 0);
+        QCOMPARE(r.call.inAudioSec(), 1.0);
+        QVERIFY2(!a.problems, qPrintable(a.toText()));
+    }
+
     void detectedAndReplayed_data()
     {
         QTest::addColumn<Id>("id");
