@@ -249,6 +249,33 @@ private Q_SLOTS:
         QCOMPARE(a.stats.audioMs, 3000.0);
     }
 
+    // Vonage buffers at most 3072 messages: a bot that sends 3082 frames at once loses the last
+    // 10, reported once with the provider's media-discarded code (replay's buffer model).
+    void providerMessageLimitDiscardsMedia()
+    {
+        const provider::Profile &p = provider::profile(Id::Vonage);
+        const qint64 limit = p.limits().maxBufferedMessages;
+        QVERIFY(limit > 0);
+        QList<Msg> msgs;
+        const provider::StartParams sp = p.withIds({});
+        qint64 seq = 0;
+        for (const provider::WireMessage &w : p.encodeHandshake(sp, &seq))
+            msgs.append({kT0, capture::Dir::In, w});
+        const QByteArray frame = tone(p.outboundFormat(), p.outboundFormat().frameMs, 0);
+        for (qint64 i = 0; i < limit + 10; ++i)
+            msgs.append({kT0 + 100'000 + i, capture::Dir::Out, p.encodeMedia(sp.streamId, frame)});
+        const LoadResult r = load(asCapture(msgs));
+        QVERIFY2(r.ok, qPrintable(r.error));
+        QCOMPARE(r.call.provider, Id::Vonage);
+        const Analysis a = analyze(r.call);
+        QCOMPARE(a.mediaDiscardedFrames, qint64(10));
+        QCOMPARE(a.violationCount, 1);
+        QCOMPARE(a.violations.first().code, p.codeFor(provider::Fault::MediaDiscarded));
+        QVERIFY2(a.violations.first().message.contains(QStringLiteral("more than %1 messages buffered at Vonage").arg(limit)),
+                 qPrintable(a.violations.first().message));
+        QCOMPARE(a.stats.frames, limit);
+    }
+
     // A message the provider refuses becomes a violation with the profile's code and a message
     // naming the line: invalid JSON for every provider, plus each protocol's own fault (binary
     // audio where text is wanted; Exotel's chunk that is not a multiple of 320 B).
