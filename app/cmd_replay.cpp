@@ -234,9 +234,11 @@ void printLoaded(const ReplayOptions &o, const LoadedCall &call)
     else
         out() << ", " << fmt(call.wavPcm.durationSec(), 2) << " s, " << call.wavPcm.sampleRate << " Hz x" << call.wavPcm.channels;
     out() << "\n";
+    // --analyze prints the provider with the analysis (Analysis::toText): here the audio formats.
+    if (call.hasTiming() && o.mode != ReplayOptions::Mode::Analyze)
+        out() << "provider: " << call.profile().displayName() << " (" << call.providerReason << ")\n";
     if (call.hasTiming())
-        out() << "provider: " << call.profile().displayName() << " (" << call.providerReason << "); audio "
-              << call.outFormat.describe() << " out, " << call.inFormat.describe() << " in\n";
+        out() << "audio: " << call.outFormat.describe() << " out, " << call.inFormat.describe() << " in\n";
     for (const capture::ReadError &e : call.errors.mid(0, 5))
         err() << "warning: " << e.message << "\n";
 }

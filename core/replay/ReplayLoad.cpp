@@ -197,11 +197,12 @@ private:
             c.providerReason = sample.isEmpty() ? QStringLiteral("no messages to recognise: Twilio assumed")
                                                 : QStringLiteral("no provider recognised in the first %1 message(s): Twilio assumed, "
                                                                  "--provider chooses").arg(sample.size());
-            if (weak)
+            // No messages at all: loadRecords reports that; else say what was not recognised.
+            if (!sample.isEmpty() && weak)
                 c.notes << QStringLiteral("no message names its provider (the first %1 only lean towards %2, e.g. bare binary "
                                           "frames): they are read as Twilio's; --provider %3 if the call was %2's")
                                .arg(sample.size()).arg(provider::profile(*weak).displayName(), provider::name(*weak));
-            else
+            else if (!sample.isEmpty())
                 c.notes << QStringLiteral("the messages are not recognised as any provider's (%1): they are read as Twilio's; "
                                           "--provider %2 names the protocol")
                                .arg(provider::namesJoined(QStringLiteral(", ")), provider::namesJoined());

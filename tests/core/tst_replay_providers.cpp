@@ -5,7 +5,8 @@
 // code; a dump mixing two providers, an unrecognisable one and an unknown header name give a
 // clear message; --provider and the capture header choose the protocol; a Vonage pcap (binary
 // frames, tests/data/replay/providers/vonage-call.pcap) goes through tshark. All on recorded or
-// synthesized input: no clock, no network.
+// synthesized input: no clock, no network. Over 500 lines: one data-driven suite sharing the
+// call synthesizer and its capture/dump writers.
 #include "provider/Provider.h"
 #include "replay/Capture.h"
 #include "replay/PcapReader.h"
@@ -545,7 +546,7 @@ private Q_SLOTS:
         };
         const QString json = dir.filePath(QStringLiteral("r.json"));
         auto res = run({QStringLiteral("--json"), json});
-        QVERIFY2(res.second.contains(QStringLiteral("provider: %1 (detected").arg(provider::profile(Id::Telnyx).displayName())), qPrintable(res.second));
+        QVERIFY2(res.second.contains(QStringLiteral("Provider: %1 (detected").arg(provider::profile(Id::Telnyx).displayName())), qPrintable(res.second));
         QCOMPARE(res.first, 0);
         QFile jf(json);
         QVERIFY(jf.open(QIODevice::ReadOnly));
