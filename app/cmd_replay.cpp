@@ -268,6 +268,7 @@ struct ResendResult
 {
     int frames = 0;
     int frameMs = 20;
+    int frameBytes = 160;
     int padded = 0;
     QUrl url;
     SenderTotals totals;
@@ -291,6 +292,7 @@ std::variant<ResendResult, Stop> runResend(const ReplayOptions &o, const LoadedC
         return Stop{QStringLiteral("the recording has no outbound audio to send."), ExitUsage};
     r.frames = int(frames.size());
     r.frameMs = format.frameMs;
+    r.frameBytes = format.frameBytes();
     r.url = o.url;
     QString problem;
     const std::unique_ptr<Session> session = Session::create(cfg, &problem);
@@ -376,7 +378,7 @@ QJsonObject printResend(const ResendResult &r, const Analysis &original, int *ex
         row("bursts", QString::number(o.burstCount), QString::number(p.burstCount));
         row("underruns", QString::number(original.underruns), QString::number(r.receivedUnderruns));
         row("drift (ppm)", o.driftValid ? fmt(o.driftPpm, 0) : QStringLiteral("-"), p.driftValid ? fmt(p.driftPpm, 0) : QStringLiteral("-"));
-        row("non-160 B frames", QString::number(o.nonStandardFrames), QString::number(p.nonStandardFrames));
+        row(r.frameBytes == 160 ? "non-160 B frames" : "off-size frames", QString::number(o.nonStandardFrames), QString::number(p.nonStandardFrames));
         resend.insert(QStringLiteral("original"), o.toJson());
         resend.insert(QStringLiteral("pacelab"), p.toJson());
     }
