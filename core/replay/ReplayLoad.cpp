@@ -250,8 +250,11 @@ private:
         if (!m.format || !m.format->isValid())
             return;
         if (!announced) {
+            // The message names the encoding and rate; the paced unit stays the profile's.
             announced = true;
+            const int frameMs = format.frameMs;
             format = *m.format;
+            format.frameMs = frameMs;
         } else if (m.format->encoding != format.encoding || m.format->sampleRate != format.sampleRate) {
             ++m_formatChanges;
         }
@@ -285,8 +288,11 @@ private:
                 // ways and the bot announced none.
                 const bool symmetric = p.outboundFormat() == p.inboundFormat();
                 takeFormat(m, c.inFormat, m_inAnnounced);
-                if (symmetric && !m_outAnnounced && m.format && m.format->isValid())
+                if (symmetric && !m_outAnnounced && m.format && m.format->isValid()) {
+                    const int frameMs = c.outFormat.frameMs;
                     c.outFormat = *m.format;
+                    c.outFormat.frameMs = frameMs;
+                }
             }
             return;
         }
