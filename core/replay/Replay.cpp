@@ -203,7 +203,7 @@ Analysis analyze(const LoadedCall &call, ArrivalAnalytics::Config analyticsConfi
                 ++a.mediaDiscardedFrames;
                 if (!discarding)
                     addViolation(discardedCode,
-                                 tooManyMessages ? QStringLiteral("media discarded: more than %1 messages buffered at %2").arg(limits.maxBufferedMessages).arg(peer)
+                                 tooManyMessages ? QStringLiteral("media discarded: %1 messages already buffered at %2, its limit").arg(limits.maxBufferedMessages).arg(peer)
                                                  : QStringLiteral("media discarded: more than %1 s of audio buffered").arg(playoutConfig.maxBufferedUs / 1'000'000),
                                  ev.tUs);
                 discarding = true;
