@@ -1,6 +1,7 @@
 #include "provider/ProfileJson.h"
 #include "provider/Profiles.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
@@ -21,6 +22,7 @@ const QString kStreamId = QStringLiteral("streamId");
 const QString kSeq = QStringLiteral("sequenceNumber");
 const QString kMulaw = QStringLiteral("audio/x-mulaw");
 const QString kL16 = QStringLiteral("audio/x-l16");
+const QString kExtraHeaders = QStringLiteral("extra_headers");
 
 // "audio/x-mulaw" + 8000 → format; nullopt for anything Plivo does not stream.
 std::optional<MediaFormat> formatFrom(const QString &contentType, qint64 rate)
@@ -32,6 +34,16 @@ std::optional<MediaFormat> formatFrom(const QString &contentType, qint64 rate)
     if (type == kL16 && (rate == 8000 || rate == 16000))
         return MediaFormat::l16(int(rate));
     return std::nullopt;
+}
+
+// The <Stream extraHeaders> as Plivo forwards them: one "k=v;k2=v2" string, on start, media and
+// dtmf. Always present (empty when there are none): Plivo's own SDK schema requires it.
+QString extraHeaders(const StartParams &p)
+{
+    QStringList pairs;
+    for (auto it = p.customParameters.constBegin(); it != p.customParameters.constEnd(); ++it)
+        pairs << it.key() + QLatin1Char('=') + it.value().toString();
+    return pairs.join(QLatin1Char(';'));
 }
 
 QString describe(const QString &contentType, qint64 rate)
@@ -148,12 +160,17 @@ public:
             return r;
         }
         if (ev == QLatin1String("sendDTMF")) {
-            // Plays digits into the call. **Assumption**: {event, dtmf: "digits"[, streamId]}.
+            // Plays digits into the call. Its fields are not documented publicly, so PaceLab does
+            // not judge them: the digits are read from "dtmf", "digits" or dtmf.{digits,digit}
+            // when they are strings, and only a streamId, when present, is checked.
             m.event = Event::Dtmf;
-            c.onlyFields(o, QString(), {"event", "streamId", "dtmf"})
-                && c.requireString(o, QStringLiteral("dtmf"), QStringLiteral("dtmf"), &m.digit, false)
-                && (!o.contains(kStreamId)
-                    || (c.requireString(o, kStreamId, kStreamId, &m.streamId, false) && c.checkStreamId(m.streamId, expectedStreamId, kStreamId)));
+            const QJsonObject inner = o.value(QStringLiteral("dtmf")).toObject();
+            for (const QJsonValue &v : {o.value(QStringLiteral("dtmf")), o.value(QStringLiteral("digits")),
+                                        inner.value(QStringLiteral("digits")), inner.value(QStringLiteral("digit"))})
+                if (v.isString() && m.digit.isEmpty())
+                    m.digit = v.toString();
+            if (o.contains(kStreamId))
+                c.requireString(o, kStreamId, kStreamId, &m.streamId, false) && c.checkStreamId(m.streamId, expectedStreamId, kStreamId);
             return r;
         }
         static const QStringList fromPlivo{QStringLiteral("start"), QStringLiteral("media"), QStringLiteral("dtmf"),
@@ -183,15 +200,11 @@ public:
                                 {QStringLiteral("tracks"), QJsonArray::fromStringList(p.tracks)},
                                 {QStringLiteral("mediaFormat"), QJsonObject{{QStringLiteral("encoding"), kMulaw},
                                                                             {QStringLiteral("sampleRate"), 8000}}}};
-        QJsonObject o{{kEvent, QStringLiteral("start")}, {kSeq, ++*sequence}, {QStringLiteral("start"), start}};
-        // extraHeaders of the <Stream> element arrive as one "k=v;k2=v2" string.
-        if (!p.customParameters.isEmpty()) {
-            QStringList pairs;
-            for (auto it = p.customParameters.constBegin(); it != p.customParameters.constEnd(); ++it)
-                pairs << it.key() + QLatin1Char('=') + it.value().toString();
-            o.insert(QStringLiteral("extra_headers"), pairs.join(QLatin1Char(';')));
-        }
-        return {{json::compact(o), false}};
+        return {{json::compact({{kEvent, QStringLiteral("start")},
+                                {kSeq, ++*sequence},
+                                {QStringLiteral("start"), start},
+                                {kExtraHeaders, extraHeaders(p)}}),
+                 false}};
     }
     WireMessage encodeInboundMedia(const StartParams &p, qint64 *sequence, qint64 chunk, qint64 timestampMs,
                                    const QByteArray &audio) const override
@@ -200,7 +213,11 @@ public:
                                 {QStringLiteral("timestamp"), QString::number(timestampMs)},
                                 {QStringLiteral("chunk"), chunk},
                                 {QStringLiteral("payload"), json::base64(audio)}};
-        return {json::compact({{kEvent, QStringLiteral("media")}, {kSeq, ++*sequence}, {kStreamId, p.streamId}, {QStringLiteral("media"), media}}),
+        return {json::compact({{kEvent, QStringLiteral("media")},
+                               {kSeq, ++*sequence},
+                               {kStreamId, p.streamId},
+                               {QStringLiteral("media"), media},
+                               {kExtraHeaders, extraHeaders(p)}}),
                 false};
     }
     WireMessage encodeDtmf(const StartParams &p, qint64 *sequence, const QString &digit) const override
@@ -209,7 +226,10 @@ public:
                                {kSeq, ++*sequence},
                                {kStreamId, p.streamId},
                                {QStringLiteral("dtmf"), QJsonObject{{QStringLiteral("track"), QStringLiteral("inbound")},
-                                                                    {QStringLiteral("digit"), digit}}}}),
+                                                                    {QStringLiteral("digit"), digit},
+                                                                    {QStringLiteral("timestamp"),
+                                                                     QString::number(QDateTime::currentMSecsSinceEpoch())}}},
+                               {kExtraHeaders, extraHeaders(p)}}),
                 false};
     }
     WireMessage encodeMarkEcho(const StartParams &p, qint64 *sequence, const QString &markName) const override
@@ -274,7 +294,7 @@ public:
                 return r;
             m.format = formatFrom(encoding, rate);
             QString extra;
-            if (!c.optionalString(o, QStringLiteral("extra_headers"), QStringLiteral("extra_headers"), &extra))
+            if (!c.optionalString(o, kExtraHeaders, kExtraHeaders, &extra))
                 return r;
             for (const QString &pair : extra.split(QRegularExpression(QStringLiteral("[;,]")), Qt::SkipEmptyParts)) {
                 const qsizetype eq = pair.indexOf(QLatin1Char('='));

@@ -216,7 +216,8 @@ public:
 
         if (ev == QLatin1String("connected")) {
             m.event = Event::Connected;
-            c.optionalString(o, QStringLiteral("version"), QStringLiteral("version"), &m.text);
+            QString version; // "1.0.0"; checked for its type, not kept (Message::text is for errors)
+            c.optionalString(o, QStringLiteral("version"), QStringLiteral("version"), &version);
             return r;
         }
         static const QStringList known{QStringLiteral("start"), QStringLiteral("media"), QStringLiteral("dtmf"),
@@ -251,7 +252,6 @@ public:
             if (!c.optionalObject(s, QStringLiteral("custom_parameters"), QStringLiteral("start.custom_parameters"), &params))
                 return r;
             m.customParameters = params.toVariantMap();
-            m.tracks = QStringList{QStringLiteral("inbound")};
             return r;
         }
         if (ev == QLatin1String("media")) {

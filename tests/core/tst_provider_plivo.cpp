@@ -84,6 +84,10 @@ private Q_SLOTS:
         QVERIFY2(r.ok(), qPrintable(r.detail));
         QCOMPARE(r.message.event, Event::Dtmf);
         QCOMPARE(r.message.digit, QStringLiteral("123#"));
+        r = p.parseFromBot("{\"event\":\"sendDTMF\",\"streamId\":\"" + sid.toLatin1() + "\",\"digits\":\"9\",\"leg\":\"aleg\"}", false, sid);
+        QVERIFY2(r.ok(), qPrintable(r.detail)); // fields not documented: not judged
+        QCOMPARE(r.message.digit, QStringLiteral("9"));
+        QCOMPARE(p.parseFromBot("{\"event\":\"sendDTMF\",\"streamId\":\"x\",\"dtmf\":\"1\"}", false, sid).error, ParseError::StreamIdMismatch);
     }
 
     void providerMessagesRoundTrip()
@@ -142,6 +146,47 @@ private Q_SLOTS:
 
         QVERIFY(!p.encodeStop(sp, &seq).has_value()); // Plivo closes the socket; the end goes to the status callback
         QCOMPARE(seq, qint64(5));
+    }
+
+    // What PaceLab writes as Plivo satisfies the schema of Plivo's own stream SDK
+    // (plivo-stream-sdk-node, src/types.ts), which requires every field below with its type: a
+    // bot built on that SDK must accept the emulator's messages.
+    void emulatedMessagesMatchPlivoSdkSchema()
+    {
+        const StartParams sp = p.withIds({});
+        qint64 seq = 0;
+        const QRegularExpression uuid(QStringLiteral("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"));
+        auto check = [&](const QByteArray &data, const QList<QPair<QString, QJsonValue::Type>> &fields) {
+            const QJsonObject o = QJsonDocument::fromJson(data).object();
+            for (const auto &[path, type] : fields) {
+                QJsonValue v = o;
+                for (const QString &part : path.split(QLatin1Char('.')))
+                    v = v.toObject().value(part);
+                QVERIFY2(v.type() == type, qPrintable(path + QStringLiteral(" in ") + QString::fromUtf8(data)));
+                if (path.endsWith(QLatin1String("streamId")) || path.endsWith(QLatin1String("callId")))
+                    QVERIFY2(uuid.match(v.toString()).hasMatch(), qPrintable(path));
+            }
+        };
+        using T = QJsonValue::Type;
+        check(p.encodeHandshake(sp, &seq).at(0).data,
+              {{"event", T::String}, {"sequenceNumber", T::Double}, {"start.callId", T::String}, {"start.streamId", T::String},
+               {"start.accountId", T::String}, {"start.tracks", T::Array}, {"start.mediaFormat.encoding", T::String},
+               {"start.mediaFormat.sampleRate", T::Double}, {"extra_headers", T::String}});
+        check(p.encodeInboundMedia(sp, &seq, 1, 20, QByteArray(160, '\xFF')).data,
+              {{"sequenceNumber", T::Double}, {"streamId", T::String}, {"event", T::String}, {"media.track", T::String},
+               {"media.timestamp", T::String}, {"media.chunk", T::Double}, {"media.payload", T::String}, {"extra_headers", T::String}});
+        check(p.encodeDtmf(sp, &seq, QStringLiteral("1")).data,
+              {{"event", T::String}, {"sequenceNumber", T::Double}, {"streamId", T::String}, {"dtmf.track", T::String},
+               {"dtmf.digit", T::String}, {"dtmf.timestamp", T::String}, {"extra_headers", T::String}});
+        check(p.encodeMarkEcho(sp, &seq, QStringLiteral("m")).data,
+              {{"event", T::String}, {"sequenceNumber", T::Double}, {"streamId", T::String}, {"name", T::String}});
+        check(p.encodeClearAck(sp, &seq)->data, {{"event", T::String}, {"sequenceNumber", T::Double}, {"streamId", T::String}});
+        // And the bot's side as the SDK writes it: playAudio without streamId, sampleRate a number.
+        check(p.encodeMedia(sp.streamId, QByteArray(160, '\xFF')).data,
+              {{"event", T::String}, {"media.contentType", T::String}, {"media.sampleRate", T::Double}, {"media.payload", T::String}});
+        QVERIFY(!QJsonDocument::fromJson(p.encodeMedia(sp.streamId, QByteArray(4, 'a')).data).object().contains(QStringLiteral("streamId")));
+        check(p.encodeMark(sp.streamId, QStringLiteral("m")).data, {{"event", T::String}, {"streamId", T::String}, {"name", T::String}});
+        check(p.encodeClear(sp.streamId).data, {{"event", T::String}, {"streamId", T::String}});
     }
 
     void providerReaderIsTolerant()
