@@ -141,6 +141,7 @@ Analysis analyze(const LoadedCall &call, ArrivalAnalytics::Config analyticsConfi
     // Sizes in wire bytes (the analytics see model units).
     QMap<int, qint64> sizes;
     qint64 wireBytes = 0, nonStandard = 0, firstNonStandard = -1, mediaFrames = 0;
+    int marksDroppedByClear = 0;
     const qint64 origin = call.originUs >= 0 ? call.originUs : 0;
     analytics.setOriginUs(origin);
     bool discarding = false;
@@ -233,7 +234,10 @@ Analysis analyze(const LoadedCall &call, ArrivalAnalytics::Config analyticsConfi
         case OutEvent::Type::Clear:
             ++a.clears;
             analytics.reanchor();
-            playout.clear(ev.tUs);
+            // The model echoes pending marks on a clear, as Twilio does; a provider that drops them
+            // (Plivo, Vonage) never echoes those.
+            if (const int echoed = playout.clear(ev.tUs); !prof.clearEchoesPendingMarks())
+                marksDroppedByClear += echoed;
             bufferedMessageEnds.clear();
             break;
         case OutEvent::Type::Invalid:
@@ -267,7 +271,7 @@ Analysis analyze(const LoadedCall &call, ArrivalAnalytics::Config analyticsConfi
     a.underrunTotalUs = playout.underrunTotalUs();
     a.maxBufferedSec = playout.maxBufferedUs() / 1e6;
     a.pauses = playout.pauseCount();
-    a.marksEchoed = playout.marksEchoed();
+    a.marksEchoed = playout.marksEchoed() - marksDroppedByClear;
 
     // Verdicts, in the order an engineer should read them.
     const ArrivalStats &s = a.stats;

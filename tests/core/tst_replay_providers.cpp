@@ -289,6 +289,33 @@ private Q_SLOTS:
         QVERIFY(loaded > 100); // most variants still load: the mutations reach the parsers
     }
 
+    // A clear with a mark still waiting: Twilio, Telnyx and Exotel echo it, Plivo and Vonage drop
+    // it (Profile::clearEchoesPendingMarks), and replay counts echoes accordingly.
+    void clearEchoesPendingMarksPerProvider_data() { addProviderRows(); }
+    void clearEchoesPendingMarksPerProvider()
+    {
+        QFETCH(Id, id);
+        const provider::Profile &p = provider::profile(id);
+        const provider::StartParams sp = p.withIds({});
+        qint64 seq = 0;
+        QList<Msg> msgs;
+        for (const provider::WireMessage &w : p.encodeHandshake(sp, &seq))
+            msgs.append({kT0, capture::Dir::In, w});
+        const MediaFormat f = p.outboundFormat();
+        const int frames = 2000 / f.frameMs; // 2 s of audio at once: the mark waits behind it
+        for (int i = 0; i < frames; ++i)
+            msgs.append({kT0 + 100'000 + i, capture::Dir::Out, p.encodeMedia(sp.streamId, tone(f, f.frameMs, 0))});
+        msgs.append({kT0 + 100'000 + frames, capture::Dir::Out, p.encodeMark(sp.streamId, QStringLiteral("m"))});
+        msgs.append({kT0 + 500'000, capture::Dir::Out, p.encodeClear(sp.streamId)});
+        const LoadResult r = load(asCapture(msgs));
+        QVERIFY2(r.ok, qPrintable(r.error));
+        QCOMPARE(r.call.provider, id);
+        const Analysis a = analyze(r.call);
+        QCOMPARE(a.clears, 1);
+        QCOMPARE(a.marksSent, 1);
+        QCOMPARE(a.marksEchoed, p.clearEchoesPendingMarks() ? 1 : 0);
+    }
+
     // Vonage buffers at most 3072 messages: a bot that sends 3082 frames at once loses the last
     // 10, reported once with the provider's media-discarded code (replay's buffer model).
     void providerMessageLimitDiscardsMedia()
