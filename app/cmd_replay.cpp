@@ -1,6 +1,6 @@
-// `pacelab replay FILE [--analyze|--send URL|--as-caller URL] [--json FILE]`: a recorded call
-// (PaceLab capture, Twilio-style dump, pcap/pcapng or WAV) analysed, re-sent through the paced sender, or
-// played as the caller to a bot. Options -> run (load, then one mode) -> print, each its own function.
+// `pacelab replay FILE [--analyze|--send URL|--as-caller URL] [--json FILE] [--provider NAME]`: a
+// recorded call of any provider (PaceLab capture, JSON Lines dump, pcap/pcapng or WAV) analysed,
+// re-sent through the paced sender, or played as the caller to a bot. Options -> run (load, then one mode) -> print, each its own function.
 #include "CliOutput.h"
 #include "CliUtil.h"
 #include "Commands.h"
@@ -75,18 +75,21 @@ struct ReplayOptions
     int callerChannel = 0;     // --caller-channel (0-based; -1 = mix)
     QList<int> wsPorts;        // --ws-port
     QString tlsKeyLog;         // --tls-keylog
+    std::optional<provider::Id> provider; // --provider: the recording's protocol (else header / detected)
 };
 
 Parse parseReplayOptions(const QStringList &args, ReplayOptions *o, QString *error)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-        "Replays a recorded call: a PaceLab capture (JSON Lines), a Twilio-style JSON Lines dump of "
-        "media events, a pcap/pcapng of the WebSocket traffic (read with tshark), or a WAV file (a "
-        "two-channel one is a dual-channel call recording: caller, then bot).\n"
+        "Replays a recorded call: a PaceLab capture (JSON Lines), a JSON Lines dump of media-stream "
+        "messages (one per line), a pcap/pcapng of the WebSocket traffic (read with tshark), or a WAV "
+        "file (a two-channel one is a dual-channel call recording: caller, then bot).\n"
+        "The provider (twilio, telnyx, vonage, plivo, exotel) is --provider if given, else the "
+        "capture header's, else detected from the messages (Twilio when none is recognised).\n"
         "  --analyze (default): the recorded outbound timing through the emulator's arrival "
         "analytics and playout model, with verdicts.\n"
-        "  --send URL: the outbound audio, re-cut into 20 ms frames, through PaceLab's paced "
+        "  --send URL: the outbound audio, re-cut into the provider's frames, through PaceLab's paced "
         "sender to URL (ws:// or wss://) or to the built-in emulator (URL = emulator), compared "
         "with the original pacing.\n"
         "  --as-caller URL: the inbound audio played as the caller to a bot at URL.\n"
@@ -99,7 +102,7 @@ Parse parseReplayOptions(const QStringList &args, ReplayOptions *o, QString *err
     const QCommandLineOption jsonOpt(QStringLiteral("json"), QStringLiteral("Write the results as JSON to FILE."), QStringLiteral("FILE"));
     const QCommandLineOption outWavOpt(QStringLiteral("export-out"), QStringLiteral("Write the outbound (bot) audio to a WAV file."), QStringLiteral("WAV"));
     const QCommandLineOption inWavOpt(QStringLiteral("export-in"), QStringLiteral("Write the inbound (caller) audio to a WAV file."), QStringLiteral("WAV"));
-    const QCommandLineOption pcmOpt(QStringLiteral("pcm16"), QStringLiteral("Export WAVs as PCM16 instead of mu-law."));
+    const QCommandLineOption pcmOpt(QStringLiteral("pcm16"), QStringLiteral("Export WAVs as PCM16 instead of the recorded encoding (mu-law; L16 is PCM16 already)."));
     const QCommandLineOption quietOpt(QStringLiteral("quiet"), QStringLiteral("No progress line."));
     parser.addOptions({analyzeOpt, sendOpt, callerOpt, jsonOpt, outWavOpt, inWavOpt, pcmOpt, quietOpt});
     const QCommandLineOption streamOpt(QStringLiteral("stream"), QStringLiteral("A file with several streams (pcap): the one to replay, by number (1 = first), streamSid or callSid."), QStringLiteral("ID"));
@@ -179,6 +182,8 @@ Parse parseReplayOptions(const QStringList &args, ReplayOptions *o, QString *err
         *error += QStringLiteral(".\n");
         return Parse::Usage;
     }
+    if (parser.isSet(QStringLiteral("provider")))
+        o->provider = o->session.provider(); // validated by readSessionOptions
     return Parse::Run;
 }
 
@@ -194,7 +199,7 @@ struct Stop
 const char *sourceName(const LoadedCall &call)
 {
     return call.source == LoadedCall::Source::Capture  ? "PaceLab capture"
-        : call.source == LoadedCall::Source::TwilioDump ? "Twilio-style dump"
+        : call.source == LoadedCall::Source::JsonDump   ? "JSON Lines dump"
         : call.source == LoadedCall::Source::Pcap       ? "pcap (tshark)"
         : call.wavCallerChannel >= 0                    ? "dual-channel WAV"
                                                         : "WAV";
@@ -204,6 +209,7 @@ LoadResult loadReplayCall(const ReplayOptions &o)
 {
     LoadOptions lo;
     lo.stream = o.stream;
+    lo.provider = o.provider;
     lo.callerChannel = o.callerChannel;
     lo.pcap.websocketPorts = o.wsPorts;
     lo.pcap.tlsKeyLogFile = o.tlsKeyLog;
@@ -228,6 +234,11 @@ void printLoaded(const ReplayOptions &o, const LoadedCall &call)
     else
         out() << ", " << fmt(call.wavPcm.durationSec(), 2) << " s, " << call.wavPcm.sampleRate << " Hz x" << call.wavPcm.channels;
     out() << "\n";
+    // --analyze prints the provider with the analysis (Analysis::toText): here the audio formats.
+    if (call.hasTiming() && o.mode != ReplayOptions::Mode::Analyze)
+        out() << "provider: " << call.profile().displayName() << " (" << call.providerReason << ")\n";
+    if (call.hasTiming())
+        out() << "audio: " << call.outFormat.describe() << " out, " << call.inFormat.describe() << " in\n";
     for (const capture::ReadError &e : call.errors.mid(0, 5))
         err() << "warning: " << e.message << "\n";
 }
@@ -256,6 +267,8 @@ bool exportWavs(const ReplayOptions &o, const LoadedCall &call)
 struct ResendResult
 {
     int frames = 0;
+    int frameMs = 20;
+    int frameBytes = 160;
     int padded = 0;
     QUrl url;
     SenderTotals totals;
@@ -269,13 +282,20 @@ struct ResendResult
 std::variant<ResendResult, Stop> runResend(const ReplayOptions &o, const LoadedCall &call)
 {
     ResendResult r;
-    const QList<QByteArray> frames = framesForResend(call, &r.padded);
+    // The recording's protocol unless --provider names another.
+    SessionConfig cfg = o.session;
+    if (!o.provider && call.hasTiming() && cfg.provider() != call.provider)
+        cfg.setProvider(call.provider);
+    const MediaFormat format = provider::profile(cfg.provider()).outboundFormat();
+    const QList<QByteArray> frames = framesForResend(call, format, &r.padded);
     if (frames.isEmpty())
         return Stop{QStringLiteral("the recording has no outbound audio to send."), ExitUsage};
     r.frames = int(frames.size());
+    r.frameMs = format.frameMs;
+    r.frameBytes = format.frameBytes();
     r.url = o.url;
     QString problem;
-    const std::unique_ptr<Session> session = Session::create(o.session, &problem);
+    const std::unique_ptr<Session> session = Session::create(cfg, &problem);
     if (!session)
         return Stop{problem, ExitUsage};
     if (o.toEmulator) {
@@ -300,7 +320,7 @@ std::variant<ResendResult, Stop> runResend(const ReplayOptions &o, const LoadedC
             ++pushed;
         }
     });
-    const qint64 expectMs = qint64(frames.size()) * 20 + 10000;
+    const qint64 expectMs = qint64(frames.size()) * r.frameMs + 10000;
     r.complete = waitUntil(
         [&] { return (pushed == frames.size() && engine.queue()->size() == 0 && engine.totals().framesSent >= quint64(frames.size()))
                      || !engineError.isEmpty(); },
@@ -358,7 +378,7 @@ QJsonObject printResend(const ResendResult &r, const Analysis &original, int *ex
         row("bursts", QString::number(o.burstCount), QString::number(p.burstCount));
         row("underruns", QString::number(original.underruns), QString::number(r.receivedUnderruns));
         row("drift (ppm)", o.driftValid ? fmt(o.driftPpm, 0) : QStringLiteral("-"), p.driftValid ? fmt(p.driftPpm, 0) : QStringLiteral("-"));
-        row("non-160 B frames", QString::number(o.nonStandardFrames), QString::number(p.nonStandardFrames));
+        row(r.frameBytes == 160 ? "non-160 B frames" : "off-size frames", QString::number(o.nonStandardFrames), QString::number(p.nonStandardFrames));
         resend.insert(QStringLiteral("original"), o.toJson());
         resend.insert(QStringLiteral("pacelab"), p.toJson());
     }
@@ -382,6 +402,7 @@ std::variant<AsCallerResult, Stop> runAsCaller(const ReplayOptions &o, const Loa
     TwilioEmulator emu;
     EmulatorOptions eo;
     eo.caller = CallerAudio::fromPcm(pcm, false);
+    eo.provider = o.provider ? *o.provider : call.hasTiming() ? call.provider : o.session.provider();
     AsCallerResult r;
     QObject::connect(&emu, &TwilioEmulator::errorOccurred, &emu, [&](const QString &e) { r.emulatorError = e; });
     if (!emu.connectToBot(o.url, eo))
@@ -415,6 +436,10 @@ int replay(const ReplayOptions &o)
     const LoadedCall &call = lr.call;
     printLoaded(o, call);
     QJsonObject json{{QStringLiteral("file"), o.file}, {QStringLiteral("source"), QString::fromLatin1(sourceName(call))},
+                     {QStringLiteral("provider"), QJsonObject{{QStringLiteral("name"), provider::name(call.provider)},
+                                                              {QStringLiteral("reason"), call.providerReason},
+                                                              {QStringLiteral("outFormat"), call.outFormat.describe()},
+                                                              {QStringLiteral("inFormat"), call.inFormat.describe()}}},
                      {QStringLiteral("header"), call.header}, {QStringLiteral("notes"), QJsonArray::fromStringList(call.notes)}};
     int exit = exportWavs(o, call) ? ExitOk : ExitFailed;
     auto stopped = [](const Stop &s) {
@@ -469,4 +494,4 @@ int replayCommand(const QStringList &args)
 
 } // namespace
 
-PACELAB_COMMAND(replayCommandReg, "replay", "replay a recorded call (capture, Twilio dump or WAV): analyse, re-send, or play as caller", replayCommand);
+PACELAB_COMMAND(replayCommandReg, "replay", "replay a recorded call of any provider (capture, JSON Lines dump, pcap or WAV): analyse, re-send, or play as caller", replayCommand);

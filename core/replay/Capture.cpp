@@ -27,6 +27,13 @@ QString dirName(Dir d)
     return d == Dir::Out ? QStringLiteral("out") : QStringLiteral("in");
 }
 
+QJsonObject withProvider(QJsonObject header, const QString &providerName)
+{
+    if (!header.contains(QLatin1String(kProviderField)))
+        header.insert(QLatin1String(kProviderField), providerName);
+    return header;
+}
+
 QString typeName(Record::Type t)
 {
     switch (t) {

@@ -13,15 +13,18 @@
 class QIODevice;
 
 // Capture files: one session as JSON Lines (docs/capture-format.md). The first line is a
-// header {"type":"pacelab-capture","version":1,...}; then one record per WebSocket message sent
-// or received and one per telemetry second. The reader also accepts Twilio-style JSON Lines
-// dumps of media events as bots log them (with or without timestamps).
+// header {"type":"pacelab-capture","version":1,"provider":"twilio",...}; then one record per
+// WebSocket message sent or received and one per telemetry second. The reader also accepts JSON
+// Lines dumps of media-stream messages as bots log them, one message per line, of any provider
+// (with or without timestamps; binary frames base64-encoded in a wrapper).
 namespace pacelab::capture {
 
 constexpr int kFormatVersion = 1;
 constexpr const char *kHeaderType = "pacelab-capture";
+// Header field naming the provider whose protocol the messages speak ("twilio", "vonage", ...).
+constexpr const char *kProviderField = "provider";
 
-enum class Dir { Out, In };     // out = bot -> Twilio (the paced path), in = Twilio -> bot
+enum class Dir { Out, In };     // out = bot -> provider (the paced path), in = provider -> bot
 enum class MsgKind { Text, Binary };
 
 struct Record
@@ -45,6 +48,10 @@ struct Record
 
 QString dirName(Dir d);
 QString typeName(Record::Type t);
+
+// `header` with the provider's name in kProviderField (kept if the caller set one already): what
+// a capture writer is opened with, so replay knows the protocol without guessing.
+QJsonObject withProvider(QJsonObject header, const QString &providerName);
 
 // steady_clock now in µs: the clock every capture timestamp uses.
 qint64 steadyNowUs();
@@ -110,11 +117,12 @@ struct ReadOptions
     qint64 backwardToleranceUs = 1'000'000;
 };
 
-// Streams records from a PaceLab capture or a Twilio-style dump. open() sniffs the format.
+// Streams records from a PaceLab capture or a JSON Lines dump. open() sniffs the format.
 class CaptureReader
 {
 public:
-    enum class Format { Unknown, PaceLab, TwilioDump };
+    // JsonDump: one media-stream message per line, any provider (TwilioDump: its older name).
+    enum class Format { Unknown, PaceLab, TwilioDump, JsonDump = TwilioDump };
 
     explicit CaptureReader(ReadOptions options = ReadOptions());
     ~CaptureReader();
@@ -124,7 +132,7 @@ public:
     bool open(const QString &path);
     bool open(QIODevice *device); // not owned; must be open
     Format format() const;
-    QJsonObject header() const; // PaceLab: the header's fields; dump: {"type":"twilio-dump"}
+    QJsonObject header() const; // PaceLab: the header's fields; dump: {"type":"json-dump"}
 
     // Next record (the header is not returned). nullopt at the end, on a fatal error, or at
     // the first bad line with stopOnError.
@@ -137,8 +145,8 @@ public:
     qint64 linesRead() const;
     qint64 bytesRead() const;
     qint64 totalBytes() const;           // -1 unknown (pipe)
-    // Twilio dumps: how many messages got no timestamp and were placed 20 ms after the
-    // previous one in their direction.
+    // Dumps: how many messages got no timestamp and were placed 20 ms after the previous one in
+    // their direction.
     qint64 assumedTimings() const;
     // The file ends inside a line (the writer was killed mid-write): that line is ignored, not
     // an error. -1 when the file ends cleanly; else the byte offset where the cut line starts.

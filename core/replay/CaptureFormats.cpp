@@ -1,5 +1,6 @@
 // The two input formats of the capture reader, one line at a time: PaceLab capture records and
-// Twilio-style dump lines (free-form prefixes, wrappers, assorted timestamps).
+// JSON Lines dumps of any provider's messages (free-form prefixes, wrappers, assorted timestamps,
+// binary frames in base64).
 #include "CaptureReaderPrivate.h"
 
 #include <QJsonDocument>
@@ -175,13 +176,62 @@ static qint64 numberTimeUs(const QJsonValue &v)
     return kNoTime;
 }
 
+namespace {
+
+// A binary WebSocket frame logged in a JSON line: {"dir":"out","kind":"binary","data":"<base64>"}
+// ("binary":true or "opcode":2 say the same; "data", "data_b64" or "payload" hold the bytes).
+bool isBinaryWrapper(const QJsonObject &o)
+{
+    return o.value(QStringLiteral("kind")).toString() == QLatin1String("binary") || o.value(QStringLiteral("binary")).toBool()
+        || o.value(QStringLiteral("opcode")).toInt() == 2;
+}
+
+// The media-stream message object: one with an "event" (Twilio, Telnyx, Plivo, Exotel, Vonage's
+// websocket:* events) or an "action" (Vonage's bot-side control messages).
+bool isStreamMessage(const QJsonObject &o)
+{
+    return o.contains(QStringLiteral("event")) || o.value(QStringLiteral("action")).isString();
+}
+
+// -1 unknown, 0 out (bot -> provider), 1 in (provider -> bot), from the message's own shape:
+// provider-side events and fields (sequence numbers, media.track/chunk/timestamp) are inbound,
+// the bot's requests outbound. Names of every provider (docs/replay.md, "Providers").
+int directionFromShape(const QJsonObject &ev)
+{
+    const QString event = ev.value(QStringLiteral("event")).toString();
+    if (ev.value(QStringLiteral("action")).isString())
+        return 0; // Vonage: the bot's clear / notify
+    static const QStringList inbound{QStringLiteral("connected"), QStringLiteral("start"), QStringLiteral("stop"),
+                                     QStringLiteral("dtmf"), QStringLiteral("error"), QStringLiteral("playedStream"),
+                                     QStringLiteral("clearedAudio"), QStringLiteral("cleared")};
+    static const QStringList outbound{QStringLiteral("clear"), QStringLiteral("clearAudio"), QStringLiteral("playAudio"),
+                                      QStringLiteral("checkpoint"), QStringLiteral("sendDTMF")};
+    if (inbound.contains(event) || event.startsWith(QLatin1String("websocket:")))
+        return 1;
+    if (outbound.contains(event))
+        return 0;
+    const QJsonObject media = ev.value(QStringLiteral("media")).toObject();
+    const bool fromProvider = ev.contains(QStringLiteral("sequenceNumber")) || ev.contains(QStringLiteral("sequence_number"))
+        || media.contains(QStringLiteral("track")) || media.contains(QStringLiteral("chunk"))
+        || media.contains(QStringLiteral("timestamp"));
+    return fromProvider ? 1 : 0;
+}
+
+} // namespace
+
+bool looksLikeDumpLine(QByteArrayView line)
+{
+    return line.contains("\"event\"") || line.contains("\"action\"") || line.contains("\"binary\"")
+        || line.contains("\"opcode\"");
+}
+
 std::optional<Record> CaptureReader::Private::parseDump(qint64 line, const QByteArray &text)
 {
     const qsizetype open = text.indexOf('{');
     const qsizetype close = text.lastIndexOf('}');
     if (open < 0 || close < open)
         return std::nullopt; // an unrelated log line
-    const bool looksLikeEvent = text.contains("\"event\"");
+    const bool looksLikeEvent = text.contains("\"event\"") || text.contains("\"action\"");
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(text.mid(open, close - open + 1), &pe);
     if (pe.error != QJsonParseError::NoError || !doc.isObject()) {
@@ -190,36 +240,54 @@ std::optional<Record> CaptureReader::Private::parseDump(qint64 line, const QByte
         return std::nullopt;
     }
     const QJsonObject outer = doc.object();
-    // The event itself, or one level down in a logging wrapper ({"ts":..,"msg":{...}} or a
-    // JSON-encoded string).
+    // A binary frame in a wrapper, the message itself, or the message one level down in a
+    // logging wrapper ({"ts":..,"msg":{...}} or a JSON-encoded string).
     QJsonObject ev;
-    if (outer.contains(QStringLiteral("event"))) {
+    std::optional<QByteArray> binaryData;
+    if (isBinaryWrapper(outer)) {
+        QJsonValue v;
+        for (const char *k : {"data", "data_b64", "payload"}) {
+            v = outer.value(QLatin1String(k));
+            if (v.isString())
+                break;
+        }
+        if (!v.isString()) {
+            addError(line, QStringLiteral("a binary frame without its bytes (a base64 string in 'data')"));
+            return std::nullopt;
+        }
+        auto dec = QByteArray::fromBase64Encoding(v.toString().toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
+        if (!dec) {
+            addError(line, QStringLiteral("a binary frame whose 'data' is not valid base64"));
+            return std::nullopt;
+        }
+        binaryData = *dec;
+    } else if (isStreamMessage(outer)) {
         ev = outer;
     } else {
         for (auto it = outer.begin(); it != outer.end() && ev.isEmpty(); ++it) {
-            if (it->isObject() && it->toObject().contains(QStringLiteral("event")))
+            if (it->isObject() && isStreamMessage(it->toObject()))
                 ev = it->toObject();
-            else if (it->isString() && it->toString().contains(QLatin1String("\"event\""))) {
+            else if (it->isString() && (it->toString().contains(QLatin1String("\"event\"")) || it->toString().contains(QLatin1String("\"action\"")))) {
                 const QJsonDocument inner = QJsonDocument::fromJson(it->toString().toUtf8());
-                if (inner.isObject() && inner.object().contains(QStringLiteral("event")))
+                if (inner.isObject() && isStreamMessage(inner.object()))
                     ev = inner.object();
             }
         }
     }
-    if (ev.isEmpty())
+    if (ev.isEmpty() && !binaryData)
         return std::nullopt;
     const QString event = ev.value(QStringLiteral("event")).toString();
-    if (event.isEmpty()) {
+    if (!binaryData && event.isEmpty() && !ev.value(QStringLiteral("action")).isString()) {
         addError(line, QStringLiteral("'event' is not a string"));
         return std::nullopt;
     }
     const QJsonObject media = ev.value(QStringLiteral("media")).toObject();
-    if (event == QLatin1String("media") && !media.value(QStringLiteral("payload")).isString()) {
-        addError(line, QStringLiteral("media event without a string media.payload"));
+    if ((event == QLatin1String("media") || event == QLatin1String("playAudio")) && !media.value(QStringLiteral("payload")).isString()) {
+        addError(line, QStringLiteral("%1 event without a string media.payload").arg(event));
         return std::nullopt;
     }
 
-    // Direction: an explicit field or prefix word, else what Twilio's shapes imply.
+    // Direction: an explicit field or prefix word, else what the message's shape implies.
     int dir = -1;
     const QString explicitDir = (outer.value(QStringLiteral("dir")).toString() + outer.value(QStringLiteral("direction")).toString()).toLower();
     if (!explicitDir.isEmpty()) {
@@ -237,17 +305,12 @@ std::optional<Record> CaptureReader::Private::parseDump(qint64 line, const QByte
         else if (inWords.match(prefix).hasMatch())
             dir = 1;
     }
-    if (dir < 0) {
-        const bool fromTwilio = ev.contains(QStringLiteral("sequenceNumber")) || media.contains(QStringLiteral("track"))
-            || media.contains(QStringLiteral("chunk")) || media.contains(QStringLiteral("timestamp"));
-        if (event == QLatin1String("connected") || event == QLatin1String("start") || event == QLatin1String("stop")
-            || event == QLatin1String("dtmf"))
-            dir = 1;
-        else if (event == QLatin1String("clear"))
-            dir = 0;
-        else
-            dir = fromTwilio ? 1 : 0;
+    if (dir < 0 && binaryData) {
+        addError(line, QStringLiteral("a binary frame without a direction: say \"dir\":\"out\" (bot -> provider) or \"in\""));
+        return std::nullopt;
     }
+    if (dir < 0)
+        dir = directionFromShape(ev);
 
     // Time: a field of the wrapper, a timestamp in the prefix, Twilio's media.timestamp (ms from
     // the stream start) for inbound, else 20 ms after the previous message in this direction.
@@ -295,8 +358,8 @@ std::optional<Record> CaptureReader::Private::parseDump(qint64 line, const QByte
     r.type = Record::Type::Message;
     r.tUs = t;
     r.dir = dir == 0 ? Dir::Out : Dir::In;
-    r.kind = MsgKind::Text;
-    r.data = QJsonDocument(ev).toJson(QJsonDocument::Compact);
+    r.kind = binaryData ? MsgKind::Binary : MsgKind::Text;
+    r.data = binaryData ? *binaryData : QJsonDocument(ev).toJson(QJsonDocument::Compact);
     return r;
 }
 

@@ -163,19 +163,19 @@ bool CaptureReader::Private::sniff()
             header.remove(QStringLiteral("type"));
             return true;
         }
-        // A Twilio-style dump: bots log the events they send/receive, often with a prefix, and
+        // A dump: bots log the messages they send/receive, one per line, often with a prefix, and
         // often after some unrelated lines.
         pending.emplace_back(lineNo, first);
-        if (first.contains("\"event\"")) {
-            format = Format::TwilioDump;
-            header = QJsonObject{{QStringLiteral("type"), QStringLiteral("twilio-dump")}};
+        if (looksLikeDumpLine(first)) {
+            format = Format::JsonDump;
+            header = QJsonObject{{QStringLiteral("type"), QStringLiteral("json-dump")}};
             return true;
         }
         if (pending.size() >= 200)
             break;
     }
     fatal = QStringLiteral("not a PaceLab capture (no {\"type\":\"pacelab-capture\"} header on the first line) and no "
-                           "Twilio event lines ({\"event\":\"media\",...}) in the first %1 lines; line %2 reads: %3")
+                           "media-stream message lines ({\"event\":\"media\",...}, {\"action\":...}) in the first %1 lines; line %2 reads: %3")
                 .arg(pending.size())
                 .arg(pending.empty() ? 0 : pending.front().first)
                 .arg(pending.empty() ? QString() : shortText(pending.front().second));
@@ -330,7 +330,7 @@ qint64 CaptureReader::truncatedTailAt() const
 QStringList CaptureReader::notes() const
 {
     QStringList n;
-    if (d->format == Format::TwilioDump && d->assumed > 0)
+    if (d->format == Format::JsonDump && d->assumed > 0)
         n << QStringLiteral("%1 message(s) had no timestamp: each was placed 20 ms after the previous one in its "
                             "direction, so their pacing figures describe that assumption, not the real call")
                  .arg(d->assumed);

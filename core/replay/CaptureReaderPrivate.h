@@ -54,6 +54,9 @@ inline qint64 usFromDouble(double us)
 }
 } // namespace detail
 
+// A line that may hold a dump message (an "event", a Vonage "action", a binary frame wrapper).
+bool looksLikeDumpLine(QByteArrayView line);
+
 struct CaptureReader::Private
 {
     ReadOptions opt;

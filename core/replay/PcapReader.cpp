@@ -1,7 +1,8 @@
 // pcap/pcapng through tshark: one run with "-T ek" (one JSON document per packet) and the
-// fields below; the WebSocket text frames become capture::Records per TCP connection and
-// streamSid, with the direction read from what each side says (Twilio numbers its messages and
-// sends connected/start/stop; the bot does not).
+// fields below; the WebSocket text and binary frames (websocket.payload.text, and data.data under
+// opcode 2: Vonage's audio) become capture::Records per TCP connection and stream id, with the
+// direction read from what each side says (providers number their messages and send connected/
+// start/stop; the bot does not).
 #include "PcapReader.h"
 
 #include <QBuffer>
@@ -31,7 +32,8 @@ struct Message
 {
     qint64 tUs = 0;
     QString src, dst;
-    QByteArray text;
+    QByteArray text; // the frame's payload: UTF-8 text, or the binary frame's bytes
+    bool binary = false;
 };
 
 struct TcpStream
@@ -86,12 +88,15 @@ QString endpoint(const QString &ip, const QString &port)
     return ip.contains(QLatin1Char(':')) ? QStringLiteral("[%1]:%2").arg(ip, port) : QStringLiteral("%1:%2").arg(ip, port);
 }
 
-// +1: the sender is Twilio, -1: the sender is the bot, 0: cannot tell.
+// +1: the sender is the provider, -1: the sender is the bot, 0: cannot tell (a binary frame,
+// which Vonage sends both ways). The names of every provider (docs/capture-format.md).
 int twilioVote(const QJsonObject &o)
 {
     const QString event = o.value(QStringLiteral("event")).toString();
     if (event == QLatin1String("connected") || event == QLatin1String("start") || event == QLatin1String("stop")
-        || event == QLatin1String("dtmf") || o.contains(QStringLiteral("sequenceNumber")))
+        || event == QLatin1String("dtmf") || event == QLatin1String("playedStream") || event == QLatin1String("clearedAudio")
+        || event.startsWith(QLatin1String("websocket:")) || o.contains(QStringLiteral("sequenceNumber"))
+        || o.contains(QStringLiteral("sequence_number")))
         return 1;
     const QJsonObject media = o.value(QStringLiteral("media")).toObject();
     if (event == QLatin1String("media"))
@@ -99,17 +104,33 @@ int twilioVote(const QJsonObject &o)
                 || media.contains(QStringLiteral("timestamp"))
             ? 1
             : -1;
-    if (event == QLatin1String("clear") || event == QLatin1String("mark"))
+    if (event == QLatin1String("clear") || event == QLatin1String("mark") || event == QLatin1String("playAudio")
+        || event == QLatin1String("checkpoint") || event == QLatin1String("clearAudio") || o.value(QStringLiteral("action")).isString())
         return -1;
     return 0;
 }
 
+// The stream id under any provider's name, at the top or in `start`.
 QString sidOf(const QJsonObject &o)
 {
-    QString sid = o.value(QStringLiteral("streamSid")).toString();
-    if (sid.isEmpty())
-        sid = o.value(QStringLiteral("start")).toObject().value(QStringLiteral("streamSid")).toString();
-    return sid;
+    for (const QJsonObject &x : {o, o.value(QStringLiteral("start")).toObject()})
+        for (const char *k : {"streamSid", "stream_sid", "stream_id", "streamId"}) {
+            const QString sid = x.value(QLatin1String(k)).toString();
+            if (!sid.isEmpty())
+                return sid;
+        }
+    return QString();
+}
+
+QString callIdOf(const QJsonObject &o)
+{
+    const QJsonObject start = o.value(QStringLiteral("start")).toObject();
+    for (const char *k : {"callSid", "call_sid", "call_control_id", "callId", "call_id"}) {
+        const QString id = start.value(QLatin1String(k)).toString();
+        if (!id.isEmpty())
+            return id;
+    }
+    return QString();
 }
 
 class EkParser
@@ -134,6 +155,8 @@ public:
         const QString protocols = firstString(layers, "frame_protocols");
         const QStringList texts = strings(layers, "websocket_payload_text");
         const QStringList opcodes = strings(layers, "websocket_opcode");
+        // Binary frames' payloads: Wireshark hands them to the data dissector (hex).
+        const QStringList binaries = opcodes.contains(QStringLiteral("2")) ? strings(layers, "data_data") : QStringList();
         const bool tcp = layers.contains(QStringLiteral("tcp_stream"));
         const int stream = firstString(layers, "tcp_stream").toInt();
         QString srcIp = firstString(layers, "ip_src"), dstIp = firstString(layers, "ip_dst");
@@ -145,10 +168,7 @@ public:
         const QString dst = endpoint(dstIp, firstString(layers, "tcp_dstport"));
         if (tcp && layers.contains(QStringLiteral("http_request_method")) && opcodes.isEmpty())
             m_tcp[stream].client = src;
-        for (const QString &op : opcodes)
-            if (op == QLatin1String("2"))
-                ++res.binaryFrames;
-        if (texts.isEmpty()) {
+        if (texts.isEmpty() && binaries.isEmpty()) {
             if (protocols.split(QLatin1Char(':')).contains(QStringLiteral("tls")))
                 ++res.tlsPackets;
             return;
@@ -159,12 +179,31 @@ public:
             ++m_badTimes;
             return;
         }
-        for (const QString &text : texts) {
-            ++res.textMessages;
+        // In frame order when the opcodes account for every payload; else (a message reassembled
+        // from fragments of earlier packets) the texts, then the binary frames: they share the
+        // packet's time either way.
+        QList<std::pair<bool, QString>> frames;
+        if (opcodes.count(QStringLiteral("1")) == texts.size() && opcodes.count(QStringLiteral("2")) == binaries.size()) {
+            qsizetype ti = 0, bi = 0;
+            for (const QString &op : opcodes) {
+                if (op == QLatin1String("1"))
+                    frames.append({false, texts[ti++]});
+                else if (op == QLatin1String("2"))
+                    frames.append({true, binaries[bi++]});
+            }
+        } else {
+            for (const QString &x : texts)
+                frames.append({false, x});
+            for (const QString &x : binaries)
+                frames.append({true, x});
+        }
+        for (const auto &[binary, payload] : frames) {
+            ++(binary ? res.binaryFrames : res.textMessages);
             if (m_kept >= m_opt.maxMessages)
                 continue;
             ++m_kept;
-            m_tcp[stream].messages.append(Message{t, src, dst, text.toUtf8()});
+            const QByteArray data = binary ? QByteArray::fromHex(QString(payload).remove(QLatin1Char(':')).toLatin1()) : payload.toUtf8();
+            m_tcp[stream].messages.append(Message{t, src, dst, data, binary});
             if (m_opt.progress && m_kept % 2000 == 0)
                 m_opt.progress(m_kept);
         }
@@ -182,10 +221,8 @@ public:
             res.notes << QStringLiteral("%1 line(s) of tshark's output could not be read").arg(m_badLines);
         if (m_badTimes > 0)
             res.notes << QStringLiteral("%1 packet(s) with WebSocket text had no usable capture time or TCP connection, skipped").arg(m_badTimes);
-        if (res.textMessages > m_kept)
-            res.notes << QStringLiteral("only the first %1 of %2 WebSocket messages were kept").arg(m_kept).arg(res.textMessages);
-        if (res.binaryFrames > 0)
-            res.notes << QStringLiteral("%1 binary WebSocket frame(s) ignored (Twilio Media Streams is text only)").arg(res.binaryFrames);
+        if (res.textMessages + res.binaryFrames > m_kept)
+            res.notes << QStringLiteral("only the first %1 of %2 WebSocket messages were kept").arg(m_kept).arg(res.textMessages + res.binaryFrames);
         if (res.tlsPackets > 0 && res.textMessages > 0)
             res.notes << QStringLiteral("%1 TLS packet(s) could not be read (other connections behind TLS?)").arg(res.tlsPackets);
     }
@@ -200,7 +237,7 @@ private:
         QList<QJsonObject> parsed;
         parsed.reserve(tcp.messages.size());
         for (const Message &m : tcp.messages) {
-            const QJsonDocument d = QJsonDocument::fromJson(m.text);
+            const QJsonDocument d = m.binary ? QJsonDocument() : QJsonDocument::fromJson(m.text);
             parsed.append(d.isObject() ? d.object() : QJsonObject());
             votes[m.src] += twilioVote(parsed.last());
             votes[m.dst] += 0;
@@ -253,12 +290,12 @@ private:
             const Message &m = tcp.messages[msgIdx];
             Stream &s = res.streams[streamIdx];
             const capture::Dir dir = m.src == twilio ? capture::Dir::In : capture::Dir::Out;
-            capture::Record r = capture::Record::message(m.tUs, dir, capture::MsgKind::Text, m.text);
+            capture::Record r = capture::Record::message(m.tUs, dir, m.binary ? capture::MsgKind::Binary : capture::MsgKind::Text, m.text);
             r.lineNo = msgIdx + 1;
             s.records.append(r);
             (dir == capture::Dir::Out ? s.outMessages : s.inMessages)++;
             if (s.callSid.isEmpty())
-                s.callSid = parsed[msgIdx].value(QStringLiteral("start")).toObject().value(QStringLiteral("callSid")).toString();
+                s.callSid = callIdOf(parsed[msgIdx]);
         };
         for (qsizetype i = 0; i < tcp.messages.size(); ++i) {
             const QString sid = sidOf(parsed[i]);
@@ -308,7 +345,7 @@ void conclude(ReadResult &res, const QString &what)
                         .arg(what).arg(res.tlsPackets);
         return;
     }
-    res.error = QStringLiteral("no WebSocket text messages in %1 (%2 HTTP/WebSocket packet(s)): was the bot's traffic "
+    res.error = QStringLiteral("no WebSocket text messages (nor binary frames) in %1 (%2 HTTP/WebSocket packet(s)): was the bot's traffic "
                                "captured? If the capture starts after the WebSocket handshake, name the bot's port with "
                                "--ws-port PORT")
                     .arg(what).arg(res.packets);
@@ -397,7 +434,7 @@ ReadResult readFile(const QString &path, const Options &options)
                      QStringLiteral("-T"), QStringLiteral("ek")};
     for (const char *field : {"frame.time_epoch", "frame.protocols", "tcp.stream", "ip.src", "ip.dst", "ipv6.src",
                               "ipv6.dst", "tcp.srcport", "tcp.dstport", "http.request.method", "websocket.opcode",
-                              "websocket.payload.text"})
+                              "websocket.payload.text", "data.data"})
         args << QStringLiteral("-e") << QLatin1String(field);
     if (!options.tlsKeyLogFile.isEmpty())
         args << QStringLiteral("-o") << QStringLiteral("tls.keylog_file:%1").arg(options.tlsKeyLogFile);
@@ -446,7 +483,7 @@ ReadResult readFile(const QString &path, const Options &options)
             res.streams.clear();
             res.error = QStringLiteral("the file is not a capture tshark can read: %1").arg(tsharkSays);
             return res;
-        } else if (res.textMessages == 0) {
+        } else if (res.textMessages + res.binaryFrames == 0) {
             res.ok = false;
             res.error = QStringLiteral("tshark failed (exit %1): %2").arg(proc.exitCode()).arg(tsharkSays);
             return res;

@@ -9,11 +9,11 @@
 
 #include <functional>
 
-// Packet captures (pcap / pcapng, e.g. tcpdump behind the TLS terminator) of Twilio Media
-// Streams traffic, read through Wireshark's own dissectors: tshark does the TCP reassembly,
-// WebSocket unmasking and defragmentation; this turns its WebSocket text frames into the
-// replay's message records (capture timestamps, direction), one stream per TCP connection and
-// streamSid.
+// Packet captures (pcap / pcapng, e.g. tcpdump behind the TLS terminator) of any provider's
+// media-stream traffic, read through Wireshark's own dissectors: tshark does the TCP reassembly,
+// WebSocket unmasking and defragmentation; this turns its WebSocket text and binary frames into
+// the replay's message records (capture timestamps, direction, text/binary), one stream per TCP
+// connection and stream id.
 namespace pacelab::pcap {
 
 // pcap (either byte order, µs or ns) or pcapng, from the first 4 bytes.
@@ -55,7 +55,7 @@ struct ReadResult
     QStringList notes;      // cut file, TLS packets skipped, binary frames, guessed directions
     qint64 packets = 0;     // packets tshark reported (WebSocket, TLS, HTTP)
     qint64 textMessages = 0;
-    qint64 binaryFrames = 0;
+    qint64 binaryFrames = 0; // kept as binary records (Vonage audio; a violation for Twilio)
     qint64 tlsPackets = 0;
     QString tsharkVersion;
 };

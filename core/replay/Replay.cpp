@@ -6,7 +6,6 @@
 
 #include "audio/G711.h"
 #include "audio/Resampler.h"
-#include "twilio/TwilioMessages.h"
 
 #include <QBuffer>
 #include <QFile>
@@ -14,6 +13,7 @@
 #include <QJsonArray>
 
 #include <algorithm>
+#include <deque>
 #include <limits>
 #include <cmath>
 
@@ -43,7 +43,70 @@ PcmBuffer wavDirection(const LoadedCall &call, capture::Dir dir)
     return out;
 }
 
+// The analytics and the playout model count audio in 8 kHz mu-law bytes (1 B = 125 µs): a
+// payload of another format enters them as the 8 kHz samples its duration holds, so every
+// figure of time is right for any format (replay's own conversion, through MediaFormat).
+qsizetype modelUnits(const MediaFormat &f, qsizetype bytes)
+{
+    if (f.encoding != MediaFormat::Encoding::L16 && f.sampleRate == kTwilioRate)
+        return bytes;
+    return qsizetype(std::llround(double(bytes) * kTwilioRate / (double(f.sampleRate) * f.bytesPerSample())));
+}
+
+// A payload of the size the provider wants: its frame size, or for a provider that takes chunks
+// (Exotel) a multiple of its unit within its bounds.
+bool standardSize(const provider::Limits &l, const MediaFormat &f, qsizetype bytes)
+{
+    if (l.audioSizeMultiple > 0)
+        return bytes > 0 && bytes % l.audioSizeMultiple == 0 && (l.minAudioBytes <= 0 || bytes >= l.minAudioBytes)
+            && (l.maxAudioBytes <= 0 || bytes <= l.maxAudioBytes);
+    return bytes == f.frameBytes();
+}
+
+QString standardSizeText(const provider::Limits &l, const MediaFormat &f)
+{
+    if (l.audioSizeMultiple > 0)
+        return QStringLiteral("a multiple of %1 B").arg(l.audioSizeMultiple);
+    return QStringLiteral("%1 B").arg(f.frameBytes());
+}
+
+// Audio of a message source decoded at its own rate.
+PcmBuffer decodeDirection(const LoadedCall &call, capture::Dir dir)
+{
+    const MediaFormat &f = dir == capture::Dir::Out ? call.outFormat : call.inFormat;
+    PcmBuffer out;
+    out.sampleRate = f.sampleRate;
+    out.channels = 1;
+    out.samples = f.decode(dir == capture::Dir::Out ? call.outAudio : call.inAudio);
+    return out;
+}
+
+PcmBuffer resampled(const PcmBuffer &in, int rate)
+{
+    if (in.sampleRate == rate && in.channels == 1)
+        return in;
+    PcmBuffer out;
+    out.sampleRate = rate;
+    out.channels = 1;
+    Resampler rs(in.sampleRate, in.channels, rate);
+    if (!rs.isValid())
+        return out;
+    out.samples = rs.process(in.samples.constData(), in.frames());
+    out.samples += rs.flush();
+    return out;
+}
+
+bool isMulaw8k(const MediaFormat &f)
+{
+    return f.encoding == MediaFormat::Encoding::Mulaw && f.sampleRate == kTwilioRate;
+}
+
 } // namespace
+
+QString LoadedCall::providerLabel() const
+{
+    return profile().displayName().section(QLatin1Char(' '), 0, 0);
+}
 
 double meanSendingFps(const ArrivalStats &s)
 {
@@ -61,8 +124,24 @@ Analysis analyze(const LoadedCall &call, ArrivalAnalytics::Config analyticsConfi
 {
     Analysis a;
     a.notes = call.notes;
+    const provider::Profile &prof = call.profile();
+    const provider::Limits limits = prof.limits();
+    const QString peer = call.providerLabel();
+    const MediaFormat &fmt = call.outFormat;
+    a.provider = prof.name();
+    a.providerReason = call.providerReason;
+    // The provider's buffer depth, unless the caller chose one (a non-default config).
+    if (playoutConfig.maxBufferedUs == PlayoutModel::Config().maxBufferedUs)
+        playoutConfig.maxBufferedUs = limits.maxBufferedUs > 0 ? limits.maxBufferedUs : 7LL * 24 * 3600 * 1'000'000;
+    const int discardedCode = prof.codeFor(provider::Fault::MediaDiscarded);
     ArrivalAnalytics analytics(analyticsConfig);
     PlayoutModel playout(playoutConfig);
+    // Providers that cap buffered messages (Vonage): when each buffered message ends playing.
+    std::deque<qint64> bufferedMessageEnds;
+    // Sizes in wire bytes (the analytics see model units).
+    QMap<int, qint64> sizes;
+    qint64 wireBytes = 0, nonStandard = 0, firstNonStandard = -1, mediaFrames = 0;
+    int marksDroppedByClear = 0;
     const qint64 origin = call.originUs >= 0 ? call.originUs : 0;
     analytics.setOriginUs(origin);
     bool discarding = false;
@@ -116,18 +195,38 @@ Analysis analyze(const LoadedCall &call, ArrivalAnalytics::Config analyticsConfi
     for (const OutEvent &ev : call.out) {
         advanceTo(ev.tUs);
         switch (ev.type) {
-        case OutEvent::Type::Media:
-            if (!playout.feed(ev.tUs, ev.bytes)) {
+        case OutEvent::Type::Media: {
+            while (!bufferedMessageEnds.empty() && bufferedMessageEnds.front() <= ev.tUs)
+                bufferedMessageEnds.pop_front();
+            const qsizetype units = modelUnits(fmt, ev.bytes);
+            const bool tooManyMessages = limits.maxBufferedMessages > 0 && qint64(bufferedMessageEnds.size()) >= limits.maxBufferedMessages;
+            if (tooManyMessages || !playout.feed(ev.tUs, units)) {
                 ++a.mediaDiscardedFrames;
                 if (!discarding)
-                    addViolation(twilio::MediaDiscarded, QStringLiteral("media discarded: more than %1 s of audio buffered")
-                                                             .arg(playoutConfig.maxBufferedUs / 1'000'000), ev.tUs);
+                    addViolation(discardedCode,
+                                 tooManyMessages ? QStringLiteral("media discarded: %1 messages already buffered at %2, its limit").arg(limits.maxBufferedMessages).arg(peer)
+                                                 : QStringLiteral("media discarded: more than %1 s of audio buffered").arg(playoutConfig.maxBufferedUs / 1'000'000),
+                                 ev.tUs);
                 discarding = true;
                 break;
             }
             discarding = false;
-            analytics.addFrame(ev.tUs, ev.bytes);
+            if (limits.maxBufferedMessages > 0)
+                bufferedMessageEnds.push_back(playout.audioEndsAtUs());
+            analytics.addFrame(ev.tUs, units);
+            if (sizes.contains(ev.bytes) || sizes.size() < 256)
+                sizes[ev.bytes]++;
+            else
+                sizes[-1]++;
+            wireBytes += ev.bytes;
+            if (!standardSize(limits, fmt, ev.bytes)) {
+                ++nonStandard;
+                if (firstNonStandard < 0)
+                    firstNonStandard = mediaFrames;
+            }
+            ++mediaFrames;
             break;
+        }
         case OutEvent::Type::Mark:
             ++a.marksSent;
             playout.mark(ev.tUs, ev.name);
@@ -135,7 +234,11 @@ Analysis analyze(const LoadedCall &call, ArrivalAnalytics::Config analyticsConfi
         case OutEvent::Type::Clear:
             ++a.clears;
             analytics.reanchor();
-            playout.clear(ev.tUs);
+            // The model echoes pending marks on a clear, as Twilio does; a provider that drops them
+            // (Plivo, Vonage) never echoes those.
+            if (const int echoed = playout.clear(ev.tUs); !prof.clearEchoesPendingMarks())
+                marksDroppedByClear += echoed;
+            bufferedMessageEnds.clear();
             break;
         case OutEvent::Type::Invalid:
         case OutEvent::Type::Binary:
@@ -159,12 +262,16 @@ Analysis analyze(const LoadedCall &call, ArrivalAnalytics::Config analyticsConfi
         a.notes << QStringLiteral("the per-second report stops after %1 days").arg(kMaxReportSecond / 86400);
 
     a.stats = analytics.stats();
+    a.stats.bytes = wireBytes;
+    a.stats.sizeHistogram = sizes;
+    a.stats.nonStandardFrames = nonStandard;
+    a.stats.firstNonStandardFrame = firstNonStandard;
     a.playout = playout.toJson();
     a.underruns = playout.underrunCount();
     a.underrunTotalUs = playout.underrunTotalUs();
     a.maxBufferedSec = playout.maxBufferedUs() / 1e6;
     a.pauses = playout.pauseCount();
-    a.marksEchoed = playout.marksEchoed();
+    a.marksEchoed = playout.marksEchoed() - marksDroppedByClear;
 
     // Verdicts, in the order an engineer should read them.
     const ArrivalStats &s = a.stats;
@@ -179,8 +286,8 @@ Analysis analyze(const LoadedCall &call, ArrivalAnalytics::Config analyticsConfi
     } else {
         const double meanFps = meanSendingFps(s);
         if (s.nonStandardFrames > 0)
-            problem(QStringLiteral("%1 of %2 frames are not 160 B (first at frame %3)")
-                        .arg(s.nonStandardFrames).arg(s.frames).arg(s.firstNonStandardFrame));
+            problem(QStringLiteral("%1 of %2 frames are not %3 (first at frame %4)")
+                        .arg(s.nonStandardFrames).arg(s.frames).arg(standardSizeText(limits, fmt)).arg(s.firstNonStandardFrame));
         if (s.burstCount > 0)
             problem(QStringLiteral("%1 burst(s): audio arrived faster than real time (first at %2 s, %3 frames, %4 ms ahead)")
                         .arg(s.burstCount)
@@ -198,8 +305,19 @@ Analysis analyze(const LoadedCall &call, ArrivalAnalytics::Config analyticsConfi
         if (s.jitterMaxMs > 10)
             warning(QStringLiteral("jitter up to %1 ms").arg(ms(s.jitterMaxMs)));
         if (a.maxBufferedSec > 2.0)
-            warning(QStringLiteral("up to %1 s buffered at Twilio: barge-in will be late unless the bot sends clear").arg(ms(a.maxBufferedSec, 2)));
-        if (meanFps > 0 && std::abs(meanFps - 50.0) > 1.0 && s.burstCount == 0)
+            warning(QStringLiteral("up to %1 s buffered at %2: barge-in will be late unless the bot sends clear").arg(ms(a.maxBufferedSec, 2), peer));
+        // The rate the provider's frame implies (50 fps for 20 ms frames); for a provider that takes
+        // chunks of any multiple (Exotel), the bot's most common chunk (10 fps for 100 ms).
+        int commonSize = 0;
+        qint64 commonCount = 0;
+        for (auto it = sizes.cbegin(); it != sizes.cend(); ++it)
+            if (it.key() > 0 && it.value() > commonCount) {
+                commonSize = it.key();
+                commonCount = it.value();
+            }
+        const double frameMs = limits.audioSizeMultiple > 0 && commonSize > 0 ? fmt.bytesToMs(commonSize) : double(fmt.frameMs);
+        const double expectedFps = frameMs > 0 ? 1000.0 / frameMs : 50.0;
+        if (meanFps > 0 && std::abs(meanFps - expectedFps) > expectedFps / 50.0 && s.burstCount == 0)
             warning(QStringLiteral("%1 fps on average while sending").arg(ms(meanFps)));
         if (!a.problems && a.verdicts.isEmpty())
             a.verdicts << QStringLiteral("ok: %1 frames at %2 fps, jitter %3 ms, no bursts, no underruns")
@@ -209,8 +327,8 @@ Analysis analyze(const LoadedCall &call, ArrivalAnalytics::Config analyticsConfi
         QStringList codes;
         for (auto it = a.violationsByCode.cbegin(); it != a.violationsByCode.cend(); ++it)
             codes << QStringLiteral("%1 x%2").arg(it.key()).arg(it.value());
-        problem(QStringLiteral("%1 message(s) Twilio would reject (%2); first: %3")
-                    .arg(a.violationCount).arg(codes.join(QStringLiteral(", ")), a.violations.value(0).message));
+        problem(QStringLiteral("%1 message(s) %2 would reject (%3); first: %4")
+                    .arg(a.violationCount).arg(peer, codes.join(QStringLiteral(", ")), a.violations.value(0).message));
     }
     if (a.marksSent > a.marksEchoed)
         warning(QStringLiteral("%1 of %2 marks never echoed").arg(a.marksSent - a.marksEchoed).arg(a.marksSent));
@@ -220,6 +338,7 @@ Analysis analyze(const LoadedCall &call, ArrivalAnalytics::Config analyticsConfi
 QJsonObject Analysis::toJson() const
 {
     QJsonObject o;
+    o[QStringLiteral("provider")] = QJsonObject{{QStringLiteral("name"), provider}, {QStringLiteral("reason"), providerReason}};
     o[QStringLiteral("arrival")] = stats.toJson();
     o[QStringLiteral("playout")] = playout;
     o[QStringLiteral("underruns")] = underruns;
@@ -253,6 +372,10 @@ QString Analysis::toText() const
 {
     const ArrivalStats &s = stats;
     QStringList l;
+    const std::optional<provider::Id> id = provider::idFromName(provider);
+    const QString peer = id ? provider::profile(*id).displayName().section(QLatin1Char(' '), 0, 0) : QStringLiteral("Twilio");
+    if (!provider.isEmpty())
+        l << QStringLiteral("Provider: %1 (%2)").arg(id ? provider::profile(*id).displayName() : provider, providerReason);
     l << QStringLiteral("Outbound: %1 media frames (%2 s of audio), %3 spurt(s)")
              .arg(s.frames).arg(ms(s.audioMs / 1000.0, 2)).arg(s.spurts);
     l << QStringLiteral("Delta min/mean/max/p99 %1/%2/%3/%4 ms (max at frame %5); jitter %6 ms (max %7)")
@@ -262,8 +385,8 @@ QString Analysis::toText() const
     l << QStringLiteral("Skew now %1 ms, worst %2 ms; drift %3")
              .arg(ms(s.skewMs), ms(s.skewMaxMs),
                   s.driftValid ? QStringLiteral("%1 ppm (%2 ms)").arg(ms(s.driftPpm, 0), ms(s.driftMs)) : QStringLiteral("n/a"));
-    l << QStringLiteral("Twilio buffer: max %1 s; underruns %2 (%3 ms); pauses %4; bursts %5")
-             .arg(ms(maxBufferedSec, 2)).arg(underruns).arg(ms(underrunTotalUs / 1000.0, 0)).arg(pauses).arg(s.burstCount);
+    l << QStringLiteral("%1 buffer: max %2 s; underruns %3 (%4 ms); pauses %5; bursts %6")
+             .arg(peer, ms(maxBufferedSec, 2)).arg(underruns).arg(ms(underrunTotalUs / 1000.0, 0)).arg(pauses).arg(s.burstCount);
     QStringList sizes;
     for (auto it = s.sizeHistogram.cbegin(); it != s.sizeHistogram.cend(); ++it)
         sizes << QStringLiteral("%1 B x%2").arg(it.key() < 0 ? QStringLiteral("other") : QString::number(it.key())).arg(it.value());
@@ -279,7 +402,7 @@ QString Analysis::toText() const
 
 QByteArray mulawAudio(const LoadedCall &call, capture::Dir dir, QString *error)
 {
-    if (call.source != LoadedCall::Source::Wav)
+    if (call.source != LoadedCall::Source::Wav && isMulaw8k(dir == capture::Dir::Out ? call.outFormat : call.inFormat))
         return dir == capture::Dir::Out ? call.outAudio : call.inAudio;
     const PcmBuffer pcm = pcmAudio(call, dir);
     if (pcm.samples.isEmpty() && call.wavPcm.frames() > 0 && error)
@@ -287,55 +410,66 @@ QByteArray mulawAudio(const LoadedCall &call, capture::Dir dir, QString *error)
     return g711::encodeMulaw(pcm.samples.constData(), pcm.samples.size());
 }
 
+PcmBuffer nativePcmAudio(const LoadedCall &call, capture::Dir dir)
+{
+    if (call.source == LoadedCall::Source::Wav)
+        return wavDirection(call, dir);
+    return decodeDirection(call, dir);
+}
+
 PcmBuffer pcmAudio(const LoadedCall &call, capture::Dir dir)
 {
-    PcmBuffer out;
-    out.sampleRate = kTwilioRate;
-    out.channels = 1;
     if (call.source == LoadedCall::Source::Wav) {
-        const PcmBuffer in = wavDirection(call, dir);
-        if (in.sampleRate == kTwilioRate && in.channels == 1)
-            return in;
-        Resampler rs(in.sampleRate, in.channels, kTwilioRate);
-        if (!rs.isValid())
-            return out;
-        out.samples = rs.process(in.samples.constData(), in.frames());
-        out.samples += rs.flush();
-        return out;
+        const PcmBuffer r = resampled(wavDirection(call, dir), kTwilioRate);
+        return r;
     }
-    const QByteArray &mu = dir == capture::Dir::Out ? call.outAudio : call.inAudio;
-    out.samples.resize(mu.size());
-    if (!mu.isEmpty())
-        g711::decodeMulaw(mu, out.samples.data());
-    return out;
+    return resampled(decodeDirection(call, dir), kTwilioRate);
 }
 
 bool exportWav(const LoadedCall &call, capture::Dir dir, const QString &path, wav::Encoding encoding, QString *error)
 {
     if (call.source == LoadedCall::Source::Wav)
         return wav::writeFile(path, wavDirection(call, dir), encoding, error);
-    const QByteArray &mu = dir == capture::Dir::Out ? call.outAudio : call.inAudio;
-    if (mu.isEmpty()) {
+    const QByteArray &audio = dir == capture::Dir::Out ? call.outAudio : call.inAudio;
+    const MediaFormat &f = dir == capture::Dir::Out ? call.outFormat : call.inFormat;
+    if (audio.isEmpty()) {
         if (error)
             *error = QStringLiteral("the recording has no %1 audio").arg(dir == capture::Dir::Out ? QStringLiteral("outbound") : QStringLiteral("inbound"));
         return false;
     }
-    if (encoding == wav::Encoding::Mulaw)
-        return wav::writeMulawFile(path, mu, kTwilioRate, error);
-    return wav::writeFile(path, pcmAudio(call, dir), encoding, error);
+    if (encoding == wav::Encoding::Mulaw) { // as recorded
+        if (f.encoding == MediaFormat::Encoding::Mulaw)
+            return wav::writeMulawFile(path, audio, f.sampleRate, error);
+        encoding = f.encoding == MediaFormat::Encoding::Alaw ? wav::Encoding::Alaw : wav::Encoding::Pcm16;
+    }
+    return wav::writeFile(path, decodeDirection(call, dir), encoding, error);
 }
 
 QList<QByteArray> framesForResend(const LoadedCall &call, int *paddedBytes)
 {
-    const QByteArray mu = mulawAudio(call, capture::Dir::Out);
+    return framesForResend(call, MediaFormat::mulaw8k(), paddedBytes);
+}
+
+QList<QByteArray> framesForResend(const LoadedCall &call, const MediaFormat &format, int *paddedBytes)
+{
+    QByteArray audio;
+    const bool sameAsRecorded = call.source != LoadedCall::Source::Wav && call.outFormat.encoding == format.encoding
+        && call.outFormat.sampleRate == format.sampleRate;
+    if (sameAsRecorded)
+        audio = call.outAudio;
+    else if (isMulaw8k(format))
+        audio = mulawAudio(call, capture::Dir::Out);
+    else
+        audio = format.encode(resampled(nativePcmAudio(call, capture::Dir::Out), format.sampleRate).samples);
+    const int frameBytes = std::max(1, format.frameBytes());
     QList<QByteArray> frames;
-    frames.reserve(mu.size() / kFrameBytes + 1);
-    for (qsizetype i = 0; i < mu.size(); i += kFrameBytes)
-        frames.append(mu.mid(i, kFrameBytes));
+    frames.reserve(audio.size() / frameBytes + 1);
+    for (qsizetype i = 0; i < audio.size(); i += frameBytes)
+        frames.append(audio.mid(i, frameBytes));
     int padded = 0;
-    if (!frames.isEmpty() && frames.last().size() < kFrameBytes) {
-        padded = kFrameBytes - int(frames.last().size());
-        frames.last().append(QByteArray(padded, char(g711::kMulawSilence)));
+    if (!frames.isEmpty() && frames.last().size() < frameBytes) {
+        padded = frameBytes - int(frames.last().size());
+        frames.last().append(format.silence(padded));
     }
     if (paddedBytes)
         *paddedBytes = padded;

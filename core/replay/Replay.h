@@ -19,10 +19,12 @@
 
 #include <functional>
 
-// Replaying recorded calls: load a capture, a Twilio-style dump, a pcap/pcapng of the WebSocket
-// traffic or a WAV (mono, or a dual-channel call recording); analyse the recorded
-// outbound timing with the emulator's ArrivalAnalytics and PlayoutModel (the same figures as
-// live); extract each direction's audio (WAV export, caller source, re-send).
+// Replaying recorded calls: load a capture, a JSON Lines dump (one message per line), a
+// pcap/pcapng of the WebSocket traffic or a WAV (mono, or a dual-channel call recording) of any
+// provider's media stream (the protocol named, recorded in the capture header or detected from
+// the messages: docs/capture-format.md, "Providers"); analyse the recorded outbound timing with
+// the emulator's ArrivalAnalytics and PlayoutModel (the same figures as live); extract each
+// direction's audio (WAV export, caller source, re-send).
 namespace pacelab::replay {
 
 // One outbound message as the playout model needs it.
@@ -31,9 +33,9 @@ struct OutEvent
     enum class Type { Media, Mark, Clear, Other, Invalid, Binary };
     Type type = Type::Media;
     qint64 tUs = 0;
-    int bytes = 0;       // media payload bytes
+    int bytes = 0;       // media payload bytes, in the call's outbound format
     QString name;        // mark name
-    int code = 0;        // Twilio error code for Invalid/Binary
+    int code = 0;        // the provider's error code for Invalid/Binary (Profile::codeFor)
     QString detail;      // what was wrong
 };
 
@@ -43,7 +45,8 @@ struct LoadOptions
     // Twilio when nothing is recognised.
     std::optional<provider::Id> provider;
     capture::ReadOptions read;
-    qint64 maxAudioBytesPerDirection = 8000LL * 3600 * 2; // 2 h of mu-law, then audio is not kept
+    // 2 h of 8 kHz mu-law, then audio is not kept; scaled to the direction's format (2 h of any).
+    qint64 maxAudioBytesPerDirection = 8000LL * 3600 * 2;
     int maxTelemetryRecords = 36000;
     // progress(bytes read, total bytes or -1), every ~1 MB
     std::function<void(qint64, qint64)> progress;
@@ -62,11 +65,28 @@ struct LoadOptions
 
 struct LoadedCall
 {
-    enum class Source { Capture, TwilioDump, Wav, Pcap };
+    // JsonDump: a JSON Lines dump of any provider (TwilioDump: its older name).
+    enum class Source { Capture, TwilioDump, Wav, Pcap, JsonDump = TwilioDump };
     Source source = Source::Capture;
     QString path;
     QJsonObject header;
     QStringList notes; // assumptions made (timings, truncation, reordering)
+
+    // Whose protocol the messages were read with, and why: LoadOptions::provider (--provider),
+    // the capture header's `provider`, detection from the first messages of each direction, or
+    // Twilio when nothing was recognised.
+    enum class ProviderFrom { Option, Header, Detected, Assumed };
+    provider::Id provider = provider::Id::Twilio;
+    ProviderFrom providerFrom = ProviderFrom::Assumed;
+    QString providerReason; // "detected from the messages (40 of 40 recognised)"
+    // Messages the chosen profile could not read but another provider's recognises (a dump
+    // mixing two providers): count per provider.
+    QMap<provider::Id, qint64> foreignMessages;
+    qint64 inInvalid = 0; // inbound messages the profile could not read
+    QString firstInInvalid;
+    // The audio formats: the profile's, or what the stream announced (start / media messages).
+    MediaFormat outFormat;
+    MediaFormat inFormat;
 
     QList<OutEvent> out; // in time order
     qint64 outMessages = 0;
@@ -75,8 +95,8 @@ struct LoadedCall
     qint64 lastUs = -1;
     QString streamSid;
 
-    QByteArray outAudio; // mu-law, concatenated payloads as sent
-    QByteArray inAudio;  // mu-law, inbound media payloads
+    QByteArray outAudio; // outFormat, concatenated payloads as sent
+    QByteArray inAudio;  // inFormat, inbound media payloads
     bool outAudioTruncated = false;
     bool inAudioTruncated = false;
 
@@ -96,8 +116,10 @@ struct LoadedCall
     int streamIndex = 0;
 
     bool hasTiming() const { return source != Source::Wav; }
-    double outAudioSec() const { return outAudio.size() / double(kTwilioRate); }
-    double inAudioSec() const { return inAudio.size() / double(kTwilioRate); }
+    double outAudioSec() const { return outFormat.bytesToMs(outAudio.size()) / 1000.0; }
+    double inAudioSec() const { return inFormat.bytesToMs(inAudio.size()) / 1000.0; }
+    const provider::Profile &profile() const { return provider::profile(provider); }
+    QString providerLabel() const; // "Vonage": the short name used in verdicts
 };
 
 struct LoadResult
@@ -107,13 +129,18 @@ struct LoadResult
     LoadedCall call;
 };
 
-// A PaceLab capture, a Twilio-style JSON Lines dump, a pcap/pcapng (through tshark) or a WAV
-// file, sniffed from the content.
+// A PaceLab capture, a JSON Lines dump, a pcap/pcapng (through tshark) or a WAV file, sniffed
+// from the content; the messages read with the provider's profile (LoadOptions::provider).
 LoadResult loadCall(const QString &path, const LoadOptions &options = LoadOptions());
 LoadResult loadCall(QIODevice *device, const LoadOptions &options = LoadOptions());
 
 struct Analysis
 {
+    QString provider;       // "vonage"
+    QString providerReason; // LoadedCall::providerReason
+    // stats: times from the audio's duration in its format; sizes (bytes, sizeHistogram,
+    // nonStandardFrames) in the format's wire bytes, "standard" = the profile's frame size (or a
+    // multiple of Limits::audioSizeMultiple).
     ArrivalStats stats;
     QJsonObject playout; // PlayoutModel::toJson()
     int underruns = 0;
@@ -137,7 +164,9 @@ struct Analysis
 };
 
 // Runs the outbound messages through ArrivalAnalytics and PlayoutModel exactly as the
-// emulator does live (advance to the arrival, feed, mark, clear), then drains the buffer.
+// emulator does live (advance to the arrival, feed, mark, clear), then drains the buffer. The
+// provider's limits apply: its buffer depth in time (when `playout` keeps the default
+// maxBufferedUs) and in messages (Vonage), with its media-discarded code.
 Analysis analyze(const LoadedCall &call, ArrivalAnalytics::Config analytics = ArrivalAnalytics::Config(),
                  PlayoutModel::Config playout = PlayoutModel::Config());
 
@@ -147,16 +176,22 @@ double meanSendingFps(const ArrivalStats &stats);
 
 // Audio of one direction as mu-law bytes / decoded PCM (8 kHz mono). A WAV source gives its
 // own audio for both directions (converted to 8 kHz mono mu-law for the mu-law forms); a
-// dual-channel one its caller channel inbound and the other channel outbound.
+// dual-channel one its caller channel inbound and the other channel outbound. A message source
+// in another format (L16 at 16 kHz...) is decoded and resampled.
 QByteArray mulawAudio(const LoadedCall &call, capture::Dir dir, QString *error = nullptr);
 PcmBuffer pcmAudio(const LoadedCall &call, capture::Dir dir);
+// Decoded PCM at the direction's own rate (16 kHz for Vonage's L16 at 16 kHz).
+PcmBuffer nativePcmAudio(const LoadedCall &call, capture::Dir dir);
 
-// Writes one direction's audio to a WAV (mu-law as recorded, or PCM16).
+// Writes one direction's audio to a WAV. wav::Encoding::Mulaw = as recorded: mu-law as recorded
+// for mu-law streams, PCM16 at the stream's rate for L16 ones (A-law as A-law); Pcm16 (or any
+// other) re-encodes at the stream's own rate.
 bool exportWav(const LoadedCall &call, capture::Dir dir, const QString &path, wav::Encoding encoding,
                QString *error);
 
-// The outbound audio cut into exact 20 ms frames (160 B; the last one padded with mu-law
-// silence), ready to be pushed through the paced sender.
+// The outbound audio cut into exact frames of `format` (default: 20 ms of 8 kHz mu-law, 160 B;
+// the last one padded with the format's silence), ready to be pushed through the paced sender.
 QList<QByteArray> framesForResend(const LoadedCall &call, int *paddedBytes = nullptr);
+QList<QByteArray> framesForResend(const LoadedCall &call, const MediaFormat &format, int *paddedBytes = nullptr);
 
 } // namespace pacelab::replay

@@ -1,9 +1,9 @@
-// Loading a recorded call: PaceLab captures and Twilio-style dumps (CaptureReader), pcap/pcapng
-// (PcapReader, through tshark) and WAV files, all into one LoadedCall.
+// Loading a recorded call: PaceLab captures and JSON Lines dumps (CaptureReader), pcap/pcapng
+// (PcapReader, through tshark) and WAV files, all into one LoadedCall, the messages read with the
+// provider's profile (named, from the capture header, or detected).
 #include "Replay.h"
 
 #include "audio/G711.h"
-#include "twilio/TwilioMessages.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -59,7 +59,15 @@ LoadResult loadWav(const QString &path, const LoadOptions &opt)
     return res;
 }
 
-// Turns message and telemetry records, in file order, into the call.
+// How many messages of each direction provider detection looks at before deciding.
+constexpr int kDetectMessagesPerDirection = 20;
+// A message the chosen profile cannot read counts as another provider's when that profile is at
+// least this sure of it (Profile::recognize, 0..100).
+constexpr int kForeignScore = 50;
+
+// Turns message and telemetry records, in file order, into the call. Messages are held back
+// until the provider is known (the first kDetectMessagesPerDirection of each direction, or the
+// end), then read with that provider's profile.
 class CallBuilder
 {
 public:
@@ -88,20 +96,204 @@ public:
         }
         if (r.type != capture::Record::Type::Message)
             return;
+        if (m_profile) {
+            addMessage(r);
+            return;
+        }
+        m_held.append(r);
+        ++m_heldPerDir[r.dir == capture::Dir::Out ? 0 : 1];
+        if ((m_heldPerDir[0] >= kDetectMessagesPerDirection && m_heldPerDir[1] >= kDetectMessagesPerDirection)
+            || m_held.size() >= 20 * kDetectMessagesPerDirection)
+            decide();
+    }
+
+    void finish()
+    {
+        if (!m_profile)
+            decide();
+        if (m_reordered > 0)
+            c.notes << QStringLiteral("%1 outbound message(s) were recorded slightly out of time order and were kept in file order").arg(m_reordered);
+        if (c.outAudioTruncated || c.inAudioTruncated)
+            c.notes << QStringLiteral("audio kept only up to %1 s per direction").arg(m_opt.maxAudioBytesPerDirection / kTwilioRate);
+        if (m_formatChanges > 0)
+            c.notes << QStringLiteral("%1 media message(s) announced another audio format than the stream's (%2): their audio is "
+                                      "kept as if it were the stream's")
+                           .arg(m_formatChanges).arg(c.outFormat.describe());
+        if (c.inInvalid > 0)
+            c.notes << QStringLiteral("%1 inbound message(s) are not %2 messages (first: %3)")
+                           .arg(c.inInvalid).arg(c.providerLabel(), c.firstInInvalid);
+        if (!c.foreignMessages.isEmpty()) {
+            QStringList parts;
+            qint64 total = 0;
+            for (auto it = c.foreignMessages.cbegin(); it != c.foreignMessages.cend(); ++it) {
+                parts << QStringLiteral("%1 look like %2").arg(it.value()).arg(provider::profile(it.key()).displayName());
+                total += it.value();
+            }
+            c.notes << QStringLiteral("the recording mixes providers: it is read as %1, but %2 message(s) it cannot read are "
+                                      "another provider's (%3) — two recordings joined? Outbound ones count as invalid "
+                                      "messages; --provider chooses the protocol")
+                           .arg(c.profile().displayName()).arg(total).arg(parts.join(QStringLiteral(", ")));
+        }
+    }
+
+private:
+    // The provider: --provider, else the capture header's, else detected from the held messages,
+    // else Twilio. The reason is kept for the report.
+    void decide()
+    {
+        QList<provider::WireMessage> sample;
+        int perDir[2] = {0, 0};
+        for (const capture::Record &r : std::as_const(m_held)) {
+            int &n = perDir[r.dir == capture::Dir::Out ? 0 : 1];
+            if (n++ < kDetectMessagesPerDirection)
+                sample.append({r.data, r.kind == capture::MsgKind::Binary});
+        }
+        std::optional<provider::Id> detected = provider::detect(sample);
+        // Detection needs one message that names its provider (a handshake, a JSON message with
+        // the provider's fields): bare binary frames only lean weakly towards Vonage, and a
+        // recording of a bot sending binary junk to Twilio must stay Twilio's.
+        std::optional<provider::Id> weak;
+        if (detected) {
+            int strongest = 0;
+            for (const provider::WireMessage &m : std::as_const(sample))
+                strongest = std::max(strongest, provider::profile(*detected).recognize(m.data, m.binary));
+            if (strongest < kForeignScore) {
+                weak = detected;
+                detected.reset();
+            }
+        }
+        auto recognised = [&](provider::Id id) {
+            int n = 0;
+            for (const provider::WireMessage &m : std::as_const(sample))
+                n += provider::profile(id).recognize(m.data, m.binary) > 0 ? 1 : 0;
+            return QStringLiteral("%1 of the first %2 message(s) recognised").arg(n).arg(sample.size());
+        };
+        const QString headerName = c.header.value(QLatin1String(capture::kProviderField)).toString();
+        const std::optional<provider::Id> fromHeader = provider::idFromName(headerName);
+        if (!headerName.isEmpty() && !fromHeader)
+            c.notes << QStringLiteral("the capture header names an unknown provider '%1' (known: %2): ignored")
+                           .arg(headerName.left(40), provider::namesJoined(QStringLiteral(", ")));
+        if (m_opt.provider) {
+            c.provider = *m_opt.provider;
+            c.providerFrom = LoadedCall::ProviderFrom::Option;
+            c.providerReason = QStringLiteral("chosen with --provider");
+            if (fromHeader && *fromHeader != c.provider)
+                c.providerReason += QStringLiteral("; the capture header says %1").arg(provider::name(*fromHeader));
+            else if (!fromHeader && detected && *detected != c.provider)
+                c.providerReason += QStringLiteral("; the messages look like %1's").arg(provider::name(*detected));
+        } else if (fromHeader) {
+            c.provider = *fromHeader;
+            c.providerFrom = LoadedCall::ProviderFrom::Header;
+            c.providerReason = QStringLiteral("named by the capture header");
+            if (detected && *detected != c.provider)
+                c.providerReason += QStringLiteral("; the messages look like %1's, --provider overrides").arg(provider::name(*detected));
+        } else if (detected) {
+            c.provider = *detected;
+            c.providerFrom = LoadedCall::ProviderFrom::Detected;
+            c.providerReason = QStringLiteral("detected from the messages: %1").arg(recognised(*detected));
+        } else {
+            c.provider = provider::Id::Twilio;
+            c.providerFrom = LoadedCall::ProviderFrom::Assumed;
+            c.providerReason = sample.isEmpty() ? QStringLiteral("no messages to recognise: Twilio assumed")
+                                                : QStringLiteral("no provider recognised in the first %1 message(s): Twilio assumed, "
+                                                                 "--provider chooses").arg(sample.size());
+            // No messages at all: loadRecords reports that; else say what was not recognised.
+            if (!sample.isEmpty() && weak)
+                c.notes << QStringLiteral("no message names its provider (the first %1 only lean towards %2, e.g. bare binary "
+                                          "frames): they are read as Twilio's; --provider %3 if the call was %2's")
+                               .arg(sample.size()).arg(provider::profile(*weak).displayName(), provider::name(*weak));
+            else if (!sample.isEmpty())
+                c.notes << QStringLiteral("the messages are not recognised as any provider's (%1): they are read as Twilio's; "
+                                          "--provider %2 names the protocol")
+                               .arg(provider::namesJoined(QStringLiteral(", ")), provider::namesJoined());
+        }
+        m_profile = &provider::profile(c.provider);
+        c.outFormat = m_profile->outboundFormat();
+        c.inFormat = m_profile->inboundFormat();
+        m_outCap = capFor(c.outFormat);
+        m_inCap = capFor(c.inFormat);
+        const QList<capture::Record> held = std::move(m_held);
+        m_held.clear();
+        for (const capture::Record &r : held)
+            addMessage(r);
+    }
+
+    // LoadOptions::maxAudioBytesPerDirection is in 8 kHz mu-law bytes: the same time in `f`.
+    qint64 capFor(const MediaFormat &f) const
+    {
+        const double scale = double(f.sampleRate) * f.bytesPerSample() / kTwilioRate;
+        const double cap = double(m_opt.maxAudioBytesPerDirection) * scale;
+        return cap >= double(std::numeric_limits<qint64>::max() / 2) ? std::numeric_limits<qint64>::max() / 2 : qint64(cap);
+    }
+
+    // A message the profile could not read: another provider's? (mixing two recordings)
+    void checkForeign(const capture::Record &r)
+    {
+        const bool binary = r.kind == capture::MsgKind::Binary;
+        std::optional<provider::Id> best;
+        int bestScore = kForeignScore - 1;
+        for (provider::Id id : provider::allIds()) {
+            if (id == c.provider)
+                continue;
+            const int score = provider::profile(id).recognize(r.data, binary);
+            if (score > bestScore) {
+                bestScore = score;
+                best = id;
+            }
+        }
+        if (best)
+            c.foreignMessages[*best]++;
+    }
+
+    void takeFormat(const provider::Message &m, MediaFormat &format, bool &announced)
+    {
+        if (!m.format || !m.format->isValid())
+            return;
+        if (!announced) {
+            // The message names the encoding and rate; the paced unit stays the profile's.
+            announced = true;
+            const int frameMs = format.frameMs;
+            format = *m.format;
+            format.frameMs = frameMs;
+        } else if (m.format->encoding != format.encoding || m.format->sampleRate != format.sampleRate) {
+            ++m_formatChanges;
+        }
+    }
+
+    void addMessage(const capture::Record &r)
+    {
+        const provider::Profile &p = *m_profile;
+        const bool binary = r.kind == capture::MsgKind::Binary;
         if (c.originUs < 0 || r.tUs < c.originUs)
             c.originUs = r.tUs;
         c.lastUs = std::max(c.lastUs, r.tUs);
         if (r.dir == capture::Dir::In) {
             ++c.inMessages;
-            if (r.kind != capture::MsgKind::Text)
+            const provider::ParseResult pr = p.parseFromProvider(r.data, binary);
+            if (!pr.ok()) {
+                if (c.inInvalid++ == 0)
+                    c.firstInInvalid = QStringLiteral("%1 %2: %3").arg(m_where).arg(r.lineNo).arg(pr.detail);
+                checkForeign(r);
                 return;
-            const twilio::ParseResult p = twilio::parseFromTwilio(r.data);
-            if (!p.ok())
-                return;
-            if (p.message.event == twilio::Event::Media)
-                appendCapped(c.inAudio, p.message.payload, m_opt.maxAudioBytesPerDirection, c.inAudioTruncated);
-            else if (p.message.event == twilio::Event::Start && c.streamSid.isEmpty())
-                c.streamSid = p.message.start.streamSid.isEmpty() ? p.message.streamSid : p.message.start.streamSid;
+            }
+            const provider::Message &m = pr.message;
+            if (m.event == provider::Event::Media) {
+                takeFormat(m, c.inFormat, m_inAnnounced);
+                appendCapped(c.inAudio, m.audio, m_inCap, c.inAudioTruncated);
+            } else if (m.event == provider::Event::Start || m.event == provider::Event::Connected) {
+                if (c.streamSid.isEmpty())
+                    c.streamSid = m.streamId;
+                // The stream's format (Twilio/Plivo `start`, Vonage's `websocket:connected`
+                // content-type): inbound, and outbound too when the provider uses one format both
+                // ways and the bot announced none.
+                const bool symmetric = p.outboundFormat() == p.inboundFormat();
+                takeFormat(m, c.inFormat, m_inAnnounced);
+                if (symmetric && !m_outAnnounced && m.format && m.format->isValid()) {
+                    const int frameMs = c.outFormat.frameMs;
+                    c.outFormat = *m.format;
+                    c.outFormat.frameMs = frameMs;
+                }
+            }
             return;
         }
         ++c.outMessages;
@@ -114,36 +306,38 @@ public:
             ++m_reordered;
         }
         m_lastOutT = ev.tUs;
-        if (r.kind == capture::MsgKind::Binary) {
-            const twilio::ParseResult p = twilio::binaryFrameFromBot(r.data.size());
-            ev.type = OutEvent::Type::Binary;
-            ev.code = p.twilioCode;
-            ev.detail = p.detail;
+        // Not checking the stream id: a dump may come from any stream.
+        const provider::ParseResult pr = p.parseFromBot(r.data, binary);
+        if (!pr.ok()) {
+            const int code = pr.code != 0 ? pr.code : p.codeFor(pr.error);
+            if (binary && pr.error == provider::ParseError::WrongFrameType) {
+                ev.type = OutEvent::Type::Binary;
+                ev.code = code;
+                ev.detail = pr.detail;
+            } else {
+                ev.type = OutEvent::Type::Invalid;
+                ev.code = code;
+                ev.detail = QStringLiteral("%1 %2: %3").arg(m_where).arg(r.lineNo).arg(pr.detail);
+            }
+            checkForeign(r);
             c.out.append(ev);
             return;
         }
-        // Not checking the streamSid: a dump may come from any stream.
-        const twilio::ParseResult p = twilio::parseFromBot(r.data);
-        if (!p.ok()) {
-            ev.type = OutEvent::Type::Invalid;
-            ev.code = p.twilioCode != twilio::NoError ? p.twilioCode : int(twilio::InvalidMessage);
-            ev.detail = QStringLiteral("%1 %2: %3").arg(m_where).arg(r.lineNo).arg(p.detail);
-            c.out.append(ev);
-            return;
-        }
+        const provider::Message &m = pr.message;
         if (c.streamSid.isEmpty())
-            c.streamSid = p.message.streamSid;
-        switch (p.message.event) {
-        case twilio::Event::Media:
+            c.streamSid = m.streamId;
+        switch (m.event) {
+        case provider::Event::Media:
             ev.type = OutEvent::Type::Media;
-            ev.bytes = int(p.message.payload.size());
-            appendCapped(c.outAudio, p.message.payload, m_opt.maxAudioBytesPerDirection, c.outAudioTruncated);
+            ev.bytes = int(m.audio.size());
+            takeFormat(m, c.outFormat, m_outAnnounced);
+            appendCapped(c.outAudio, m.audio, m_outCap, c.outAudioTruncated);
             break;
-        case twilio::Event::Mark:
+        case provider::Event::Mark:
             ev.type = OutEvent::Type::Mark;
-            ev.name = p.message.markName;
+            ev.name = m.markName;
             break;
-        case twilio::Event::Clear:
+        case provider::Event::Clear:
             ev.type = OutEvent::Type::Clear;
             break;
         default:
@@ -153,18 +347,15 @@ public:
         c.out.append(ev);
     }
 
-    void finish()
-    {
-        if (m_reordered > 0)
-            c.notes << QStringLiteral("%1 outbound message(s) were recorded slightly out of time order and were kept in file order").arg(m_reordered);
-        if (c.outAudioTruncated || c.inAudioTruncated)
-            c.notes << QStringLiteral("audio kept only up to %1 s per direction").arg(m_opt.maxAudioBytesPerDirection / kTwilioRate);
-    }
-
-private:
     LoadedCall &c;
     const LoadOptions &m_opt;
     QString m_where;
+    const provider::Profile *m_profile = nullptr;
+    QList<capture::Record> m_held;
+    int m_heldPerDir[2] = {0, 0};
+    qint64 m_outCap = 0, m_inCap = 0;
+    bool m_outAnnounced = false, m_inAnnounced = false;
+    qint64 m_formatChanges = 0;
     qint64 m_lastOutT = std::numeric_limits<qint64>::min();
     qint64 m_reordered = 0;
 };
@@ -175,7 +366,7 @@ LoadResult loadRecords(capture::CaptureReader &reader, const LoadOptions &opt, c
     LoadedCall &c = res.call;
     c.path = path;
     c.source = reader.format() == capture::CaptureReader::Format::PaceLab ? LoadedCall::Source::Capture
-                                                                           : LoadedCall::Source::TwilioDump;
+                                                                           : LoadedCall::Source::JsonDump;
     c.header = reader.header();
     CallBuilder builder(c, opt, QStringLiteral("line"));
     qint64 nextProgress = 1 << 20;

@@ -26,7 +26,7 @@ std::unique_ptr<Session> Session::create(SessionConfig cfg, QString *error, QObj
     std::unique_ptr<Session> s(new Session(std::move(cfg), parent));
     if (!s->m_cfg.capturePath.isEmpty()) {
         auto writer = std::make_shared<capture::CaptureWriter>();
-        if (!writer->open(s->m_cfg.capturePath, s->m_cfg.captureHeader)) {
+        if (!writer->open(s->m_cfg.capturePath, capture::withProvider(s->m_cfg.captureHeader, provider::name(s->m_cfg.provider())))) {
             *error = QStringLiteral("cannot write the capture %1: %2").arg(s->m_cfg.capturePath, writer->errorString());
             return nullptr;
         }
