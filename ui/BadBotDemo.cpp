@@ -33,6 +33,8 @@ bool BadBotDemo::start(QString *error)
 
     SenderConfig cfg;
     cfg.bypassClock = true;
+    cfg.provider = m_provider;
+    cfg.frameIntervalUs = provider::profile(m_provider).outboundFormat().frameUs();
     cfg.stopMode = SenderConfig::StopMode::Discard;
     m_engine = std::make_unique<SenderEngine>(cfg);
     m_engine->listen(QHostAddress::LocalHost, port);

@@ -150,14 +150,7 @@ SourcesPanel::SourcesPanel(TxQueue *queue, QWidget *parent)
         m_micLevel->setEnabled(false);
         m_micInfo->setText(tr("⚠ %1 — the microphone source is unavailable; every other source works.").arg(m_micReason));
     } else {
-        m_mic = new audioio::MicrophoneCapture(m_queue, this);
-        connect(m_mic, &audioio::MicrophoneCapture::level, this, [this](double db) {
-            m_micLevel->setValue(int(std::clamp(db, -60.0, 0.0)));
-        });
-        connect(m_mic, &audioio::MicrophoneCapture::errorOccurred, this, [this](const QString &e) {
-            m_micInfo->setText(e);
-            Q_EMIT logLine(QStringLiteral("error"), tr("Microphone: %1").arg(e));
-        });
+        createMic();
         connect(m_micButton, &QPushButton::clicked, this, &SourcesPanel::toggleMic);
     }
     layout->addWidget(micBox);
@@ -293,6 +286,33 @@ SourcesPanel::SourcesPanel(TxQueue *queue, QWidget *parent)
     QTimer::singleShot(0, this, &SourcesPanel::initTtsVoices);
 }
 
+void SourcesPanel::createMic()
+{
+    m_mic = new audioio::MicrophoneCapture(m_queue, this);
+    connect(m_mic, &audioio::MicrophoneCapture::level, this, [this](double db) {
+        m_micLevel->setValue(int(std::clamp(db, -60.0, 0.0)));
+    });
+    connect(m_mic, &audioio::MicrophoneCapture::errorOccurred, this, [this](const QString &e) {
+        m_micInfo->setText(e);
+        Q_EMIT logLine(QStringLiteral("error"), tr("Microphone: %1").arg(e));
+    });
+}
+
+void SourcesPanel::setQueue(TxQueue *queue)
+{
+    // Producers and the microphone push into the old queue from their threads: they stop (and
+    // their threads are joined) before anything points at the new one.
+    stopAll();
+    if (m_mic) {
+        m_mic->stop();
+        delete m_mic;
+        m_mic = nullptr;
+    }
+    m_queue = queue;
+    if (m_queue && m_micReason.isEmpty())
+        createMic();
+}
+
 SourcesPanel::~SourcesPanel()
 {
     stopAll();
@@ -336,6 +356,8 @@ bool SourcesPanel::startSource(const QString &key)
     if (it == m_rows.end() || it->second.producer)
         return false;
     Row &row = it->second;
+    if (!m_queue)
+        return false; // between two sessions (the provider is being changed)
     QString error;
     std::unique_ptr<PcmSource> source = row.make(&error);
     if (!source) {

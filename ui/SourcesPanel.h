@@ -37,6 +37,10 @@ public:
     explicit SourcesPanel(TxQueue *queue, QWidget *parent = nullptr);
     ~SourcesPanel() override;
 
+    // The session was replaced (another provider): every source and the microphone stop, then
+    // feed `queue`. nullptr detaches (nothing starts until a queue is set again).
+    void setQueue(TxQueue *queue);
+
     // Keys: "silence", "tone", "dtmf", "sweep", "noise", "file", "tts".
     bool startSource(const QString &key);
     void stopSource(const QString &key);
@@ -83,6 +87,7 @@ private:
     void onProducerFinished(const QString &key, const QString &reason, bool error);
     void setRowRunning(const QString &key, bool running);
     void toggleMic();
+    void createMic();
     void initTtsVoices();
     void updateSummary();
 

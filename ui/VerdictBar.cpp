@@ -65,6 +65,12 @@ void VerdictBar::setBargeInAvailable(bool available, const QString &why)
         m_bargeButton->setToolTip(why);
 }
 
+void VerdictBar::setPeerName(const QString &peer)
+{
+    m_peer = peer;
+    update();
+}
+
 QString VerdictBar::badgeText(const QString &key) const
 {
     for (int i = 0; i < m_badges.size(); ++i)
@@ -87,7 +93,7 @@ void VerdictBar::update()
         QLabel *l = m_labels[i];
         l->setText(QStringLiteral("<b>%1 %2 %3</b> %4").arg(symbol, b.name.toHtmlEscaped(), word, b.measured.toHtmlEscaped()));
         l->setStyleSheet(QStringLiteral("QLabel { color: %1; background: %2; border: 1px solid %1; border-radius: 3px; padding: 1px 4px; }").arg(fg, bg));
-        l->setToolTip(tr("%1 at Twilio: %2 (limit %3)").arg(b.name, b.measured, b.limit));
+        l->setToolTip(tr("%1 at %2: %3 (limit %4)").arg(b.name, m_peer, b.measured, b.limit));
         l->setAccessibleName(QStringLiteral("%1: %2, %3 (limit %4)").arg(b.name, word, b.measured, b.limit));
     }
     relayout();

@@ -26,6 +26,8 @@ public:
     void addRx(const pacelab::PerSecondRx &rx);
     void setBargeIn(const check::LiveBargeIn &b);
     void setBargeInAvailable(bool available, const QString &why = {});
+    // Who is judged receiving the audio ("Vonage"): the tooltips say "Pace at Vonage: ...".
+    void setPeerName(const QString &peer);
     QList<check::LiveBadge> badges() const { return m_badges; }
     QString badgeText(const QString &key) const;
 
@@ -46,6 +48,7 @@ private:
     QPushButton *m_bargeButton = nullptr;
     QGridLayout *m_grid = nullptr;
     int m_cols = 0;
+    QString m_peer = QStringLiteral("Twilio");
 };
 
 } // namespace pacelab::ui
