@@ -77,7 +77,7 @@ QString ProviderSelector::wireText(provider::Id id)
 {
     const provider::Profile &p = provider::profile(id);
     return QStringLiteral("%1, %2").arg(p.outboundFormat().describe(),
-                                        p.outboundAudioIsBinary() ? tr("binary") : tr("base64 in JSON"));
+                                        p.outboundAudioIsBinary() ? tr("binary") : tr("JSON"));
 }
 
 QString ProviderSelector::describe(provider::Id id)

@@ -101,8 +101,8 @@ private Q_SLOTS:
                                      QStringLiteral("plivo"), QStringLiteral("exotel")}));
         QCOMPARE(sel.provider(), Id::Twilio);
         // Twilio's profile does not change: its line is known exactly.
-        QCOMPARE(sel.descriptionText(), QStringLiteral("8 kHz mu-law, 20 ms frames (160 B), base64 in JSON"));
-        QCOMPARE(ProviderSelector::describe(Id::Twilio), QStringLiteral("Twilio: 8 kHz mu-law, 20 ms frames (160 B), base64 in JSON"));
+        QCOMPARE(sel.descriptionText(), QStringLiteral("8 kHz mu-law, 20 ms frames (160 B), JSON"));
+        QCOMPARE(ProviderSelector::describe(Id::Twilio), QStringLiteral("Twilio: 8 kHz mu-law, 20 ms frames (160 B), JSON"));
         // The others from their profiles; Vonage sends binary L16 frames.
         QSignalSpy spy(&sel, &ProviderSelector::providerChanged);
         sel.setProvider(Id::Vonage);
@@ -263,6 +263,47 @@ private Q_SLOTS:
         verifyEverywhere(w, Id::Twilio);
         QCOMPARE(w.session()->providerProblem(), problem);
         QVERIFY(w.logPane()->plainText().contains(QStringLiteral("Provider: ") + problem));
+    }
+
+    // The selector, what it means and the status-bar line stay in view and readable from
+    // 1024x700 to 4K, whichever provider (the longest line decides).
+    void visibleAtEverySize_data()
+    {
+        QTest::addColumn<QSize>("size");
+        QTest::newRow("1024x700") << QSize(1024, 700);
+        QTest::newRow("1280x800") << QSize(1280, 800);
+        QTest::newRow("1920x1080") << QSize(1920, 1080);
+        QTest::newRow("3840x2160") << QSize(3840, 2160);
+    }
+    void visibleAtEverySize()
+    {
+        QFETCH(QSize, size);
+        MainWindow w;
+        w.setConfirmHandler([](const QString &) { return true; });
+        w.resize(size);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        for (Id id : provider::allIds()) {
+            choose(w, id);
+            QCoreApplication::processEvents();
+            QVERIFY(w.width() <= size.width());
+            auto *combo = w.providerSelector()->comboBox();
+            auto *description = w.providerSelector()->findChild<QLabel *>(QStringLiteral("providerDescription"));
+            auto *status = w.findChild<QLabel *>(QStringLiteral("providerStatus"));
+            QVERIFY(description && status);
+            for (QWidget *x : {static_cast<QWidget *>(combo), static_cast<QWidget *>(description), static_cast<QWidget *>(status)}) {
+                // Shown (not pushed into the toolbar's overflow menu) and entirely inside the window.
+                QVERIFY2(x->isVisible(), qPrintable(x->objectName()));
+                const QRect r(x->mapTo(&w, QPoint(0, 0)), x->size());
+                QVERIFY2(w.rect().contains(r), qPrintable(QStringLiteral("%1 %2: at %3,%4 %5x%6 in %7x%8")
+                                                              .arg(provider::name(id), x->objectName()).arg(r.x()).arg(r.y())
+                                                              .arg(r.width()).arg(r.height()).arg(w.width()).arg(w.height())));
+            }
+            for (QLabel *l : {description, status})
+                QVERIFY2(l->width() + 1 >= l->sizeHint().width(),
+                         qPrintable(QStringLiteral("'%1' needs %2 px, has %3").arg(l->text()).arg(l->sizeHint().width()).arg(l->width())));
+            QVERIFY2(combo->width() - 24 >= combo->fontMetrics().horizontalAdvance(combo->currentText()), qPrintable(combo->currentText()));
+        }
     }
 
     void fixedWhileAChecklistRuns()
