@@ -296,6 +296,7 @@ void MainWindow::resizeEvent(QResizeEvent *event)
     QMainWindow::resizeEvent(event);
     // Side by side, the checklist table (its PASS/FAIL column) and the log each need ~600 px.
     setCompact(width() < 1400);
+    updateProviderStatus();
 }
 
 void MainWindow::setCompact(bool compact)
@@ -400,9 +401,10 @@ void MainWindow::buildActions()
     tb->addAction(m_pauseAction);
     tb->addAction(pngAction);
     tb->addAction(csvAction);
-    tb->addSeparator();
+    // The tab row of the pages has room to spare at every width (a toolbar would push the
+    // selector into its overflow menu at 1024 px), and it is on screen whatever the page.
     m_provider = new ProviderSelector;
-    tb->addWidget(m_provider);
+    m_pages->setCornerWidget(m_provider, Qt::TopRightCorner);
 
     auto *file = menuBar()->addMenu(tr("&File"));
     file->addAction(pngAction);
@@ -739,9 +741,19 @@ void MainWindow::showProvider(provider::Id id)
     m_badBot->setProvider(id);
     m_charts->setProvider(peer, provider::profile(id).outboundFormat().frameMs);
     m_verdict->setPeerName(peer);
-    m_providerStatus->setText(tr("Judged as %1").arg(ProviderSelector::compactText(id)));
+    updateProviderStatus();
     m_providerStatus->setToolTip(tr("The protocol of the live session, the checklist and the Load page: %1 — %2")
                                      .arg(provider::profile(id).displayName(), ProviderSelector::wireText(id)));
+}
+
+void MainWindow::updateProviderStatus()
+{
+    if (!m_providerStatus || !m_session)
+        return;
+    // Narrow windows: the name only (the selector beside the page tabs shows the format), so the
+    // session's own status keeps its room.
+    const provider::Id id = m_session->provider();
+    m_providerStatus->setText(tr("Judged as %1").arg(m_compact ? ProviderSelector::shortName(id) : ProviderSelector::compactText(id)));
 }
 
 QString MainWindow::providerStatusText() const

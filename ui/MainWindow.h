@@ -57,7 +57,8 @@ public:
     DoctorTab *doctorTab() const { return m_doctor; }
     ReplayTab *replayTab() const { return m_replay; }
     LoadPage *loadPage() const { return m_load; }
-    // The one provider selector (toolbar): the live session, the checklist and the Load page.
+    // The one provider selector (beside the page tabs): the live session, the checklist and the
+    // Load page.
     ProviderSelector *providerSelector() const { return m_provider; }
     // The permanent status-bar text naming the protocol judged ("Vonage: 16 kHz L16, ...").
     QString providerStatusText() const;
@@ -111,6 +112,7 @@ private:
     // Tells every part that streams or names the peer which provider is in use.
     void showProvider(provider::Id id);
     void updateProviderEnabled();
+    void updateProviderStatus();
     void onTxSecond(const pacelab::TelemetrySnapshot &s);
     void updateStatusBar();
     void updateHint();

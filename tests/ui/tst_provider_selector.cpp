@@ -285,7 +285,8 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowExposed(&w));
         for (Id id : provider::allIds()) {
             choose(w, id);
-            QCoreApplication::processEvents();
+            for (int i = 0; i < 4; ++i) // the chain of posted layout requests, label to tab widget
+                QCoreApplication::processEvents();
             QVERIFY(w.width() <= size.width());
             auto *combo = w.providerSelector()->comboBox();
             auto *description = w.providerSelector()->findChild<QLabel *>(QStringLiteral("providerDescription"));
