@@ -78,7 +78,7 @@ SourcesPanel::SourcesPanel(TxQueue *queue, QWidget *parent)
     auto *gen = new QGroupBox(tr("Test signals"), this);
     auto *g = new QGridLayout(gen);
     g->setColumnStretch(1, 1);
-    addRow(g, QStringLiteral("silence"), tr("Silence"), new QLabel(tr("mu-law 0xFF, endless"), gen), false,
+    addRow(g, QStringLiteral("silence"), tr("Silence"), new QLabel(tr("digital silence, endless"), gen), false,
            [](QString *) { return std::make_unique<audioio::SilenceSource>(); });
 
     m_toneHz = spin(gen, 20, 3900, 440, 0, tr(" Hz"), 10);
@@ -374,9 +374,9 @@ bool SourcesPanel::startSource(const QString &key)
         if (rw.progress) {
             if (fraction >= 0) {
                 rw.progress->setValue(int(fraction * 1000));
-                rw.progress->setFormat(tr("%1 % — %2 s queued").arg(int(fraction * 100)).arg(frames / 50.0, 0, 'f', 1));
+                rw.progress->setFormat(tr("%1 % — %2 s queued").arg(int(fraction * 100)).arg(frames * m_frameMs / 1000.0, 0, 'f', 1));
             } else {
-                rw.progress->setFormat(tr("%1 s queued").arg(frames / 50.0, 0, 'f', 1));
+                rw.progress->setFormat(tr("%1 s queued").arg(frames * m_frameMs / 1000.0, 0, 'f', 1));
             }
         }
         updateSummary();
@@ -427,7 +427,7 @@ void SourcesPanel::onProducerFinished(const QString &key, const QString &reason,
     if (it->second.progress) {
         if (!error)
             it->second.progress->setValue(1000);
-        it->second.progress->setFormat(error ? reason : tr("done — %1 s queued").arg(p->framesPushed() / 50.0, 0, 'f', 1));
+        it->second.progress->setFormat(error ? reason : tr("done — %1 s queued").arg(p->framesPushed() * m_frameMs / 1000.0, 0, 'f', 1));
     }
     p->deleteLater();
     setRowRunning(key, false);

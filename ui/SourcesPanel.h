@@ -1,5 +1,7 @@
 #pragma once
 
+#include <algorithm>
+
 #include "audioio/FrameProducer.h"
 
 #include <QPointer>
@@ -40,6 +42,8 @@ public:
     // The session was replaced (another provider): every source and the microphone stop, then
     // feed `queue`. nullptr detaches (nothing starts until a queue is set again).
     void setQueue(TxQueue *queue);
+    // The provider's frame duration: "s queued" counts frames of this many ms.
+    void setFrameMs(int ms) { m_frameMs = std::max(1, ms); }
 
     // Keys: "silence", "tone", "dtmf", "sweep", "noise", "file", "tts".
     bool startSource(const QString &key);
@@ -109,6 +113,7 @@ private:
     QCheckBox *m_burst = nullptr;
     QLabel *m_summary = nullptr;
     QString m_modeNote;
+    int m_frameMs = 20;
 
     QComboBox *m_micDevice = nullptr;
     QProgressBar *m_micLevel = nullptr;
