@@ -766,7 +766,8 @@ void MainWindow::updateProviderEnabled()
 {
     // A run keeps the protocol it started with; switching under it would misname its results.
     const bool busy = m_checklist->isRunning() || m_load->isRunning();
-    m_provider->setEnabled(!busy);
+    // Only the choice is locked: the name and the format stay readable.
+    m_provider->comboBox()->setEnabled(!busy);
     m_provider->setToolTip(busy ? tr("The provider is fixed while the checklist or a load run goes on") : QString());
 }
 
