@@ -1,5 +1,7 @@
 #include "BadBotDemo.h"
 
+#include "FramerFormat.h"
+
 #include "audio/SignalGenerator.h"
 #include "audioio/FrameProducer.h"
 #include "audioio/PcmSource.h"
@@ -48,6 +50,7 @@ bool BadBotDemo::start(QString *error)
     m_producer = std::make_unique<audioio::FrameProducer>(
         std::make_unique<audioio::BufferSource>(tr("bad bot speech"), audioio::BufferSource::fromBuffer(pcm)),
         m_engine->queue(), audioio::FrameProducer::Policy::BackPressure);
+    useFramerFormat(m_producer.get(), provider::profile(m_provider).outboundFormat());
     m_producer->start();
     return true;
 }

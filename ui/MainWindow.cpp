@@ -739,7 +739,7 @@ void MainWindow::showProvider(provider::Id id)
     m_checklist->setProvider(id);
     m_load->setProvider(id);
     m_badBot->setProvider(id);
-    m_sources->setFrameMs(provider::profile(id).outboundFormat().frameMs);
+    m_sources->setFormat(provider::profile(id).outboundFormat());
     m_charts->setProvider(peer, provider::profile(id).outboundFormat().frameMs);
     m_verdict->setPeerName(peer);
     updateProviderStatus();

@@ -1,5 +1,7 @@
 #include "SourcesPanel.h"
 
+#include "FramerFormat.h"
+
 #include "audio/SignalGenerator.h"
 #include "audioio/AudioDevices.h"
 #include "audioio/MicrophoneCapture.h"
@@ -286,9 +288,17 @@ SourcesPanel::SourcesPanel(TxQueue *queue, QWidget *parent)
     QTimer::singleShot(0, this, &SourcesPanel::initTtsVoices);
 }
 
+void SourcesPanel::setFormat(const MediaFormat &format)
+{
+    m_format = format;
+    if (m_mic && !m_mic->isActive())
+        useFramerFormat(m_mic, m_format);
+}
+
 void SourcesPanel::createMic()
 {
     m_mic = new audioio::MicrophoneCapture(m_queue, this);
+    useFramerFormat(m_mic, m_format);
     connect(m_mic, &audioio::MicrophoneCapture::level, this, [this](double db) {
         m_micLevel->setValue(int(std::clamp(db, -60.0, 0.0)));
     });
@@ -368,15 +378,16 @@ bool SourcesPanel::startSource(const QString &key)
     }
     const auto policy = m_burst->isChecked() ? FrameProducer::Policy::Burst : FrameProducer::Policy::BackPressure;
     auto *producer = new FrameProducer(std::move(source), m_queue, policy, this);
+    useFramerFormat(producer, m_format);
     row.producer = producer;
     connect(producer, &FrameProducer::progress, this, [this, key](double fraction, qint64 frames) {
         Row &rw = m_rows.at(key);
         if (rw.progress) {
             if (fraction >= 0) {
                 rw.progress->setValue(int(fraction * 1000));
-                rw.progress->setFormat(tr("%1 % — %2 s queued").arg(int(fraction * 100)).arg(frames * m_frameMs / 1000.0, 0, 'f', 1));
+                rw.progress->setFormat(tr("%1 % — %2 s queued").arg(int(fraction * 100)).arg(frames * m_format.frameMs / 1000.0, 0, 'f', 1));
             } else {
-                rw.progress->setFormat(tr("%1 s queued").arg(frames * m_frameMs / 1000.0, 0, 'f', 1));
+                rw.progress->setFormat(tr("%1 s queued").arg(frames * m_format.frameMs / 1000.0, 0, 'f', 1));
             }
         }
         updateSummary();
@@ -427,7 +438,7 @@ void SourcesPanel::onProducerFinished(const QString &key, const QString &reason,
     if (it->second.progress) {
         if (!error)
             it->second.progress->setValue(1000);
-        it->second.progress->setFormat(error ? reason : tr("done — %1 s queued").arg(p->framesPushed() * m_frameMs / 1000.0, 0, 'f', 1));
+        it->second.progress->setFormat(error ? reason : tr("done — %1 s queued").arg(p->framesPushed() * m_format.frameMs / 1000.0, 0, 'f', 1));
     }
     p->deleteLater();
     setRowRunning(key, false);

@@ -1,6 +1,7 @@
 #pragma once
 
-#include <algorithm>
+#include "audio/MediaFormat.h"
+
 
 #include "audioio/FrameProducer.h"
 
@@ -42,8 +43,10 @@ public:
     // The session was replaced (another provider): every source and the microphone stop, then
     // feed `queue`. nullptr detaches (nothing starts until a queue is set again).
     void setQueue(TxQueue *queue);
-    // The provider's frame duration: "s queued" counts frames of this many ms.
-    void setFrameMs(int ms) { m_frameMs = std::max(1, ms); }
+    // The frames the queue wants (the provider's outbound format): sources started from now on
+    // frame their audio in it, and "s queued" counts frames of its duration.
+    void setFormat(const MediaFormat &format);
+    MediaFormat format() const { return m_format; }
 
     // Keys: "silence", "tone", "dtmf", "sweep", "noise", "file", "tts".
     bool startSource(const QString &key);
@@ -113,7 +116,7 @@ private:
     QCheckBox *m_burst = nullptr;
     QLabel *m_summary = nullptr;
     QString m_modeNote;
-    int m_frameMs = 20;
+    MediaFormat m_format;
 
     QComboBox *m_micDevice = nullptr;
     QProgressBar *m_micLevel = nullptr;

@@ -67,6 +67,7 @@ private:
         QCOMPARE(w.checklist()->config({QStringLiteral("S1")}).provider, id);
         QCOMPARE(w.checklist()->config({QStringLiteral("B1")}).provider, id);
         QCOMPARE(w.loadPage()->options().call.provider, id);
+        QCOMPARE(w.sources()->format(), provider::profile(id).outboundFormat()); // what sources frame
         QCOMPARE(w.providerSelector()->provider(), id);
         const QString name = ProviderSelector::shortName(id);
         QVERIFY2(w.providerStatusText().contains(name), qPrintable(w.providerStatusText()));
