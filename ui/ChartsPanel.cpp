@@ -229,9 +229,14 @@ void ChartsPanel::setProvider(const QString &peer, int frameMs)
 
 void ChartsPanel::setQueueLimits(int capacity, int highWater)
 {
-    if (m_limitsSet)
+    // Another provider may bring other limits (frames of another duration): the lines follow.
+    if (m_limitsSet && capacity == m_capacity && highWater == m_highWater)
         return;
+    if (m_limitsSet)
+        m_queue->removeLimitLines();
     m_limitsSet = true;
+    m_capacity = capacity;
+    m_highWater = highWater;
     if (highWater > 0 && highWater < capacity)
         m_queue->setLimitLine(highWater, tr("high %1").arg(highWater), kOrange.darker(130));
     if (capacity > 0)

@@ -87,6 +87,8 @@ private:
     QElapsedTimer m_clock;
     bool m_paused = false;
     bool m_limitsSet = false;
+    int m_capacity = 0;
+    int m_highWater = 0;
 };
 
 } // namespace pacelab::ui

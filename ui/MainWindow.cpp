@@ -126,8 +126,6 @@ MainWindow::MainWindow(QWidget *parent, std::optional<provider::Id> provider)
     connect(m_checklist, &ChecklistPanel::runningChanged, this, &MainWindow::updateProviderEnabled);
     connect(m_load, &LoadPage::runningChanged, this, &MainWindow::updateProviderEnabled);
 
-    const SenderConfig &cfg = m_session->engine()->config();
-    m_charts->setQueueLimits(cfg.queueCapacity, cfg.highWater);
     m_shownMode = m_connection->mode();
     updateModeAvailability(m_connection->mode());
     m_checklist->setCurrentSet(m_connection->mode() == Mode::TestBot ? QStringLiteral("bot") : QStringLiteral("checklist"));
@@ -740,6 +738,8 @@ void MainWindow::showProvider(provider::Id id)
     m_load->setProvider(id);
     m_badBot->setProvider(id);
     m_sources->setFormat(provider::profile(id).outboundFormat());
+    const SenderConfig &cfg = m_session->engine()->config();
+    m_charts->setQueueLimits(cfg.queueCapacity, cfg.highWater);
     m_charts->setProvider(peer, provider::profile(id).outboundFormat().frameMs);
     m_verdict->setPeerName(peer);
     updateProviderStatus();

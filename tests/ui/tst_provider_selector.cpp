@@ -2,6 +2,7 @@
 // window hands to core (SessionConfig, CheckConfig, LoadOptions), it is remembered, and a bad
 // remembered value falls back to Twilio with a message. No timing asserts: states and values.
 #include "ChartsPanel.h"
+#include "ChartsTimeSeriesPlot.h"
 #include "ChecklistPanel.h"
 #include "ConnectionPanel.h"
 #include "LoadPage.h"
@@ -12,7 +13,9 @@
 #include "SourcesPanel.h"
 #include "TimeSeriesPlot.h"
 
+#include <QAbstractSeries>
 #include <QApplication>
+#include <QChart>
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
@@ -72,6 +75,14 @@ private:
         const QString name = ProviderSelector::shortName(id);
         QVERIFY2(w.providerStatusText().contains(name), qPrintable(w.providerStatusText()));
         QCOMPARE(bufferedTitle(w), QStringLiteral("Buffered at %1").arg(name));
+        // The queue chart's capacity line is the new engine's, drawn once.
+        QStringList caps;
+        for (TimeSeriesPlot *p : w.charts()->plots())
+            if (auto *c = qobject_cast<ChartsTimeSeriesPlot *>(p); c && p->title().startsWith(QStringLiteral("Tx queue")))
+                for (QAbstractSeries *s : c->chart()->series())
+                    if (s->name().startsWith(QStringLiteral("cap ")))
+                        caps << s->name();
+        QCOMPARE(caps, QStringList{QStringLiteral("cap %1").arg(cfg.sender.queueCapacity)});
     }
 
 private Q_SLOTS:
