@@ -754,7 +754,7 @@ void MainWindow::updateProviderStatus()
     // Narrow windows: the name only (the selector beside the page tabs shows the format), so the
     // session's own status keeps its room.
     const provider::Id id = m_session->provider();
-    m_providerStatus->setText(tr("Judged as %1").arg(m_compact ? ProviderSelector::shortName(id) : ProviderSelector::compactText(id)));
+    m_providerStatus->setText(tr("Provider: %1").arg(m_compact ? ProviderSelector::shortName(id) : ProviderSelector::compactText(id)));
 }
 
 QString MainWindow::providerStatusText() const

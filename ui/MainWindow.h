@@ -60,7 +60,7 @@ public:
     // The one provider selector (beside the page tabs): the live session, the checklist and the
     // Load page.
     ProviderSelector *providerSelector() const { return m_provider; }
-    // The permanent status-bar text naming the protocol judged ("Vonage: 16 kHz L16, ...").
+    // The permanent status-bar text naming the protocol ("Provider: Vonage (16 kHz L16, 20 ms, binary)").
     QString providerStatusText() const;
 
     void connectSession();
