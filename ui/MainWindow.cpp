@@ -742,6 +742,7 @@ void MainWindow::showProvider(provider::Id id)
     m_charts->setQueueLimits(cfg.queueCapacity, cfg.highWater);
     m_charts->setProvider(peer, provider::profile(id).outboundFormat().frameMs);
     m_verdict->setPeerName(peer);
+    m_verdict->setFormat(provider::profile(id).outboundFormat());
     updateProviderStatus();
     m_providerStatus->setToolTip(tr("The protocol of the live session, the checklist and the Load page: %1 — %2")
                                      .arg(provider::profile(id).displayName(), ProviderSelector::wireText(id)));

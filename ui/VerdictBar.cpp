@@ -9,6 +9,19 @@ namespace pacelab::ui {
 
 using check::LiveState;
 
+namespace {
+// The checklist's limits for the format (fps target 1000 / frameMs ...), where core's
+// thresholds scale to one; else the 20 ms defaults.
+template<typename T>
+T thresholdsFor(const T &defaults, const MediaFormat &format)
+{
+    if constexpr (requires { defaults.forFormat(format); })
+        return defaults.forFormat(format);
+    else
+        return defaults;
+}
+} // namespace
+
 VerdictBar::VerdictBar(QWidget *parent)
     : QWidget(parent)
 {
@@ -65,6 +78,12 @@ void VerdictBar::setBargeInAvailable(bool available, const QString &why)
         m_bargeButton->setToolTip(why);
 }
 
+void VerdictBar::setFormat(const MediaFormat &format)
+{
+    m_format = format;
+    update();
+}
+
 void VerdictBar::setPeerName(const QString &peer)
 {
     m_peer = peer;
@@ -81,7 +100,7 @@ QString VerdictBar::badgeText(const QString &key) const
 
 void VerdictBar::update()
 {
-    m_badges = check::liveVerdict(m_seconds, m_barge);
+    m_badges = check::liveVerdict(m_seconds, m_barge, thresholdsFor(check::Thresholds(), m_format));
     for (int i = 0; i < m_badges.size() && i < m_labels.size(); ++i) {
         const check::LiveBadge &b = m_badges[i];
         QString symbol, word, fg, bg;
