@@ -1,3 +1,6 @@
+// The main window: it builds and wires every panel, the actions and menus, the mode and provider
+// changes and the demo. Over 500 lines because the wiring is in one place; each panel is its own
+// file and holds no wiring of its neighbours.
 #include "MainWindow.h"
 
 #include "BadBotDemo.h"

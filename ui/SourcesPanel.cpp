@@ -1,3 +1,5 @@
+// The sources tab: one row per generator, file, TTS and microphone, each a producer thread into
+// the session's queue. Over 500 lines because each kind of source has its own controls.
 #include "SourcesPanel.h"
 
 #include "FramerFormat.h"
