@@ -3,6 +3,7 @@
 #include "CliOutput.h"
 #include "Commands.h"
 #include "Headless.h"
+#include "ProviderOption.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -156,7 +157,15 @@ int main(int argc, char *argv[])
     if (headless)
         return runHeadless(opts);
 
-    pacelab::ui::MainWindow window;
+    // --provider picks the selector's provider for this run (opts.read() has checked it); the
+    // window remembers only what the user picks in it.
+    std::optional<pacelab::provider::Id> provider;
+    if (parser.isSet(QStringLiteral("provider"))) {
+        pacelab::provider::Id id = pacelab::provider::Id::Twilio;
+        if (readProviderOption(parser, &id, &error))
+            provider = id;
+    }
+    pacelab::ui::MainWindow window(nullptr, provider);
     window.show();
     return app->exec();
 }

@@ -1,5 +1,7 @@
 #include "BadBotDemo.h"
 
+#include "FramerFormat.h"
+
 #include "audio/SignalGenerator.h"
 #include "audioio/FrameProducer.h"
 #include "audioio/PcmSource.h"
@@ -33,6 +35,8 @@ bool BadBotDemo::start(QString *error)
 
     SenderConfig cfg;
     cfg.bypassClock = true;
+    cfg.provider = m_provider;
+    cfg.frameIntervalUs = provider::profile(m_provider).outboundFormat().frameUs();
     cfg.stopMode = SenderConfig::StopMode::Discard;
     m_engine = std::make_unique<SenderEngine>(cfg);
     m_engine->listen(QHostAddress::LocalHost, port);
@@ -46,6 +50,7 @@ bool BadBotDemo::start(QString *error)
     m_producer = std::make_unique<audioio::FrameProducer>(
         std::make_unique<audioio::BufferSource>(tr("bad bot speech"), audioio::BufferSource::fromBuffer(pcm)),
         m_engine->queue(), audioio::FrameProducer::Policy::BackPressure);
+    useFramerFormat(m_producer.get(), provider::profile(m_provider).outboundFormat());
     m_producer->start();
     return true;
 }

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "provider/Provider.h"
+
 #include <QObject>
 #include <QUrl>
 #include <memory>
@@ -29,11 +31,14 @@ public:
     void stop();
     bool isRunning() const { return m_engine != nullptr; }
     QUrl url() const { return m_url; }
+    // The protocol the demo bot speaks from its next start (the window's provider).
+    void setProvider(provider::Id id) { m_provider = id; }
 
 private:
     std::unique_ptr<SenderEngine> m_engine;
     std::unique_ptr<audioio::FrameProducer> m_producer;
     QUrl m_url;
+    provider::Id m_provider = provider::Id::Twilio;
 };
 
 } // namespace pacelab::ui

@@ -209,11 +209,34 @@ QStringList ChartsPanel::clippedTexts() const
     return out;
 }
 
+void ChartsPanel::setProvider(const QString &peer, int frameMs)
+{
+    frameMs = std::max(1, frameMs);
+    const double realTime = 1000.0 / frameMs;
+    const QString fps = QString::number(realTime, 'g', 3);
+    m_fps->setSeriesName(1, tr("at %1").arg(peer));
+    m_fps->removeLimitLines();
+    m_fps->setLimitLine(realTime, tr("%1 fps").arg(fps), kGrey);
+    m_fps->setBaseRange(0, std::ceil(realTime * 1.2));
+    m_fps->setToolTip(tr("Frames per second sent by the sender (blue) and arriving at the emulator, i.e. at %1 (green). "
+                         "%2 = real time (%3 ms frames).").arg(peer, fps).arg(frameMs));
+    m_lateness->setToolTip(tr("How late each frame left against its %1 ms deadline: 99th and 50th percentile per second.").arg(frameMs));
+    m_buffered->setTitle(tr("Buffered at %1").arg(peer), tr("s"));
+    m_buffered->setToolTip(tr("Seconds of audio %1 holds and will still play: speech a barge-in cannot stop. Above 0.5 s is a bad bot.").arg(peer));
+    m_underruns->setToolTip(tr("Underruns: %1 ran out of audio (choppy). Bursts: frames arriving much faster than %2 ms apart.")
+                                .arg(peer).arg(frameMs));
+}
+
 void ChartsPanel::setQueueLimits(int capacity, int highWater)
 {
-    if (m_limitsSet)
+    // Another provider may bring other limits (frames of another duration): the lines follow.
+    if (m_limitsSet && capacity == m_capacity && highWater == m_highWater)
         return;
+    if (m_limitsSet)
+        m_queue->removeLimitLines();
     m_limitsSet = true;
+    m_capacity = capacity;
+    m_highWater = highWater;
     if (highWater > 0 && highWater < capacity)
         m_queue->setLimitLine(highWater, tr("high %1").arg(highWater), kOrange.darker(130));
     if (capacity > 0)

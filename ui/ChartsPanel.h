@@ -26,6 +26,9 @@ public:
     explicit ChartsPanel(QWidget *parent = nullptr);
 
     void setQueueLimits(int capacity, int highWater);
+    // Who receives the audio ("Vonage": "Buffered at Vonage") and the profile's frame duration
+    // (real time is 1000 / frameMs frames per second: 50 for 20 ms, 10 for Exotel's 100 ms).
+    void setProvider(const QString &peer, int frameMs);
     // false: the emulator charts say why they are empty (not in this mode).
     void setReceiverAvailable(bool available, const QString &why = {});
     void setSenderAvailable(bool available, const QString &why = {});
@@ -84,6 +87,8 @@ private:
     QElapsedTimer m_clock;
     bool m_paused = false;
     bool m_limitsSet = false;
+    int m_capacity = 0;
+    int m_highWater = 0;
 };
 
 } // namespace pacelab::ui

@@ -179,6 +179,27 @@ void ChartsTimeSeriesPlot::appendPoint(int series, double tSec, double value)
         m_dirty = true;
 }
 
+void ChartsTimeSeriesPlot::setSeriesName(int series, const QString &name)
+{
+    if (series < 0 || series >= int(m_series.size()))
+        return;
+    m_series[size_t(series)].name = name;
+    m_series[size_t(series)].line->setName(name);
+    updateLegend();
+}
+
+void ChartsTimeSeriesPlot::removeLimitLines()
+{
+    for (auto &l : m_limits) {
+        m_chart->removeSeries(l.line);
+        delete l.line;
+    }
+    m_limits.clear();
+    m_dirty = true;
+    updateAxes(m_lastEndT, true);
+    updateLegend();
+}
+
 void ChartsTimeSeriesPlot::setLimitLine(double value, const QString &label, const QColor &color)
 {
     auto *line = new QLineSeries;

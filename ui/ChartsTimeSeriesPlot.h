@@ -32,7 +32,9 @@ public:
     QString title() const override { return m_title; }
     int addSeries(const QString &name, const QColor &color) override;
     void appendPoint(int series, double tSec, double value) override;
+    void setSeriesName(int series, const QString &name) override;
     void setLimitLine(double value, const QString &label, const QColor &color) override;
+    void removeLimitLines() override;
     void setWindowSeconds(double seconds) override;
     void setBaseRange(double minValue, double maxValue) override;
     void setPlaceholderText(const QString &text) override;

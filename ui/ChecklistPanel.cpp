@@ -251,6 +251,7 @@ int ChecklistPanel::rowOf(const QString &id) const
 check::CheckConfig ChecklistPanel::config(const QStringList &ids) const
 {
     check::CheckConfig cfg;
+    cfg.provider = m_provider;
     bool anyBot = false;
     for (const QString &id : ids)
         anyBot = anyBot || id.startsWith(QLatin1Char('B'));
@@ -291,7 +292,9 @@ bool ChecklistPanel::runScenarios(const QStringList &ids)
         }
     }
     m_lastConfig = cfg;
-    Q_EMIT logLine(QStringLiteral("info"), tr("Checklist: running %1 against %2").arg(ids.join(QStringLiteral(", ")), cfg.describeTarget()));
+    Q_EMIT logLine(QStringLiteral("info"), tr("Checklist: running %1 against %2, speaking %3")
+                                               .arg(ids.join(QStringLiteral(", ")), cfg.describeTarget(),
+                                                    provider::profile(cfg.provider).displayName()));
     m_runner->run(ids, cfg);
     m_summary->setText(tr("Running %n scenario(s)…", nullptr, int(ids.size())));
     updateButtons();

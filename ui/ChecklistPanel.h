@@ -33,6 +33,12 @@ public:
 
     // Where bot scenarios (B*) connect: the URL from the connection panel ("" = built-in bot).
     void setBotUrlProvider(std::function<QString()> provider) { m_botUrl = std::move(provider); }
+    // The protocol every scenario of the next run speaks (CheckConfig::provider); a run keeps
+    // the one it started with (the window's status bar names it).
+    void setProvider(provider::Id id) { m_provider = id; }
+    provider::Id provider() const { return m_provider; }
+    // What a run of these scenarios hands to core's ScenarioRunner.
+    check::CheckConfig config(const QStringList &ids) const;
     // The details pane is shown by the window (next to the log).
     QTextBrowser *detailsView() const { return m_details; }
 
@@ -75,7 +81,6 @@ private:
     void showDetails(int row);
     void exportDialog(const QString &format);
     void updateButtons();
-    check::CheckConfig config(const QStringList &ids) const;
 
     check::ScenarioRunner *m_runner;
     QList<check::ScenarioInfo> m_infos;
@@ -91,6 +96,7 @@ private:
     QLabel *m_summary;
     std::function<QString()> m_botUrl;
     check::CheckConfig m_lastConfig;
+    provider::Id m_provider = provider::Id::Twilio;
     QMap<QString, QStringList> m_logs; // id -> lines the scenario logged
     QStringList m_runIds;              // the scenarios of the current/last run
     QString m_currentId;

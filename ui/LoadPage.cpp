@@ -310,6 +310,7 @@ LoadOptions LoadPage::options() const
     o.durationSec = m_duration->value();
     o.holdSec = m_hold->value();
     o.bargeInEverySec = m_bargeIn->value();
+    o.call.provider = m_provider;
     return o;
 }
 
@@ -390,9 +391,9 @@ bool LoadPage::start()
     m_callJitter->clear();
     m_details->setText(tr("Click a call to see its figures."));
     setRunning(true);
-    m_state->setText(tr("Starting %1 against %2…")
+    m_state->setText(tr("Starting %1 against %2 (%3)…")
                          .arg(m_usesSteps ? tr("steps %1").arg(stepsText) : tr("%n call(s)", nullptr, o.calls),
-                              o.botUrl.toDisplayString()));
+                              o.botUrl.toDisplayString(), provider::name(o.call.provider)));
     Q_EMIT logLine(QStringLiteral("info"), m_state->text());
     m_throttle->flush();
     return true;
@@ -414,6 +415,7 @@ void LoadPage::setRunning(bool running)
         w->setEnabled(!running);
     m_calls->setEnabled(!running && m_steps->text().trimmed().isEmpty());
     m_stop->setEnabled(running);
+    Q_EMIT runningChanged(running);
     const bool haveRun = !running && !m_run.steps.isEmpty();
     m_exportJson->setEnabled(haveRun);
     m_exportHtml->setEnabled(haveRun);

@@ -48,6 +48,10 @@ public:
     explicit LoadPage(QWidget *parent = nullptr);
     ~LoadPage() override;
 
+    // The protocol of every call of the next run (LoadOptions::call.provider), from the
+    // window's provider selector; a run keeps the one it started with.
+    void setProvider(provider::Id id) { m_provider = id; }
+    provider::Id provider() const { return m_provider; }
     // The options the fields describe (not validated).
     LoadOptions options() const;
     // Validates and starts; false with the message shown next to its field (nothing started).
@@ -80,6 +84,7 @@ public:
 
 Q_SIGNALS:
     void runFinished();
+    void runningChanged(bool running);
     void logLine(const QString &level, const QString &text);
 
 public Q_SLOTS:
@@ -142,6 +147,7 @@ private:
     bool m_usesSteps = false;
     int m_stepNo = 0;          // steps started in this run
     int m_stepTotal = 0;
+    provider::Id m_provider = provider::Id::Twilio;
 };
 
 } // namespace pacelab::ui

@@ -1,3 +1,6 @@
+// The main window: it builds and wires every panel, the actions and menus, the mode and provider
+// changes and the demo. Over 500 lines because the wiring is in one place; each panel is its own
+// file and holds no wiring of its neighbours.
 #include "MainWindow.h"
 
 #include "BadBotDemo.h"
@@ -8,6 +11,7 @@
 #include "LoadPage.h"
 #include "LogPane.h"
 #include "MonitorPanel.h"
+#include "ProviderSelector.h"
 #include "ReplayTab.h"
 #include "SettingsDialog.h"
 #include "SourcesPanel.h"
@@ -42,6 +46,7 @@
 #include <QScrollBar>
 #include <QSettings>
 #include <QShortcut>
+#include <QSignalBlocker>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -62,13 +67,13 @@ namespace pacelab::ui {
 
 using Mode = SessionController::Mode;
 
-MainWindow::MainWindow(QWidget *parent)
+MainWindow::MainWindow(QWidget *parent, std::optional<provider::Id> provider)
     : QMainWindow(parent)
 {
     initPacelabResources();
     setWindowTitle(QStringLiteral("PaceLab — outbound audio pacing lab"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/pacelab.svg")));
-    m_session = new SessionController(this);
+    m_session = new SessionController(this, provider);
     m_badBot = new BadBotDemo(this);
     buildUi();
     buildActions();
@@ -118,9 +123,12 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_connection, &ConnectionPanel::connectRequested, this, &MainWindow::connectSession);
     connect(m_connection, &ConnectionPanel::disconnectRequested, this, &MainWindow::disconnectSession);
     connect(m_connection, &ConnectionPanel::modeChanged, this, &MainWindow::onModeChanged);
+    m_provider->setProvider(m_session->provider()); // before the connection: not a user's change
+    showProvider(m_session->provider());
+    connect(m_provider, &ProviderSelector::providerChanged, this, &MainWindow::onProviderChanged);
+    connect(m_checklist, &ChecklistPanel::runningChanged, this, &MainWindow::updateProviderEnabled);
+    connect(m_load, &LoadPage::runningChanged, this, &MainWindow::updateProviderEnabled);
 
-    const SenderConfig &cfg = m_session->engine()->config();
-    m_charts->setQueueLimits(cfg.queueCapacity, cfg.highWater);
     m_shownMode = m_connection->mode();
     updateModeAvailability(m_connection->mode());
     m_checklist->setCurrentSet(m_connection->mode() == Mode::TestBot ? QStringLiteral("bot") : QStringLiteral("checklist"));
@@ -128,6 +136,11 @@ MainWindow::MainWindow(QWidget *parent)
     // Return on a focused button presses it (Qt only does that in dialogs), for every button.
     qApp->installEventFilter(this);
     m_log->append(QStringLiteral("info"), tr("PaceLab %1 started").arg(QStringLiteral(PACELAB_VERSION)));
+    if (!m_session->providerProblem().isEmpty())
+        m_log->append(QStringLiteral("warning"), tr("Provider: %1").arg(m_session->providerProblem()));
+    else if (provider)
+        m_log->append(QStringLiteral("info"), tr("Provider from the command line (this run only): %1")
+                                                  .arg(ProviderSelector::describe(*provider)));
     if (!m_session->settingsProblem().isEmpty())
         m_log->append(QStringLiteral("warning"), tr("Settings not used (defaults instead): %1").arg(m_session->settingsProblem()));
     if (!m_sources->micUnavailableReason().isEmpty())
@@ -247,6 +260,7 @@ void MainWindow::buildUi()
     m_replay = new ReplayTab;
     m_pages->addTab(m_replay, tr("Replay"));
     auto *load = new LoadPage; // many concurrent calls against a bot (`pacelab load`)
+    m_load = load;
     m_pages->addTab(load, tr("Load"));
     connect(load, &LoadPage::logLine, m_log, &LogPane::append);
     const QString page = qEnvironmentVariable("PACELAB_PAGE");
@@ -261,6 +275,10 @@ void MainWindow::buildUi()
     m_statusLabel = new QLabel;
     m_statusLabel->setObjectName(QStringLiteral("statusText"));
     statusBar()->addWidget(m_statusLabel, 1);
+    // Which protocol is judged, always on screen (and in every screenshot of the window).
+    m_providerStatus = new QLabel;
+    m_providerStatus->setObjectName(QStringLiteral("providerStatus"));
+    statusBar()->addPermanentWidget(m_providerStatus);
     // Sized to the screen it opens on (a remembered geometry wins, see loadSettings): the whole
     // available area up to 1280x800 screens, 85 % of a larger one, never more than 1600x1000
     // by default.
@@ -279,6 +297,7 @@ void MainWindow::resizeEvent(QResizeEvent *event)
     QMainWindow::resizeEvent(event);
     // Side by side, the checklist table (its PASS/FAIL column) and the log each need ~600 px.
     setCompact(width() < 1400);
+    updateProviderStatus();
 }
 
 void MainWindow::setCompact(bool compact)
@@ -383,6 +402,10 @@ void MainWindow::buildActions()
     tb->addAction(m_pauseAction);
     tb->addAction(pngAction);
     tb->addAction(csvAction);
+    // The tab row of the pages has room to spare at every width (a toolbar would push the
+    // selector into its overflow menu at 1024 px), and it is on screen whatever the page.
+    m_provider = new ProviderSelector;
+    m_pages->setCornerWidget(m_provider, Qt::TopRightCorner);
 
     auto *file = menuBar()->addMenu(tr("&File"));
     file->addAction(pngAction);
@@ -660,6 +683,96 @@ void MainWindow::onModeChanged(Mode mode)
     // The emulator is local and harmless: it starts at once, as at launch.
     if (mode == Mode::Emulator && live)
         connectSession();
+}
+
+void MainWindow::onProviderChanged(provider::Id id)
+{
+    if (id == m_session->provider()) {
+        showProvider(id);
+        return;
+    }
+    const provider::Id old = m_session->provider();
+    const bool live = m_session->isActive() && m_session->status() != SessionController::Status::Failed
+                      && m_session->status() != SessionController::Status::Idle;
+    const bool emulatorOnly = m_session->mode() == Mode::Emulator;
+    if (live && !emulatorOnly) {
+        const QString question = tr("Speaking %1 instead of %2 ends the current session (%3). Disconnect and switch?")
+                                     .arg(ProviderSelector::shortName(id), ProviderSelector::shortName(old),
+                                          SessionController::modeName(m_session->mode()));
+        const bool yes = m_confirm ? m_confirm(question)
+                                   : QMessageBox::question(this, tr("Change provider"), question,
+                                                           QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes)
+                                         == QMessageBox::Yes;
+        if (!yes) {
+            const QSignalBlocker block(m_provider);
+            m_provider->setProvider(old);
+            return;
+        }
+    }
+    const bool playing = m_sources->runningCount() > 0;
+    if (m_session->isActive())
+        disconnectSession();
+    // The engine's settings are fixed for its life: a new session, so a new queue. The sources
+    // stop first (they push into the old queue, and framed the old provider's audio).
+    m_sources->setQueue(nullptr);
+    m_session->setProvider(id);
+    m_sources->setQueue(m_session->queue());
+    showProvider(id);
+    QSettings s;
+    ProviderSelector::save(s, id);
+    QString what = tr("Provider: %1.").arg(ProviderSelector::describe(id));
+    if (live && emulatorOnly)
+        what += tr(" The emulator session restarted with it.");
+    else if (live)
+        what += tr(" The session was disconnected: Connect starts it with %1.").arg(ProviderSelector::shortName(id));
+    else
+        what += tr(" The next session uses it.");
+    if (playing)
+        what += tr(" Sources were stopped.");
+    m_log->append(QStringLiteral("info"), what);
+    if (live && emulatorOnly)
+        connectSession();
+}
+
+void MainWindow::showProvider(provider::Id id)
+{
+    const QString peer = ProviderSelector::shortName(id);
+    m_checklist->setProvider(id);
+    m_load->setProvider(id);
+    m_badBot->setProvider(id);
+    m_sources->setFormat(provider::profile(id).outboundFormat());
+    const SenderConfig &cfg = m_session->engine()->config();
+    m_charts->setQueueLimits(cfg.queueCapacity, cfg.highWater);
+    m_charts->setProvider(peer, provider::profile(id).outboundFormat().frameMs);
+    m_verdict->setPeerName(peer);
+    m_verdict->setFormat(provider::profile(id).outboundFormat());
+    updateProviderStatus();
+    m_providerStatus->setToolTip(tr("The protocol of the live session, the checklist and the Load page: %1 — %2")
+                                     .arg(provider::profile(id).displayName(), ProviderSelector::wireText(id)));
+}
+
+void MainWindow::updateProviderStatus()
+{
+    if (!m_providerStatus || !m_session)
+        return;
+    // Narrow windows: the name only (the selector beside the page tabs shows the format), so the
+    // session's own status keeps its room.
+    const provider::Id id = m_session->provider();
+    m_providerStatus->setText(tr("Provider: %1").arg(m_compact ? ProviderSelector::shortName(id) : ProviderSelector::compactText(id)));
+}
+
+QString MainWindow::providerStatusText() const
+{
+    return m_providerStatus->text();
+}
+
+void MainWindow::updateProviderEnabled()
+{
+    // A run keeps the protocol it started with; switching under it would misname its results.
+    const bool busy = m_checklist->isRunning() || m_load->isRunning();
+    // Only the choice is locked: the name and the format stay readable.
+    m_provider->comboBox()->setEnabled(!busy);
+    m_provider->setToolTip(busy ? tr("The provider is fixed while the checklist or a load run goes on") : QString());
 }
 
 void MainWindow::updateModeAvailability(Mode mode)

@@ -4,6 +4,7 @@
 
 #include <QMainWindow>
 #include <functional>
+#include <optional>
 
 class QAction;
 class QFrame;
@@ -19,6 +20,8 @@ class ChartsPanel;
 class ChecklistPanel;
 class ConnectionPanel;
 class DoctorTab;
+class LoadPage;
+class ProviderSelector;
 class LogPane;
 class MonitorPanel;
 class ReplayTab;
@@ -36,7 +39,9 @@ class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
-    explicit MainWindow(QWidget *parent = nullptr);
+    // provider: the --provider of the command line (for this run; the selector remembers
+    // only what the user picks); nullopt = the remembered one ("session/provider").
+    explicit MainWindow(QWidget *parent = nullptr, std::optional<provider::Id> provider = std::nullopt);
     ~MainWindow() override;
 
     // For tests and the demo.
@@ -51,6 +56,12 @@ public:
     QTabWidget *pages() const { return m_pages; }
     DoctorTab *doctorTab() const { return m_doctor; }
     ReplayTab *replayTab() const { return m_replay; }
+    LoadPage *loadPage() const { return m_load; }
+    // The one provider selector (beside the page tabs): the live session, the checklist and the
+    // Load page.
+    ProviderSelector *providerSelector() const { return m_provider; }
+    // The permanent status-bar text naming the protocol ("Provider: Vonage (16 kHz L16, 20 ms, binary)").
+    QString providerStatusText() const;
 
     void connectSession();
     void disconnectSession();
@@ -94,6 +105,14 @@ private:
     void startDemo();
     void setCompact(bool compact);
     void onModeChanged(SessionController::Mode mode);
+    // The user picked another provider: the session is rebuilt with it (SessionController::
+    // setProvider), asking first when a live session reaches outside this machine; the
+    // emulator session restarts by itself. Remembered in QSettings.
+    void onProviderChanged(provider::Id id);
+    // Tells every part that streams or names the peer which provider is in use.
+    void showProvider(provider::Id id);
+    void updateProviderEnabled();
+    void updateProviderStatus();
     void onTxSecond(const pacelab::TelemetrySnapshot &s);
     void updateStatusBar();
     void updateHint();
@@ -111,6 +130,9 @@ private:
     QTabWidget *m_pages = nullptr;
     DoctorTab *m_doctor = nullptr;
     ReplayTab *m_replay = nullptr;
+    LoadPage *m_load = nullptr;
+    ProviderSelector *m_provider = nullptr;
+    QLabel *m_providerStatus = nullptr;
     QTabWidget *m_bottomTabs = nullptr;
     QSplitter *m_mainSplit = nullptr;
     QSplitter *m_rightSplit = nullptr;

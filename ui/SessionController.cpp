@@ -1,5 +1,7 @@
 #include "SessionController.h"
 
+#include "ProviderSelector.h"
+
 #include "emulator/TwilioEmulator.h"
 #include "util/UrlUtil.h"
 
@@ -8,19 +10,37 @@
 
 namespace pacelab::ui {
 
-SessionController::SessionController(QObject *parent)
+SessionController::SessionController(QObject *parent, std::optional<provider::Id> provider)
     : QObject(parent)
+{
+    provider::Id id = provider::Id::Twilio;
+    if (provider) {
+        id = *provider;
+    } else {
+        QSettings settings;
+        id = ProviderSelector::loadSaved(settings, &m_providerProblem);
+    }
+    createSession(id);
+    m_statusText = tr("Not connected");
+}
+
+void SessionController::createSession(provider::Id id)
 {
     SessionConfig cfg;
     QSettings settings;
     m_settingsProblem = loadSessionSettings(settings, &cfg);
+    cfg.setProvider(id);
     // Disconnect in the UI means "stop now": queued audio is discarded, not drained at pace.
     cfg.sender.stopMode = SenderConfig::StopMode::Discard;
     QString error;
+    m_session.reset(); // the old engine ends (its queue with it) before the new one starts
     m_session = Session::create(cfg, &error);
     if (!m_session) { // not expected: loadSessionSettings() keeps defaults on a refused value
         m_settingsProblem = error;
-        m_session = Session::create(SessionConfig(), &error);
+        SessionConfig defaults;
+        defaults.setProvider(id);
+        defaults.sender.stopMode = SenderConfig::StopMode::Discard;
+        m_session = Session::create(defaults, &error);
     }
     SenderEngine *engine = m_session->engine();
     connect(engine, &SenderEngine::telemetry, this, &SessionController::txSecond);
@@ -28,7 +48,15 @@ SessionController::SessionController(QObject *parent)
     connect(engine, &SenderEngine::logMessage, this, &SessionController::logLine);
     connect(engine, &SenderEngine::errorOccurred, this,
             [this](const QString &msg) { Q_EMIT logLine(QStringLiteral("error"), msg); });
-    m_statusText = tr("Not connected");
+}
+
+bool SessionController::setProvider(provider::Id id)
+{
+    if (id == provider())
+        return false;
+    stop();
+    createSession(id);
+    return true;
 }
 
 SessionController::~SessionController()

@@ -12,6 +12,7 @@
 #include <QUrl>
 #include <QVariantMap>
 #include <memory>
+#include <optional>
 
 namespace pacelab::ui {
 
@@ -40,7 +41,9 @@ public:
         QString customParameters; // TestBot: "key=value; key2=value2"
     };
 
-    explicit SessionController(QObject *parent = nullptr);
+    // provider: the --provider of the command line; nullopt = the remembered one
+    // (ProviderSelector::loadSaved, "session/provider"), Twilio when none or a bad one.
+    explicit SessionController(QObject *parent = nullptr, std::optional<provider::Id> provider = std::nullopt);
     ~SessionController() override;
 
     // Checks params without side effects; returns "" or a plain-words message.
@@ -65,6 +68,18 @@ public:
     Session *session() const { return m_session.get(); }
     // Why the remembered settings were not used (defaults instead), or "".
     QString settingsProblem() const { return m_settingsProblem; }
+    // Why the remembered provider was not used (Twilio instead), or "".
+    QString providerProblem() const { return m_providerProblem; }
+
+    // The media-stream protocol of the session (SessionConfig::setProvider: sender and
+    // emulator). The engine's settings are fixed for its life, so another provider means
+    // another Session: the running one stops (say so to the user), a new one is built from the
+    // remembered settings plus `id`, and queue() changes — producers must be stopped first and
+    // re-pointed after (SourcesPanel::setQueue). False when id is already the provider.
+    bool setProvider(provider::Id id);
+    provider::Id provider() const { return m_session->config().provider(); }
+    // What the session was built with (for tests: what the UI handed to core).
+    const SessionConfig &config() const { return m_session->config(); }
     // Barge-in from the UI: empties the queue, sends clear.
     void clearAudio();
     // The emulator speaks over the peer as a caller (ms of tone); bargeInFinished reports.
@@ -88,10 +103,13 @@ private:
     // The session's emulator on its thread, its signals wired to ours; the listen/connect
     // call comes after.
     void createEmulator();
+    // A Session from the remembered settings with `id`, its engine's signals wired to ours.
+    void createSession(provider::Id id);
 
     Params m_params;
     std::unique_ptr<Session> m_session;
     QString m_settingsProblem;
+    QString m_providerProblem;
     bool m_active = false;
     bool m_forwardMedia = false;
     Status m_status = Status::Idle;

@@ -1,4 +1,8 @@
+// The sources tab: one row per generator, file, TTS and microphone, each a producer thread into
+// the session's queue. Over 500 lines because each kind of source has its own controls.
 #include "SourcesPanel.h"
+
+#include "FramerFormat.h"
 
 #include "audio/SignalGenerator.h"
 #include "audioio/AudioDevices.h"
@@ -78,7 +82,7 @@ SourcesPanel::SourcesPanel(TxQueue *queue, QWidget *parent)
     auto *gen = new QGroupBox(tr("Test signals"), this);
     auto *g = new QGridLayout(gen);
     g->setColumnStretch(1, 1);
-    addRow(g, QStringLiteral("silence"), tr("Silence"), new QLabel(tr("mu-law 0xFF, endless"), gen), false,
+    addRow(g, QStringLiteral("silence"), tr("Silence"), new QLabel(tr("digital silence, endless"), gen), false,
            [](QString *) { return std::make_unique<audioio::SilenceSource>(); });
 
     m_toneHz = spin(gen, 20, 3900, 440, 0, tr(" Hz"), 10);
@@ -150,14 +154,7 @@ SourcesPanel::SourcesPanel(TxQueue *queue, QWidget *parent)
         m_micLevel->setEnabled(false);
         m_micInfo->setText(tr("⚠ %1 — the microphone source is unavailable; every other source works.").arg(m_micReason));
     } else {
-        m_mic = new audioio::MicrophoneCapture(m_queue, this);
-        connect(m_mic, &audioio::MicrophoneCapture::level, this, [this](double db) {
-            m_micLevel->setValue(int(std::clamp(db, -60.0, 0.0)));
-        });
-        connect(m_mic, &audioio::MicrophoneCapture::errorOccurred, this, [this](const QString &e) {
-            m_micInfo->setText(e);
-            Q_EMIT logLine(QStringLiteral("error"), tr("Microphone: %1").arg(e));
-        });
+        createMic();
         connect(m_micButton, &QPushButton::clicked, this, &SourcesPanel::toggleMic);
     }
     layout->addWidget(micBox);
@@ -293,6 +290,41 @@ SourcesPanel::SourcesPanel(TxQueue *queue, QWidget *parent)
     QTimer::singleShot(0, this, &SourcesPanel::initTtsVoices);
 }
 
+void SourcesPanel::setFormat(const MediaFormat &format)
+{
+    m_format = format;
+    if (m_mic && !m_mic->isActive())
+        useFramerFormat(m_mic, m_format);
+}
+
+void SourcesPanel::createMic()
+{
+    m_mic = new audioio::MicrophoneCapture(m_queue, this);
+    useFramerFormat(m_mic, m_format);
+    connect(m_mic, &audioio::MicrophoneCapture::level, this, [this](double db) {
+        m_micLevel->setValue(int(std::clamp(db, -60.0, 0.0)));
+    });
+    connect(m_mic, &audioio::MicrophoneCapture::errorOccurred, this, [this](const QString &e) {
+        m_micInfo->setText(e);
+        Q_EMIT logLine(QStringLiteral("error"), tr("Microphone: %1").arg(e));
+    });
+}
+
+void SourcesPanel::setQueue(TxQueue *queue)
+{
+    // Producers and the microphone push into the old queue from their threads: they stop (and
+    // their threads are joined) before anything points at the new one.
+    stopAll();
+    if (m_mic) {
+        m_mic->stop();
+        delete m_mic;
+        m_mic = nullptr;
+    }
+    m_queue = queue;
+    if (m_queue && m_micReason.isEmpty())
+        createMic();
+}
+
 SourcesPanel::~SourcesPanel()
 {
     stopAll();
@@ -336,6 +368,8 @@ bool SourcesPanel::startSource(const QString &key)
     if (it == m_rows.end() || it->second.producer)
         return false;
     Row &row = it->second;
+    if (!m_queue)
+        return false; // between two sessions (the provider is being changed)
     QString error;
     std::unique_ptr<PcmSource> source = row.make(&error);
     if (!source) {
@@ -346,15 +380,16 @@ bool SourcesPanel::startSource(const QString &key)
     }
     const auto policy = m_burst->isChecked() ? FrameProducer::Policy::Burst : FrameProducer::Policy::BackPressure;
     auto *producer = new FrameProducer(std::move(source), m_queue, policy, this);
+    useFramerFormat(producer, m_format);
     row.producer = producer;
     connect(producer, &FrameProducer::progress, this, [this, key](double fraction, qint64 frames) {
         Row &rw = m_rows.at(key);
         if (rw.progress) {
             if (fraction >= 0) {
                 rw.progress->setValue(int(fraction * 1000));
-                rw.progress->setFormat(tr("%1 % — %2 s queued").arg(int(fraction * 100)).arg(frames / 50.0, 0, 'f', 1));
+                rw.progress->setFormat(tr("%1 % — %2 s queued").arg(int(fraction * 100)).arg(frames * m_format.frameMs / 1000.0, 0, 'f', 1));
             } else {
-                rw.progress->setFormat(tr("%1 s queued").arg(frames / 50.0, 0, 'f', 1));
+                rw.progress->setFormat(tr("%1 s queued").arg(frames * m_format.frameMs / 1000.0, 0, 'f', 1));
             }
         }
         updateSummary();
@@ -405,7 +440,7 @@ void SourcesPanel::onProducerFinished(const QString &key, const QString &reason,
     if (it->second.progress) {
         if (!error)
             it->second.progress->setValue(1000);
-        it->second.progress->setFormat(error ? reason : tr("done — %1 s queued").arg(p->framesPushed() / 50.0, 0, 'f', 1));
+        it->second.progress->setFormat(error ? reason : tr("done — %1 s queued").arg(p->framesPushed() * m_format.frameMs / 1000.0, 0, 'f', 1));
     }
     p->deleteLater();
     setRowRunning(key, false);

@@ -1,5 +1,8 @@
 #pragma once
 
+#include "audio/MediaFormat.h"
+
+
 #include "audioio/FrameProducer.h"
 
 #include <QPointer>
@@ -36,6 +39,14 @@ class SourcesPanel : public QWidget
 public:
     explicit SourcesPanel(TxQueue *queue, QWidget *parent = nullptr);
     ~SourcesPanel() override;
+
+    // The session was replaced (another provider): every source and the microphone stop, then
+    // feed `queue`. nullptr detaches (nothing starts until a queue is set again).
+    void setQueue(TxQueue *queue);
+    // The frames the queue wants (the provider's outbound format): sources started from now on
+    // frame their audio in it, and "s queued" counts frames of its duration.
+    void setFormat(const MediaFormat &format);
+    MediaFormat format() const { return m_format; }
 
     // Keys: "silence", "tone", "dtmf", "sweep", "noise", "file", "tts".
     bool startSource(const QString &key);
@@ -83,6 +94,7 @@ private:
     void onProducerFinished(const QString &key, const QString &reason, bool error);
     void setRowRunning(const QString &key, bool running);
     void toggleMic();
+    void createMic();
     void initTtsVoices();
     void updateSummary();
 
@@ -104,6 +116,7 @@ private:
     QCheckBox *m_burst = nullptr;
     QLabel *m_summary = nullptr;
     QString m_modeNote;
+    MediaFormat m_format;
 
     QComboBox *m_micDevice = nullptr;
     QProgressBar *m_micLevel = nullptr;

@@ -26,8 +26,10 @@ public:
     // Returns the series index used by appendPoint().
     virtual int addSeries(const QString &name, const QColor &color) = 0;
     virtual void appendPoint(int series, double tSec, double value) = 0;
+    virtual void setSeriesName(int series, const QString &name) = 0; // the legend follows
     // A horizontal reference line (e.g. "50 fps", "limit 120"); several allowed.
     virtual void setLimitLine(double value, const QString &label, const QColor &color) = 0;
+    virtual void removeLimitLines() = 0;
     virtual void setWindowSeconds(double seconds) = 0;
     // The y range shown before data arrives and the least it shrinks to; data widens it.
     virtual void setBaseRange(double minValue, double maxValue) = 0;

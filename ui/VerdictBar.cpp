@@ -9,6 +9,19 @@ namespace pacelab::ui {
 
 using check::LiveState;
 
+namespace {
+// The checklist's limits for the format (fps target 1000 / frameMs ...), where core's
+// thresholds scale to one; else the 20 ms defaults.
+template<typename T>
+T thresholdsFor(const T &defaults, const MediaFormat &format)
+{
+    if constexpr (requires { defaults.forFormat(format); })
+        return defaults.forFormat(format);
+    else
+        return defaults;
+}
+} // namespace
+
 VerdictBar::VerdictBar(QWidget *parent)
     : QWidget(parent)
 {
@@ -65,6 +78,18 @@ void VerdictBar::setBargeInAvailable(bool available, const QString &why)
         m_bargeButton->setToolTip(why);
 }
 
+void VerdictBar::setFormat(const MediaFormat &format)
+{
+    m_format = format;
+    update();
+}
+
+void VerdictBar::setPeerName(const QString &peer)
+{
+    m_peer = peer;
+    update();
+}
+
 QString VerdictBar::badgeText(const QString &key) const
 {
     for (int i = 0; i < m_badges.size(); ++i)
@@ -75,7 +100,7 @@ QString VerdictBar::badgeText(const QString &key) const
 
 void VerdictBar::update()
 {
-    m_badges = check::liveVerdict(m_seconds, m_barge);
+    m_badges = check::liveVerdict(m_seconds, m_barge, thresholdsFor(check::Thresholds(), m_format));
     for (int i = 0; i < m_badges.size() && i < m_labels.size(); ++i) {
         const check::LiveBadge &b = m_badges[i];
         QString symbol, word, fg, bg;
@@ -87,7 +112,7 @@ void VerdictBar::update()
         QLabel *l = m_labels[i];
         l->setText(QStringLiteral("<b>%1 %2 %3</b> %4").arg(symbol, b.name.toHtmlEscaped(), word, b.measured.toHtmlEscaped()));
         l->setStyleSheet(QStringLiteral("QLabel { color: %1; background: %2; border: 1px solid %1; border-radius: 3px; padding: 1px 4px; }").arg(fg, bg));
-        l->setToolTip(tr("%1 at Twilio: %2 (limit %3)").arg(b.name, b.measured, b.limit));
+        l->setToolTip(tr("%1 at %2: %3 (limit %4)").arg(b.name, m_peer, b.measured, b.limit));
         l->setAccessibleName(QStringLiteral("%1: %2, %3 (limit %4)").arg(b.name, word, b.measured, b.limit));
     }
     relayout();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "audio/MediaFormat.h"
 #include "check/LiveVerdict.h"
 #include "emulator/EmulatorTypes.h"
 
@@ -26,6 +27,11 @@ public:
     void addRx(const pacelab::PerSecondRx &rx);
     void setBargeIn(const check::LiveBargeIn &b);
     void setBargeInAvailable(bool available, const QString &why = {});
+    // Who is judged receiving the audio ("Vonage"): the tooltips say "Pace at Vonage: ...".
+    void setPeerName(const QString &peer);
+    // The provider's outbound format: pace is judged against 1000 / frameMs frames per second
+    // where core's thresholds scale to a format (check::Thresholds::forFormat).
+    void setFormat(const MediaFormat &format);
     QList<check::LiveBadge> badges() const { return m_badges; }
     QString badgeText(const QString &key) const;
 
@@ -46,6 +52,8 @@ private:
     QPushButton *m_bargeButton = nullptr;
     QGridLayout *m_grid = nullptr;
     int m_cols = 0;
+    QString m_peer = QStringLiteral("Twilio");
+    MediaFormat m_format;
 };
 
 } // namespace pacelab::ui
