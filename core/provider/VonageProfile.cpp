@@ -34,8 +34,11 @@ QJsonObject payloadForMark(const QString &name)
 {
     if (name.startsWith(u'{')) {
         const QJsonDocument doc = QJsonDocument::fromJson(name.toUtf8());
-        if (doc.isObject())
-            return doc.object();
+        // A {"name": "..."} text is a mark *named* so (markNameFromPayload unwraps that shape,
+        // so it never yields it as a whole payload): wrap it, or its echo would lose a level.
+        const QJsonObject o = doc.object();
+        if (doc.isObject() && !(o.size() == 1 && o.value(QLatin1String("name")).isString()))
+            return o;
     }
     return QJsonObject{{QStringLiteral("name"), name}};
 }

@@ -15,6 +15,8 @@
 
 #include <QByteArray>
 
+#include <algorithm>
+
 using namespace pacelab::provider;
 
 namespace {
@@ -127,17 +129,18 @@ void roundTripFromProvider(const Profile &p, const Message &m, const QString &ex
 void recognizeAll(const QByteArray &data, bool binary)
 {
     int best = 0;
+    int scores[5] = {};
     for (Id id : allIds()) {
         const int score = profile(id).recognize(data, binary);
         FUZZ_CHECK(score >= 0 && score <= 100, "%s: recognize() = %d", nameOf(profile(id)), score);
-        FUZZ_CHECK(profile(id).recognize(data, binary) == score, "%s: recognize() not deterministic", nameOf(profile(id)));
+        scores[int(id)] = score;
         best = std::max(best, score);
     }
     const std::optional<Id> d = detect({WireMessage{data, binary}});
     FUZZ_CHECK(d.has_value() == (best > 0), "detect() %s but the best score is %d", d ? "found one" : "found none", best);
     if (d)
-        FUZZ_CHECK(profile(*d).recognize(data, binary) == best, "detect() chose %s, not the best score %d",
-                   nameOf(profile(*d)), best);
+        FUZZ_CHECK(scores[int(*d)] == best, "detect() chose %s (%d), not a best score (%d)", nameOf(profile(*d)),
+                   scores[int(*d)], best);
 }
 
 } // namespace
