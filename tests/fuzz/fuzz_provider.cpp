@@ -156,19 +156,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const QString expected = (sel & 32) ? kStreamId : QString();
     const QByteArray msg(reinterpret_cast<const char *>(data + 1), qsizetype(size - 1));
 
-    if (fromProvider) {
-        const ParseResult r = p.parseFromProvider(msg, binary, expected);
-        checkConsistent(p, r, "fromProvider");
-        if (r.ok()) {
-            checkParsed(p, r, false, binary, expected);
+    const char *dir = fromProvider ? "fromProvider" : "fromBot";
+    auto parse = [&](const QString &id) {
+        return fromProvider ? p.parseFromProvider(msg, binary, id) : p.parseFromBot(msg, binary, id);
+    };
+    const ParseResult r = parse(expected);
+    checkConsistent(p, r, dir);
+    if (r.ok()) {
+        checkParsed(p, r, !fromProvider, binary, expected);
+        if (fromProvider)
             roundTripFromProvider(p, r.message, expected);
-        }
-    } else {
-        const ParseResult r = p.parseFromBot(msg, binary, expected);
-        checkConsistent(p, r, "fromBot");
-        if (r.ok()) {
-            checkParsed(p, r, true, binary, expected);
+        else
             roundTripFromBot(p, r.message, expected);
+        // Checking the stream id only ever adds a refusal: without it, the same message.
+        if (!expected.isEmpty()) {
+            const ParseResult loose = parse(QString());
+            FUZZ_CHECK(loose.ok() && loose.message.event == r.message.event && loose.message.audio == r.message.audio
+                           && loose.message.streamId == r.message.streamId,
+                       "%s %s: accepted with the stream id checked, not without (%s)", nameOf(p), dir,
+                       qPrintable(loose.detail));
         }
     }
     recognizeAll(msg, binary);
