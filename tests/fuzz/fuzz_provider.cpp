@@ -6,8 +6,10 @@
 //   bit 3     0 = from the bot (parseFromBot, strict), 1 = from the provider (parseFromProvider)
 //   bit 4     a binary frame (else text)
 //   bit 5     check the stream id against kStreamId (else no expected id)
-// So '@'..'D' are bot text frames, 'H'..'L' provider text frames, 'R' a Vonage binary frame from
-// a bot, 'Z' one from Vonage, and 'a'..'l' the same text frames with the stream id checked.
+//   bits 6-7  ignored
+// So '@'..'D' are bot text frames, 'H'..'L' provider text frames, 'P'..'T' bot binary frames ('R'
+// Vonage's audio), 'Z' a binary frame from Vonage, and 'a'..'l' the text frames with the stream
+// id checked. The seeds (corpus/provider/) start with these.
 // Every input also goes through every profile's recognize() and provider::detect().
 #include "FuzzCheck.h"
 
