@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzz the parsers that read outside data (docs/fuzzing.md).
 #
-#   scripts/fuzz.sh SECONDS [target...]     targets: wav twilio capture doctor cli (default: all)
+#   scripts/fuzz.sh SECONDS [target...]     targets: wav twilio provider capture doctor cli (default: all)
 #
 # Configures a clang build with -DPACELAB_FUZZ=ON and ASan+UBSan in build-fuzz/ if needed, builds
 # the fuzz targets, runs every target once over its regression inputs and seeds, then fuzzes each
@@ -15,11 +15,11 @@
 # FUZZ_CMAKE_ARGS (extra configure arguments), FUZZ_ARGS (extra libFuzzer arguments).
 set -euo pipefail
 
-usage() { echo "usage: $0 SECONDS [wav|twilio|capture|doctor|cli ...]" >&2; exit 2; }
+usage() { echo "usage: $0 SECONDS [wav|twilio|provider|capture|doctor|cli ...]" >&2; exit 2; }
 [[ $# -ge 1 && $1 =~ ^[0-9]+$ ]] || usage
 seconds=$1
 shift
-all_targets=(wav twilio capture doctor cli)
+all_targets=(wav twilio provider capture doctor cli)
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=("${all_targets[@]}")
 for t in "${targets[@]}"; do
@@ -33,10 +33,11 @@ nice_level=${FUZZ_NICE:-19}
 fuzzdir=$root/tests/fuzz
 
 # Largest input libFuzzer generates, per target: enough for several records/lines (capture,
-# doctor: past the log doctor's 4 KiB sniff), a few chunks (wav), one message (twilio).
+# doctor: past the log doctor's 4 KiB sniff), a few chunks (wav), one message (twilio, provider:
+# room for an Exotel 100 ms chunk, 2.1 KB of base64, and Vonage's 640 B frames).
 max_len() {
     case $1 in
-    wav) echo 8192 ;; twilio) echo 4096 ;; capture) echo 8192 ;; doctor) echo 8192 ;; cli) echo 512 ;;
+    wav) echo 8192 ;; twilio) echo 4096 ;; provider) echo 4096 ;; capture) echo 8192 ;; doctor) echo 8192 ;; cli) echo 512 ;;
     esac
 }
 

@@ -176,11 +176,12 @@ bool Checker::requireCount(const QJsonObject &o, const QString &key, const QStri
         return fail(ParseError::WrongType,
                     QStringLiteral("%1 must be a string of digits or a number, got %2").arg(path, typeName(*it)));
     const QString s = it->toString();
-    bool digitsOnly = !s.isEmpty() && s.size() <= 15;
+    // The same bound as a JSON number: 9e15 has 16 digits (a profile writes its numbers as strings).
+    bool digitsOnly = !s.isEmpty() && s.size() <= 16;
     for (QChar c : s)
         if (c < QLatin1Char('0') || c > QLatin1Char('9'))
             digitsOnly = false;
-    if (!digitsOnly)
+    if (!digitsOnly || s.toLongLong() > 9'000'000'000'000'000LL)
         return fail(ParseError::WrongType, QStringLiteral("%1 '%2' is not a non-negative decimal integer").arg(path, s.left(40)));
     *out = s.toLongLong();
     return true;

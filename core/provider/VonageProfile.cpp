@@ -23,20 +23,40 @@ const QString kContentType = QStringLiteral("audio/l16;rate=16000");
 
 // PaceLab's convention for notify payloads: a mark named N travels as {"name": N}. A payload of
 // any other shape is kept whole as its compact JSON text (so the echo can return it verbatim).
+// The two directions must be inverse for every payload a bot sends, so a name is read as a whole
+// payload only when it is exactly the compact text of one, and {"name": N} is unwrapped only when
+// N is not such a text (else N would be read back as a payload and the echo would differ).
+bool isCompactObject(const QString &text, QJsonObject *out)
+{
+    if (!text.startsWith(u'{'))
+        return false;
+    const QByteArray utf8 = text.toUtf8();
+    const QJsonDocument doc = QJsonDocument::fromJson(utf8);
+    if (!doc.isObject() || pcm::compact(doc.object()) != utf8)
+        return false;
+    *out = doc.object();
+    return true;
+}
+
+bool isPlainName(const QJsonObject &payload)
+{
+    QJsonObject ignored;
+    return payload.size() == 1 && payload.value(QLatin1String("name")).isString()
+           && !isCompactObject(payload.value(QLatin1String("name")).toString(), &ignored);
+}
+
 QString markNameFromPayload(const QJsonObject &payload)
 {
-    if (payload.size() == 1 && payload.value(QLatin1String("name")).isString())
+    if (isPlainName(payload))
         return payload.value(QLatin1String("name")).toString();
     return QString::fromUtf8(pcm::compact(payload));
 }
 
 QJsonObject payloadForMark(const QString &name)
 {
-    if (name.startsWith(u'{')) {
-        const QJsonDocument doc = QJsonDocument::fromJson(name.toUtf8());
-        if (doc.isObject())
-            return doc.object();
-    }
+    QJsonObject o;
+    if (isCompactObject(name, &o) && !isPlainName(o))
+        return o;
     return QJsonObject{{QStringLiteral("name"), name}};
 }
 
