@@ -48,7 +48,8 @@ QString extraHeaders(const StartParams &p)
 
 QString describe(const QString &contentType, qint64 rate)
 {
-    return QStringLiteral("'%1' at %2 Hz").arg(json::quote(contentType, 40)).arg(rate);
+    // One arg() call: a contentType holding "%1" must not be substituted again.
+    return QStringLiteral("'%1' at %2 Hz").arg(json::quote(contentType, 40), QString::number(rate));
 }
 
 class PlivoProfile final : public Profile
