@@ -40,22 +40,42 @@ provider::Event PeerReader::streamStartEvent(provider::Id id)
     return table[size_t(id)];
 }
 
-PeerEvent PeerReader::read(const QByteArray &data, bool binary) const
+void PeerReader::invalid(PeerEvent &e, const QString &text, const QByteArray &data, bool binary)
+{
+    e.kind = PeerEvent::Invalid;
+    ++m_invalid;
+    if (m_invalid > quint64(kMaxLoggedInvalid) + 1)
+        return;
+    e.logLevel = QStringLiteral("warning");
+    if (m_invalid == quint64(kMaxLoggedInvalid) + 1) {
+        e.logText = QStringLiteral("peer sent %1 invalid messages; further ones are counted, not logged")
+                        .arg(m_invalid);
+        return;
+    }
+    e.logText = text;
+    if (m_invalid == 1) {
+        // The commonest cause: the peer speaks another provider's protocol.
+        const std::optional<provider::Id> other = provider::detect({{data, binary}});
+        if (other && *other != m_profile->id())
+            e.logText += QStringLiteral(" (it looks like %1's protocol: is --provider %2 right?)")
+                             .arg(provider::name(*other), m_profile->name());
+    }
+}
+
+PeerEvent PeerReader::read(const QByteArray &data, bool binary)
 {
     using provider::Event;
     PeerEvent e;
     if (binary && !m_profile->inboundAudioIsBinary()) {
         // A JSON-only provider never sends binary frames; nothing in one can matter here.
-        e.kind = PeerEvent::Invalid;
-        e.logLevel = QStringLiteral("warning");
-        e.logText = QStringLiteral("peer sent a binary frame (%1 bytes); ignored").arg(data.size());
+        invalid(e, QStringLiteral("peer sent a binary frame (%1 bytes); ignored").arg(data.size()), data, binary);
         return e;
     }
     const provider::ParseResult r = m_profile->parseFromProvider(data, binary);
     if (!r.ok()) {
-        e.kind = PeerEvent::Invalid;
-        e.logLevel = QStringLiteral("warning");
-        e.logText = QStringLiteral("peer sent an invalid message (%1): %2").arg(provider::parseErrorName(r.error), r.detail);
+        invalid(e,
+                QStringLiteral("peer sent an invalid message (%1): %2").arg(provider::parseErrorName(r.error), r.detail),
+                data, binary);
         return e;
     }
     const provider::Message &m = r.message;

@@ -30,7 +30,10 @@ struct PeerEvent
 // profile, for both clocks (PacedSender and the streams of MultiStreamSender), so they word
 // everything alike. Which event starts the stream is learnt once from the profile itself: the
 // event its handshake carries a start in (Twilio/Telnyx/Plivo/Exotel `start`), else the last
-// handshake message (Vonage's `websocket:connected`). Stateless; cheap to copy.
+// handshake message (Vonage's `websocket:connected`). One per stream: it counts invalid
+// messages, logs the first kMaxLoggedInvalid of them (the first with a hint when the message
+// looks like another provider's protocol: a wrong --provider), then only counts, so a peer that
+// speaks another protocol at 50 messages a second cannot flood the log.
 class PeerReader
 {
 public:
@@ -41,7 +44,10 @@ public:
     // The stream cannot start without an id: the bot must name it in what it sends.
     bool needsStreamId() const { return m_profile->botMessagesCarryStreamId(); }
 
-    PeerEvent read(const QByteArray &data, bool binary) const;
+    static constexpr int kMaxLoggedInvalid = 10;
+
+    PeerEvent read(const QByteArray &data, bool binary);
+    quint64 invalidCount() const { return m_invalid; }
 
     // The event whose arrival starts a stream of this provider (see the class comment).
     static provider::Event streamStartEvent(provider::Id id);
@@ -49,6 +55,9 @@ public:
 private:
     const provider::Profile *m_profile;
     provider::Event m_startEvent;
+    quint64 m_invalid = 0;
+
+    void invalid(PeerEvent &e, const QString &text, const QByteArray &data, bool binary);
 };
 
 } // namespace pacelab

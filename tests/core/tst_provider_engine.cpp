@@ -167,6 +167,7 @@ private Q_SLOTS:
     void setProviderKeepsBoundsInTime();
     void frameIntervalMismatchIsAWarning();
     void startEventComesFromTheProfile();
+    void wrongProviderIsNamedAndNotFlooded();
     void speaksTheProfile_data() { addProviderRows(); }
     void speaksTheProfile();
     void comfortSilenceIsTheFormatsSilence_data() { addProviderRows(); }
@@ -249,7 +250,7 @@ void TestProviderEngine::startEventComesFromTheProfile()
 {
     // Twilio's stream starts with `start`, never with `connected`.
     QCOMPARE(PeerReader::streamStartEvent(Id::Twilio), provider::Event::Start);
-    const PeerReader twilio(Id::Twilio);
+    PeerReader twilio(Id::Twilio);
     QVERIFY(twilio.needsStreamId());
     const PeerEvent connected = twilio.read(QByteArrayLiteral(R"({"event":"connected","protocol":"Call","version":"1.0.0"})"), false);
     QCOMPARE(connected.kind, PeerEvent::Nothing);
@@ -258,13 +259,45 @@ void TestProviderEngine::startEventComesFromTheProfile()
         if (!profileBuilt(id))
             continue;
         const provider::Profile &p = provider::profile(id);
-        const PeerReader r(id);
+        PeerReader r(id);
         qint64 seq = 0;
         int starts = 0;
         for (const provider::WireMessage &m : p.encodeHandshake(p.withIds({}), &seq))
             starts += r.read(m.data, m.binary).kind == PeerEvent::Start;
         QVERIFY2(starts >= 1, qPrintable(provider::name(id)));
     }
+}
+
+void TestProviderEngine::wrongProviderIsNamedAndNotFlooded()
+{
+    // A sender set to Vonage facing a Twilio peer: the first invalid message says which
+    // protocol it looks like; after kMaxLoggedInvalid only a count is kept.
+    if (!profileBuilt(Id::Vonage))
+        QSKIP("the Vonage profile is still a placeholder on this branch");
+    const provider::Profile &twilio = provider::profile(Id::Twilio);
+    const provider::StartParams params = twilio.withIds({});
+    qint64 seq = 0;
+    QList<provider::WireMessage> messages = twilio.encodeHandshake(params, &seq);
+    for (int i = 0; i < 40; ++i)
+        messages << twilio.encodeInboundMedia(params, &seq, i + 1, i * 20, MediaFormat::mulaw8k().silenceFrame());
+    PeerReader reader(Id::Vonage);
+    QStringList logged;
+    for (const provider::WireMessage &m : messages) {
+        const PeerEvent e = reader.read(m.data, m.binary);
+        QCOMPARE(e.kind, PeerEvent::Invalid);
+        if (!e.logText.isEmpty()) {
+            QCOMPARE(e.logLevel, QStringLiteral("warning"));
+            logged << e.logText;
+        }
+    }
+    QCOMPARE(reader.invalidCount(), quint64(messages.size()));
+    QCOMPARE(logged.size(), PeerReader::kMaxLoggedInvalid + 1);
+    QVERIFY2(logged.first().contains(QLatin1String("(it looks like twilio's protocol: is --provider vonage right?)")),
+             qPrintable(logged.first()));
+    QCOMPARE(countContaining(logged, QStringLiteral("it looks like")), 1);
+    QCOMPARE(countContaining(logged, QStringLiteral("peer sent an invalid message (")), PeerReader::kMaxLoggedInvalid);
+    QCOMPARE(logged.last(), QStringLiteral("peer sent %1 invalid messages; further ones are counted, not logged")
+                                .arg(PeerReader::kMaxLoggedInvalid + 1));
 }
 
 void TestProviderEngine::speaksTheProfile()
