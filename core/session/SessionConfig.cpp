@@ -3,7 +3,6 @@
 #include <QSettings>
 
 #include <algorithm>
-#include <climits>
 #include <limits>
 
 namespace pacelab {
@@ -224,13 +223,15 @@ void SessionConfig::setProvider(provider::Id id)
     auto rescale = [oldMs, newMs](int frames) {
         if (frames <= 0 || oldMs == newMs)
             return frames;
-        return int(std::max<qint64>(1, (qint64(frames) * oldMs + newMs / 2) / newMs));
+        const qint64 scaled = (qint64(frames) * oldMs + newMs / 2) / newMs;
+        return int(std::clamp<qint64>(scaled, 1, 1000000)); // 1000000: validate()'s own maximum
     };
     const bool highWaterIsCapacity = sender.highWater == sender.queueCapacity;
     sender.queueCapacity = rescale(sender.queueCapacity);
-    // Both rounded alike, the high-water mark can not pass the capacity; one that equalled it
-    // still does.
-    sender.highWater = highWaterIsCapacity ? sender.queueCapacity : std::min(rescale(sender.highWater), sender.queueCapacity > 0 ? sender.queueCapacity : INT_MAX);
+    // A high-water mark that equalled the capacity still does; one below it stays at most it.
+    sender.highWater = rescale(sender.highWater);
+    if (highWaterIsCapacity || (sender.queueCapacity > 0 && sender.highWater > sender.queueCapacity))
+        sender.highWater = sender.queueCapacity;
     sender.sendQueueCapacity = rescale(sender.sendQueueCapacity);
     sender.provider = id;
     emulator.provider = id;
