@@ -252,7 +252,6 @@ public:
             if (!c.optionalObject(s, QStringLiteral("custom_parameters"), QStringLiteral("start.custom_parameters"), &params))
                 return r;
             m.customParameters = params.toVariantMap();
-            m.tracks = QStringList{QStringLiteral("inbound")};
             return r;
         }
         if (ev == QLatin1String("media")) {
