@@ -28,13 +28,14 @@ namespace pacelab::app {
 
 namespace {
 
-std::unique_ptr<audioio::PcmSource> makeSource(const HeadlessOptions &o)
+// Generated sources run at the provider's rate (no resampling); files and speech at their own.
+std::unique_ptr<audioio::PcmSource> makeSource(const HeadlessOptions &o, int rate)
 {
     using namespace audioio;
     if (o.source == QLatin1String("silence"))
-        return std::make_unique<SilenceSource>();
+        return std::make_unique<SilenceSource>(rate);
     if (o.source == QLatin1String("noise"))
-        return std::make_unique<NoiseSource>(o.levelDbfs);
+        return std::make_unique<NoiseSource>(o.levelDbfs, rate);
     if (o.source == QLatin1String("file")) {
         const QString path = o.file;
         return std::make_unique<BufferSource>(
@@ -68,7 +69,7 @@ std::unique_ptr<audioio::PcmSource> makeSource(const HeadlessOptions &o)
             },
             false);
     }
-    return std::make_unique<ToneSource>(o.toneHz, o.levelDbfs);
+    return std::make_unique<ToneSource>(o.toneHz, o.levelDbfs, rate);
 }
 
 } // namespace
@@ -242,8 +243,9 @@ HeadlessRun runSession(const HeadlessOptions &opts)
         QCoreApplication::quit();
     });
 
-    audioio::FrameProducer producer(makeSource(opts), engine.queue(),
-                                    audioio::FrameProducer::Policy::BackPressure);
+    const MediaFormat format = engine.format();
+    audioio::FrameProducer producer(makeSource(opts, format.sampleRate), engine.queue(),
+                                    audioio::FrameProducer::Policy::BackPressure, format);
     QObject::connect(&producer, &audioio::FrameProducer::finished,
                      [&exitCode](const QString &reason, bool error) {
                          if (error) {
@@ -258,7 +260,11 @@ HeadlessRun runSession(const HeadlessOptions &opts)
         peer = QStringLiteral("built-in emulator at %1").arg(session->emulatorUrl().toString());
         engine.connectTo(session->emulatorUrl());
     } else if (opts.listen) {
-        peer = QStringLiteral("Twilio (listening on %1:%2)").arg(opts.listenAddress.toString()).arg(opts.listenPort);
+        const provider::Id id = engine.config().provider;
+        peer = QStringLiteral("%1 (listening on %2:%3)")
+                   .arg(id == provider::Id::Twilio ? QStringLiteral("Twilio") : provider::profile(id).displayName(),
+                        opts.listenAddress.toString())
+                   .arg(opts.listenPort);
         engine.listen(opts.listenAddress, opts.listenPort);
     } else {
         peer = opts.target.toString();
@@ -266,6 +272,7 @@ HeadlessRun runSession(const HeadlessOptions &opts)
     }
     out() << "pacelab " << PACELAB_VERSION << ": " << opts.source << " -> " << peer << " for "
           << opts.durationSec << " s\n";
+    out() << providerLine(engine.config()) << "\n";
     out().flush();
     producer.start();
 
@@ -333,6 +340,15 @@ int printHeadless(const HeadlessOptions &opts, const HeadlessRun &run)
 }
 
 } // namespace
+
+QString providerLine(const SenderConfig &cfg)
+{
+    const provider::Profile &p = provider::profile(cfg.provider);
+    QString line = QStringLiteral("[TX] provider=%1 %2").arg(p.name(), cfg.outboundFormat().describe());
+    if (p.outboundAudioIsBinary())
+        line += QStringLiteral(", binary messages");
+    return line;
+}
 
 int runHeadless(const HeadlessOptions &opts)
 {

@@ -39,4 +39,9 @@ struct HeadlessOptions
 
 int runHeadless(const HeadlessOptions &opts);
 
+// Printed once at the start of every GUI-less run that streams, e.g.
+// "[TX] provider=vonage 16 kHz L16, 20 ms frames (640 B), binary messages". No fps=/q=/drops=
+// key in it: `pacelab doctor` reads only the per-second lines.
+QString providerLine(const SenderConfig &cfg);
+
 } // namespace pacelab::app

@@ -3,7 +3,7 @@
 #include "CliOutput.h"
 #include "CliUtil.h"
 
-#include "audio/G711.h"
+#include "audio/Framer.h"
 #include "audio/SignalGenerator.h"
 #include "engine/MultiStreamSender.h"
 #include "util/FileUtil.h"
@@ -26,14 +26,14 @@ constexpr int kMaxStreams = 10000;
 // Sockets beyond the streams: stdio, the event loop's pipes, files, a margin.
 constexpr int kSpareFds = 64;
 
-// One second of the tone as 50 mu-law frames; every stream cycles through them.
-QList<QByteArray> toneFrames(double hz, double dbfs)
+// One second of the tone in frames of the provider's format (50 x 160 B mu-law for Twilio);
+// every stream cycles through them. A whole number of tone periods per second at any whole
+// frequency, so the cycle has no click.
+QList<QByteArray> toneFrames(double hz, double dbfs, const MediaFormat &format)
 {
-    const QVector<qint16> pcm = signal::sine(8000, 1.0, hz, dbfs);
-    QList<QByteArray> frames;
-    for (qsizetype at = 0; at + 160 <= pcm.size(); at += 160)
-        frames << g711::encodeMulaw(pcm.constData() + at, 160);
-    return frames;
+    const QVector<qint16> pcm = signal::sine(format.sampleRate, 1.0, hz, dbfs);
+    Framer framer(format.sampleRate, 1, format);
+    return framer.push(pcm); // 1 s is a whole number of frames for every provider's frameMs
 }
 
 } // namespace
@@ -110,11 +110,16 @@ int runHeadlessStreams(const HeadlessStreamsOptions &opts)
     }
     out() << "pacelab: " << opts.streams << " streams of a " << opts.toneHz << " Hz tone -> "
           << opts.target.toString() << " for " << opts.durationSec << " s (one pacing thread)\n";
+    out() << providerLine(cfg) << "\n";
     out().flush();
 
-    // The producer: every 20 ms, each stream's queue is topped up to its high-water mark (the
-    // tone keeps its phase per stream). Never more: nothing is dropped on our side.
-    const QList<QByteArray> tone = toneFrames(opts.toneHz, opts.levelDbfs);
+    // The producer: every frame duration, each stream's queue is topped up to its high-water
+    // mark (the tone keeps its phase per stream). Never more: nothing is dropped on our side.
+    const QList<QByteArray> tone = toneFrames(opts.toneHz, opts.levelDbfs, sender.format());
+    if (tone.isEmpty()) {
+        err() << "pacelab: cannot make the tone in " << sender.format().describe() << "\n";
+        return 2;
+    }
     std::vector<int> next(size_t(opts.streams), 0);
     QTimer feeder;
     feeder.setTimerType(Qt::PreciseTimer);
@@ -128,7 +133,7 @@ int runHeadlessStreams(const HeadlessStreamsOptions &opts)
             }
         }
     });
-    feeder.start(20);
+    feeder.start(sender.format().frameMs);
 
     runEventLoopFor(opts.durationSec);
     feeder.stop();

@@ -1,52 +1,66 @@
 #include "Framer.h"
 
-#include "G711.h"
-
 #include <algorithm>
 
 namespace pacelab {
 
 struct Framer::Private
 {
-    explicit Private(int rate, int channels) : resampler(rate, channels, kTwilioRate) {}
+    Private(int rate, int channels, const MediaFormat &target)
+        : format(target), frameSamples(target.samplesPerFrame()), resampler(rate, channels, target.sampleRate)
+    {
+    }
+    const MediaFormat format;
+    const qsizetype frameSamples;
     Resampler resampler;
-    QVector<qint16> pending; // 8 kHz mono, always < kFrameSamples between calls
+    QVector<qint16> pending; // target rate, mono, always < frameSamples between calls
     qint64 samplesIn = 0;
     qint64 framesOut = 0;
 
-    void cut(const QVector<qint16> &pcm8k, QList<QByteArray> &frames)
+    bool valid() const { return format.isValid() && frameSamples > 0 && resampler.isValid(); }
+
+    void cut(const QVector<qint16> &pcm, QList<QByteArray> &frames)
     {
-        samplesIn += pcm8k.size();
+        samplesIn += pcm.size();
         qsizetype pos = 0;
         if (!pending.isEmpty()) {
-            const qsizetype take = std::min<qsizetype>(kFrameSamples - pending.size(), pcm8k.size());
-            pending.append(pcm8k.mid(0, take));
+            const qsizetype take = std::min<qsizetype>(frameSamples - pending.size(), pcm.size());
+            pending.append(pcm.mid(0, take));
             pos = take;
-            if (pending.size() < kFrameSamples)
+            if (pending.size() < frameSamples)
                 return;
-            frames.append(g711::encodeMulaw(pending.constData(), kFrameSamples));
+            frames.append(format.encode(pending.constData(), frameSamples));
             pending.clear();
         }
-        for (; pcm8k.size() - pos >= kFrameSamples; pos += kFrameSamples)
-            frames.append(g711::encodeMulaw(pcm8k.constData() + pos, kFrameSamples));
-        pending.append(pcm8k.mid(pos));
+        for (; pcm.size() - pos >= frameSamples; pos += frameSamples)
+            frames.append(format.encode(pcm.constData() + pos, frameSamples));
+        pending.append(pcm.mid(pos));
     }
 };
 
-Framer::Framer(int inputRate, int inputChannels)
-    : d(std::make_unique<Private>(inputRate, inputChannels))
+Framer::Framer(int inputRate, int inputChannels) : Framer(inputRate, inputChannels, MediaFormat::mulaw8k()) {}
+
+Framer::Framer(int inputRate, int inputChannels, const MediaFormat &target)
+    : d(std::make_unique<Private>(inputRate, inputChannels, target))
 {
-    d->pending.reserve(kFrameSamples);
+    if (d->frameSamples > 0)
+        d->pending.reserve(d->frameSamples);
 }
 
 Framer::~Framer() = default;
 
-bool Framer::isValid() const { return d->resampler.isValid(); }
+bool Framer::isValid() const { return d->valid(); }
 
 QString Framer::errorString() const
 {
+    if (!d->format.isValid() || d->frameSamples <= 0)
+        return QStringLiteral("framer: unusable target format %1 Hz, %2 ms frames")
+            .arg(d->format.sampleRate)
+            .arg(d->format.frameMs);
     return isValid() ? QString() : QStringLiteral("framer: %1").arg(d->resampler.errorString());
 }
+
+const MediaFormat &Framer::format() const { return d->format; }
 
 QList<QByteArray> Framer::push(const qint16 *interleaved, qsizetype frames)
 {
@@ -74,9 +88,9 @@ Framer::FlushResult Framer::flush()
         return r;
     d->cut(d->resampler.flush(), r.frames);
     if (!d->pending.isEmpty()) {
-        r.paddedSamples = int(kFrameSamples - d->pending.size());
-        QByteArray last = g711::encodeMulaw(d->pending.constData(), d->pending.size());
-        last.append(r.paddedSamples, char(g711::kMulawSilence));
+        r.paddedSamples = int(d->frameSamples - d->pending.size());
+        QByteArray last = d->format.encode(d->pending.constData(), d->pending.size());
+        last.append(d->format.silence(r.paddedSamples * d->format.bytesPerSample()));
         r.frames.append(last);
         d->pending.clear();
     }
@@ -85,7 +99,7 @@ Framer::FlushResult Framer::flush()
 }
 
 qsizetype Framer::pendingSamples() const { return d->pending.size(); }
-qint64 Framer::samplesIn8k() const { return d->samplesIn; }
+qint64 Framer::samplesAtTargetRate() const { return d->samplesIn; }
 qint64 Framer::framesOut() const { return d->framesOut; }
 
 } // namespace pacelab

@@ -23,10 +23,11 @@ class ProducerWorker : public QObject
 {
     Q_OBJECT
 public:
-    ProducerWorker(std::unique_ptr<PcmSource> source, TxQueue *queue,
+    ProducerWorker(std::unique_ptr<PcmSource> source, TxQueue *queue, const MediaFormat &format,
                    std::shared_ptr<ProducerShared> shared)
         : m_source(std::move(source))
         , m_queue(queue)
+        , m_format(format)
         , m_shared(std::move(shared))
     {
     }
@@ -43,6 +44,7 @@ private:
 
     std::unique_ptr<PcmSource> m_source;
     TxQueue *m_queue;
+    const MediaFormat m_format;
     std::shared_ptr<ProducerShared> m_shared;
     using Clock = std::chrono::steady_clock;
     Clock::time_point m_deadline = Clock::now();
@@ -61,12 +63,13 @@ void ProducerWorker::run()
         done(error, true);
         return;
     }
-    Framer framer(m_source->sampleRate(), m_source->channels());
+    Framer framer(m_source->sampleRate(), m_source->channels(), m_format);
     if (!framer.isValid()) {
         done(QStringLiteral("%1: %2").arg(m_source->name(), framer.errorString()), true);
         return;
     }
-    const qsizetype chunk = qMax(1, m_source->sampleRate() / 50); // 20 ms at the source rate
+    // One frame's duration at the source rate per read.
+    const qsizetype chunk = qMax<qsizetype>(1, qsizetype(m_source->sampleRate()) * m_format.frameMs / 1000);
     auto lastProgress = Clock::now();
     m_deadline = Clock::now();
     QVector<qint16> pcm;
@@ -119,7 +122,7 @@ bool ProducerWorker::pushFrame(QByteArray frame)
     }
     if (policy == Policy::DropOldest) {
         // Real time: a live source cannot run ahead of the clock.
-        m_deadline += std::chrono::milliseconds(20);
+        m_deadline += std::chrono::milliseconds(m_format.frameMs);
         const auto now = Clock::now();
         if (now - m_deadline > std::chrono::milliseconds(200))
             m_deadline = now; // we were suspended: do not catch up in a burst
@@ -129,7 +132,7 @@ bool ProducerWorker::pushFrame(QByteArray frame)
             std::this_thread::sleep_until(std::min(m_deadline, Clock::now() + std::chrono::milliseconds(50)));
         }
     } else { // Burst
-        if (++m_burstFrames >= 50) {
+        if (++m_burstFrames >= std::max(1, 1000 / m_format.frameMs)) { // 1 s of audio
             m_burstFrames = 0;
             for (int i = 0; i < 2 && !m_shared->stop; ++i)
                 sleepMs(100);
@@ -155,11 +158,18 @@ void FrameProducer::ThreadDeleter::operator()(QThread *t) const
 
 FrameProducer::FrameProducer(std::unique_ptr<PcmSource> source, TxQueue *queue, Policy policy,
                              QObject *parent)
+    : FrameProducer(std::move(source), queue, policy, MediaFormat::mulaw8k(), parent)
+{
+}
+
+FrameProducer::FrameProducer(std::unique_ptr<PcmSource> source, TxQueue *queue, Policy policy,
+                             const MediaFormat &format, QObject *parent)
     : QObject(parent)
     , m_name(source ? source->name() : QString())
     , m_shared(std::make_shared<ProducerShared>())
     , m_pendingSource(std::move(source))
     , m_queue(queue)
+    , m_format(format)
 {
     m_shared->policy = int(policy);
 }
@@ -188,7 +198,7 @@ void FrameProducer::start()
     }
     m_thread.reset(new QThread);
     m_thread->setObjectName(QStringLiteral("producer: %1").arg(m_name));
-    m_worker = new ProducerWorker(std::move(m_pendingSource), m_queue, m_shared);
+    m_worker = new ProducerWorker(std::move(m_pendingSource), m_queue, m_format, m_shared);
     m_worker->moveToThread(m_thread.get());
     connect(m_thread.get(), &QThread::started, m_worker, &ProducerWorker::run);
     connect(m_thread.get(), &QThread::finished, m_worker, &QObject::deleteLater);

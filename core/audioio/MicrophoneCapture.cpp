@@ -65,7 +65,7 @@ public:
     }
     ~MicWorker() override { stop(); }
 
-    bool start(const QAudioDevice &device, QString *error);
+    bool start(const QAudioDevice &device, const MediaFormat &target, QString *error);
     void stop();
 
     std::atomic<bool> active{false};
@@ -88,7 +88,7 @@ private:
     int m_peak = 0;
 };
 
-bool MicWorker::start(const QAudioDevice &device, QString *error)
+bool MicWorker::start(const QAudioDevice &device, const MediaFormat &target, QString *error)
 {
     stop();
     if (device.isNull()) {
@@ -110,7 +110,7 @@ bool MicWorker::start(const QAudioDevice &device, QString *error)
         *error = QStringLiteral("%1: unsupported sample format").arg(device.description());
         return false;
     }
-    m_framer = std::make_unique<Framer>(fmt.sampleRate(), fmt.channelCount());
+    m_framer = std::make_unique<Framer>(fmt.sampleRate(), fmt.channelCount(), target);
     if (!m_framer->isValid()) {
         *error = QStringLiteral("%1: %2").arg(device.description(), m_framer->errorString());
         return false;
@@ -174,8 +174,14 @@ void MicrophoneCapture::ThreadDeleter::operator()(QThread *t) const
 }
 
 MicrophoneCapture::MicrophoneCapture(TxQueue *queue, QObject *parent)
+    : MicrophoneCapture(queue, MediaFormat::mulaw8k(), parent)
+{
+}
+
+MicrophoneCapture::MicrophoneCapture(TxQueue *queue, const MediaFormat &format, QObject *parent)
     : QObject(parent)
     , m_queue(queue)
+    , m_format(format)
 {
     m_thread.reset(new QThread);
     m_thread->setObjectName(QStringLiteral("microphone"));
@@ -209,9 +215,9 @@ bool MicrophoneCapture::start(const QAudioDevice &device, QString *error)
         return false;
     }
     MicWorker *worker = m_worker;
-    const auto r = m_caller->call([worker, device] {
+    const auto r = m_caller->call([worker, device, format = m_format] {
         StartResult r;
-        r.ok = worker->start(device, &r.error);
+        r.ok = worker->start(device, format, &r.error);
         return r;
     });
     if (!r) {
@@ -233,6 +239,11 @@ void MicrophoneCapture::stop()
             return true;
         });
     }
+}
+
+void MicrophoneCapture::setFormat(const MediaFormat &format)
+{
+    m_format = format;
 }
 
 bool MicrophoneCapture::isActive() const

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "audio/MediaFormat.h"
+
 #include <QAudioDevice>
 #include <QObject>
 #include <QString>
@@ -18,15 +20,21 @@ namespace pacelab::audioio {
 class MicWorker;
 
 // Microphone -> tx queue. QAudioSource runs at the device's native rate and format on its own
-// thread; the audio is converted to PCM16, resampled to 8 kHz and cut into 20 ms mu-law frames
-// (core/audio Framer), and pushed drop-oldest: live audio never waits, a full queue loses its
-// oldest frames instead.
+// thread; the audio is converted to PCM16, resampled and cut into frames of the sender's format
+// (core/audio Framer; 20 ms of 8 kHz mu-law by default, the provider's outbound format with
+// setFormat), and pushed drop-oldest: live audio never waits, a full queue loses its oldest
+// frames instead.
 class MicrophoneCapture : public QObject
 {
     Q_OBJECT
 public:
     explicit MicrophoneCapture(TxQueue *queue, QObject *parent = nullptr);
+    MicrophoneCapture(TxQueue *queue, const MediaFormat &format, QObject *parent = nullptr);
     ~MicrophoneCapture() override;
+
+    // The frames the queue wants (SenderEngine::format()); applies from the next start().
+    void setFormat(const MediaFormat &format);
+    MediaFormat format() const { return m_format; }
 
     // False with a specific message for a null device, an unusable format or a failed start.
     bool start(const QAudioDevice &device, QString *error);
@@ -46,6 +54,7 @@ private:
         void operator()(QThread *t) const;
     };
     TxQueue *m_queue;
+    MediaFormat m_format;
     std::unique_ptr<QThread, ThreadDeleter> m_thread;
     MicWorker *m_worker = nullptr;
     ThreadCaller *m_caller = nullptr; // runs start/stop on the microphone thread

@@ -1,7 +1,6 @@
 #include "MonitorSink.h"
 
 #include "audio/AudioFormat.h"
-#include "audio/G711.h"
 #include "audio/Resampler.h"
 
 #include <QAudioSink>
@@ -26,9 +25,10 @@ bool MonitorSink::start(const QAudioDevice &device, QString *error)
         *error = QStringLiteral("No audio output device found");
         return false;
     }
-    // 8 kHz mono PCM16 when the device takes it; else its preferred format, resampled.
+    // The wire's rate, mono PCM16 when the device takes it; else its preferred format, resampled.
+    m_playing = m_wire;
     QAudioFormat fmt;
-    fmt.setSampleRate(kTwilioRate);
+    fmt.setSampleRate(m_playing.sampleRate);
     fmt.setChannelCount(1);
     fmt.setSampleFormat(QAudioFormat::Int16);
     if (!device.isFormatSupported(fmt)) {
@@ -42,7 +42,7 @@ bool MonitorSink::start(const QAudioDevice &device, QString *error)
             }
             fmt = int16;
         }
-        m_resampler = std::make_unique<Resampler>(kTwilioRate, 1, fmt.sampleRate());
+        m_resampler = std::make_unique<Resampler>(m_playing.sampleRate, 1, fmt.sampleRate());
         if (!m_resampler->isValid()) {
             *error = QStringLiteral("%1: %2").arg(device.description(), m_resampler->errorString());
             m_resampler.reset();
@@ -92,10 +92,9 @@ void MonitorSink::setVolume(double linear)
         m_sink->setVolume(m_muted ? 0.0 : m_volume);
 }
 
-QByteArray MonitorSink::convert(const QByteArray &mulaw)
+QByteArray MonitorSink::convert(const QByteArray &audio)
 {
-    QVector<qint16> pcm(mulaw.size());
-    g711::decodeMulaw(mulaw, pcm.data());
+    QVector<qint16> pcm = m_playing.decode(audio);
     if (m_resampler)
         pcm = m_resampler->process(pcm.constData(), pcm.size());
     const int ch = std::max(1, m_format.channelCount());
@@ -116,18 +115,18 @@ QByteArray MonitorSink::convert(const QByteArray &mulaw)
     return out;
 }
 
-void MonitorSink::play(const QByteArray &mulaw)
+void MonitorSink::play(const QByteArray &audio)
 {
-    if (!m_io || !m_sink || mulaw.isEmpty())
+    if (!m_io || !m_sink || audio.isEmpty())
         return;
-    const QByteArray data = convert(mulaw);
+    const QByteArray data = convert(audio);
     const qsizetype room = m_sink->bytesFree();
     if (room < data.size()) {
-        m_dropped += mulaw.size();
+        m_dropped += audio.size();
         return;
     }
     m_io->write(data);
-    m_played += mulaw.size();
+    m_played += audio.size();
 }
 
 } // namespace pacelab::audioio

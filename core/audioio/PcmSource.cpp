@@ -35,8 +35,9 @@ qsizetype SilenceSource::read(QVector<qint16> &out, qsizetype frames)
     return frames;
 }
 
-ToneSource::ToneSource(double freqHz, double levelDbfs)
-    : m_freq(std::clamp(freqHz, 1.0, kTwilioRate / 2.0 - 1.0))
+ToneSource::ToneSource(double freqHz, double levelDbfs, int sampleRate)
+    : m_rate(sampleRate > 0 ? sampleRate : kTwilioRate)
+    , m_freq(std::clamp(freqHz, 1.0, m_rate / 2.0 - 1.0))
     , m_level(levelDbfs)
     , m_amp(dbfsToAmplitude(levelDbfs))
 {
@@ -49,7 +50,7 @@ QString ToneSource::name() const
 
 qsizetype ToneSource::read(QVector<qint16> &out, qsizetype frames)
 {
-    const double step = 2.0 * std::numbers::pi * m_freq / kTwilioRate;
+    const double step = 2.0 * std::numbers::pi * m_freq / m_rate;
     out.reserve(out.size() + frames);
     for (qsizetype i = 0; i < frames; ++i) {
         out.append(qint16(std::lround(m_amp * std::sin(m_phase))));
@@ -60,8 +61,9 @@ qsizetype ToneSource::read(QVector<qint16> &out, qsizetype frames)
     return frames;
 }
 
-NoiseSource::NoiseSource(double levelDbfs)
-    : m_level(levelDbfs)
+NoiseSource::NoiseSource(double levelDbfs, int sampleRate)
+    : m_rate(sampleRate > 0 ? sampleRate : kTwilioRate)
+    , m_level(levelDbfs)
     , m_amp(dbfsToAmplitude(levelDbfs))
 {
 }

@@ -9,7 +9,9 @@
 namespace pacelab::audioio {
 
 // Audio for a FrameProducer, pulled on the producer's thread (never the UI's), at the source's
-// own rate; the producer resamples and cuts it into 20 ms mu-law frames.
+// own rate; the producer resamples and cuts it into frames of the sender's format. The
+// generated sources (silence, tone, noise) take the rate to generate at: the format's, so no
+// resampling is needed (8 kHz by default).
 class PcmSource
 {
 public:
@@ -28,20 +30,26 @@ public:
 class SilenceSource final : public PcmSource
 {
 public:
+    explicit SilenceSource(int sampleRate = kTwilioRate) : m_rate(sampleRate) {}
     QString name() const override;
-    int sampleRate() const override { return kTwilioRate; }
+    int sampleRate() const override { return m_rate; }
     qsizetype read(QVector<qint16> &out, qsizetype frames) override;
+
+private:
+    int m_rate;
 };
 
 class ToneSource final : public PcmSource
 {
 public:
-    ToneSource(double freqHz, double levelDbfs);
+    // freqHz is kept below the rate's Nyquist frequency.
+    ToneSource(double freqHz, double levelDbfs, int sampleRate = kTwilioRate);
     QString name() const override;
-    int sampleRate() const override { return kTwilioRate; }
+    int sampleRate() const override { return m_rate; }
     qsizetype read(QVector<qint16> &out, qsizetype frames) override;
 
 private:
+    int m_rate;
     double m_freq;
     double m_level;
     double m_phase = 0.0;
@@ -51,12 +59,13 @@ private:
 class NoiseSource final : public PcmSource
 {
 public:
-    explicit NoiseSource(double levelDbfs);
+    explicit NoiseSource(double levelDbfs, int sampleRate = kTwilioRate);
     QString name() const override;
-    int sampleRate() const override { return kTwilioRate; }
+    int sampleRate() const override { return m_rate; }
     qsizetype read(QVector<qint16> &out, qsizetype frames) override;
 
 private:
+    int m_rate;
     double m_level;
     quint32 m_state = 0x12345678u;
     double m_amp;

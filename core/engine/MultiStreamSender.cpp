@@ -148,12 +148,12 @@ TxQueue *MultiStreamSender::queue(int stream)
     return s ? &s->queue : nullptr; // the streams live as long as this object
 }
 
-bool MultiStreamSender::enqueueFrame(int stream, QByteArray mulaw160, bool blocking)
+bool MultiStreamSender::enqueueFrame(int stream, QByteArray frame, bool blocking)
 {
     const auto s = shared(stream);
     if (!s)
         return false;
-    TxItem item = TxItem::media(std::move(mulaw160));
+    TxItem item = TxItem::media(std::move(frame));
     if (blocking)
         return s->queue.pushBlocking(std::move(item));
     const auto r = s->queue.pushDropOldest(std::move(item));

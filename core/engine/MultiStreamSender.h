@@ -79,6 +79,8 @@ public:
     ~MultiStreamSender() override; // discards what is queued, closes every socket, joins
 
     const SenderConfig &config() const { return m_cfg; }
+    // What one queued frame must be: the provider profile's outbound format.
+    MediaFormat format() const { return m_cfg.outboundFormat(); }
     // Checks the config and the phases; empty when usable (addStream fails otherwise).
     QString validate() const;
 
@@ -88,8 +90,9 @@ public:
     int streamCount() const;
 
     TxQueue *queue(int stream); // nullptr for an unknown id
-    // blocking false: drop-oldest when full (the default for many streams fed by one thread).
-    bool enqueueFrame(int stream, QByteArray mulaw160, bool blocking = false);
+    // One frame of format(). blocking false: drop-oldest when full (the default for many
+    // streams fed by one thread).
+    bool enqueueFrame(int stream, QByteArray frame, bool blocking = false);
     void mark(int stream, QString name);
     void clear(int stream); // empties only that stream's queues, then sends its `clear`
     void stop();            // per config().stopMode, every stream; asynchronous

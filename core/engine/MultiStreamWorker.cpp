@@ -61,6 +61,8 @@ void MultiStreamWorker::ensureSetup()
     if (m_cfg.realtimePriority > 0)
         rt.priority = m_cfg.realtimePriority;
     Q_EMIT m_facade->logMessage(-1, QStringLiteral("info"), applyRealtimeScheduling(rt).summary());
+    for (const QString &w : m_cfg.warnings())
+        Q_EMIT m_facade->logMessage(-1, QStringLiteral("warning"), w);
     m_clockTimer = new QTimer(this);
     m_clockTimer->setSingleShot(true);
     m_clockTimer->setTimerType(Qt::PreciseTimer);

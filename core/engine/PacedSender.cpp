@@ -7,7 +7,6 @@
 #include "engine/PacedSender.h"
 
 #include "engine/PreciseWait.h"
-#include "twilio/TwilioMessages.h"
 
 #include <QDateTime>
 #include <QThread>
@@ -15,7 +14,11 @@
 namespace pacelab {
 
 PacedSender::PacedSender(SenderConfig cfg, TxQueue *queue, std::shared_ptr<EngineShared> shared)
-    : m_cfg(std::move(cfg)), m_queue(queue), m_shared(std::move(shared)), m_send(m_cfg.sendQueueCapacity)
+    : m_cfg(std::move(cfg)),
+      m_peer(m_cfg.provider),
+      m_queue(queue),
+      m_shared(std::move(shared)),
+      m_send(m_cfg.sendQueueCapacity, m_cfg.provider)
 {
 }
 
@@ -97,6 +100,8 @@ void PacedSender::startSession()
     m_telemetry.startSession(m_queue->totalDrops());
     m_queue->takeMaxSize();
     m_telemetryTimer->start();
+    for (const QString &w : m_cfg.warnings())
+        Q_EMIT logMessage(QStringLiteral("warning"), w);
     const QString err = m_sinks.openJsonl(m_cfg.telemetryJsonlPath);
     if (!err.isEmpty()) {
         Q_EMIT logMessage(QStringLiteral("error"), err);
@@ -151,8 +156,12 @@ void PacedSender::transportConnected(const QString &peer)
         m_streamSid = m_fixedStreamSid;
         startStreaming();
     } else {
+        const QString waitingFor = m_cfg.provider == provider::Id::Twilio
+                                       ? QStringLiteral("its start message (streamSid)")
+                                       : QStringLiteral("its %1 %2 message").arg(m_peer.profile().name(),
+                                                                                  provider::eventName(m_peer.startEvent()));
         setState(m_transport->clientMode() ? EngineState::Connecting : EngineState::Listening,
-                 QStringLiteral("connected to %1; waiting for its start message (streamSid)").arg(peer));
+                 QStringLiteral("connected to %1; waiting for %2").arg(peer, waitingFor));
     }
 }
 
@@ -193,23 +202,21 @@ void PacedSender::transportDisconnected(const QString &why, bool wasConnected)
     }
 }
 
-void PacedSender::transportText(const QByteArray &json)
+void PacedSender::transportMessage(const QByteArray &data, bool binary)
 {
     if (m_cfg.messageTap)
-        m_cfg.messageTap(steadyNowNs() / 1000, false, false, json);
-    Q_EMIT peerMessage(json);
-    const twilio::ParseResult r = twilio::parseFromTwilio(json);
-    if (!r.ok()) {
-        Q_EMIT logMessage(QStringLiteral("warning"),
-                          QStringLiteral("peer sent an invalid message (%1): %2")
-                              .arg(twilio::parseErrorName(r.error), r.detail));
-        return;
-    }
-    if (r.message.event == twilio::Event::Start) {
-        QString sid = r.message.streamSid;
-        if (sid.isEmpty())
-            sid = r.message.start.streamSid;
-        if (sid.isEmpty()) {
+        m_cfg.messageTap(steadyNowNs() / 1000, false, binary, data);
+    if (!binary)
+        Q_EMIT peerMessage(data);
+    Q_EMIT peerData(data, binary);
+    const PeerEvent e = m_peer.read(data, binary);
+    if (!e.logText.isEmpty())
+        Q_EMIT logMessage(e.logLevel, e.logText);
+    if (e.kind == PeerEvent::MarkEcho) {
+        Q_EMIT markEchoed(e.markName);
+    } else if (e.kind == PeerEvent::Start) {
+        const QString sid = e.streamId;
+        if (sid.isEmpty() && m_peer.needsStreamId()) {
             Q_EMIT logMessage(QStringLiteral("warning"), QStringLiteral("start message without a streamSid"));
             return;
         }
@@ -222,8 +229,6 @@ void PacedSender::transportText(const QByteArray &json)
         }
         m_streamSid = sid;
         startStreaming();
-    } else if (r.message.event == twilio::Event::Stop) {
-        Q_EMIT logMessage(QStringLiteral("info"), QStringLiteral("peer sent stop: the stream has ended"));
     }
 }
 
@@ -239,7 +244,9 @@ void PacedSender::startStreaming()
     m_clearsHandled = m_shared->clearRequests.load(); // a clear before the stream has nothing to clear
     m_pacer = Pacer(PacerParams::fromConfig(m_cfg));
     m_pacer.start(steadyNowNs());
-    setState(EngineState::Connected, QStringLiteral("streaming to streamSid %1").arg(m_streamSid));
+    setState(EngineState::Connected,
+             m_streamSid.isEmpty() ? QStringLiteral("streaming (%1 names no stream id)").arg(m_peer.profile().name())
+                                   : QStringLiteral("streaming to streamSid %1").arg(m_streamSid));
     m_clockTimer->start(0);
 }
 
@@ -360,14 +367,14 @@ void PacedSender::pumpSendQueue()
         [this] { return m_transport->bytesToWrite() <= m_cfg.maxBytesToWrite; },
         [this](const Outgoing &o) {
             qint64 sentNs = 0;
-            if (!writeText(o.json, &sentNs))
+            if (!writeMessage(o.data, o.binary, &sentNs))
                 return false;
             if (o.isMedia) {
-                m_telemetry.mediaWritten(o.json.size(), o.comfort, o.comfort ? 0 : sentNs, o.enqueuedNs);
+                m_telemetry.mediaWritten(o.data.size(), o.comfort, o.comfort ? 0 : sentNs, o.enqueuedNs);
                 // Lateness when the bytes were handed to the kernel, against the frame's slot.
                 m_telemetry.frameOnWire((sentNs - o.slotDeadlineNs) / 1000, (sentNs - o.slotGridNs) / 1000);
             } else {
-                m_telemetry.markWritten(o.json.size());
+                m_telemetry.markWritten(o.data.size());
                 Q_EMIT markSent(o.markName);
             }
             return true;
@@ -377,20 +384,20 @@ void PacedSender::pumpSendQueue()
     finishStopIfDrained();
 }
 
-bool PacedSender::writeText(const QByteArray &json, qint64 *sentNs)
+bool PacedSender::writeMessage(const QByteArray &data, bool binary, qint64 *sentNs)
 {
     // The single transmit path: only the sender thread writes to the socket.
     if (QThread::currentThread() != thread()) {
         m_shared->offThreadWrites.fetch_add(1);
-        Q_ASSERT_X(false, "PacedSender::writeText", "socket write off the sender thread");
+        Q_ASSERT_X(false, "PacedSender::writeMessage", "socket write off the sender thread");
     }
-    if (!m_transport->sendText(json)) // written and flushed
+    if (!m_transport->send(data, binary)) // written and flushed
         return false;
     const qint64 now = steadyNowNs();
     if (sentNs)
         *sentNs = now;
     if (m_cfg.messageTap)
-        m_cfg.messageTap(now / 1000, true, false, json);
+        m_cfg.messageTap(now / 1000, true, binary, data);
     return true;
 }
 
@@ -402,7 +409,8 @@ bool PacedSender::processClearRequests()
     m_clearsHandled = requested;
     const int dropped = m_send.clear();
     if (m_streaming && m_transport->isConnected()) {
-        writeText(twilio::encodeClear(m_streamSid));
+        const provider::WireMessage clear = m_send.encodeClear(m_streamSid);
+        writeMessage(clear.data, clear.binary);
         m_telemetry.clearSent();
         Q_EMIT logMessage(QStringLiteral("info"),
                           QStringLiteral("clear: %1 frames dropped from the send queue; clear sent").arg(dropped));

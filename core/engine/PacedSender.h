@@ -2,6 +2,7 @@
 
 #include "engine/EngineShared.h"
 #include "engine/Pacer.h"
+#include "engine/PeerReader.h"
 #include "engine/SendQueue.h"
 #include "engine/SenderConfig.h"
 #include "engine/SenderTransport.h"
@@ -41,14 +42,16 @@ Q_SIGNALS:
     void stateChanged(int state, const QString &message); // an EngineState (SenderEngine::State)
     void logMessage(const QString &level, const QString &text);
     void peerMessage(const QByteArray &json);
+    void peerData(const QByteArray &data, bool binary);
     void markSent(const QString &name);
+    void markEchoed(const QString &name);
     void errorOccurred(const QString &message);
 
 private:
     // TransportListener
     void transportConnected(const QString &peer) override;
     void transportDisconnected(const QString &why, bool wasConnected) override;
-    void transportText(const QByteArray &json) override;
+    void transportMessage(const QByteArray &data, bool binary) override;
     void transportWritable() override { pumpSendQueue(); }
     void transportLog(const QString &level, const QString &text) override { Q_EMIT logMessage(level, text); }
     void transportState(EngineState state, const QString &message) override { setState(state, message); }
@@ -70,7 +73,7 @@ private:
     void prepareNext();
     bool releasePrepared();  // hand it to the writer; false: no audio
     void pumpSendQueue();
-    bool writeText(const QByteArray &json, qint64 *sentNs = nullptr);
+    bool writeMessage(const QByteArray &data, bool binary, qint64 *sentNs = nullptr);
     bool processClearRequests();
     void finishStopIfDrained();
     void closeSocket(const QString &why);
@@ -79,6 +82,7 @@ private:
     void publishTotals();
 
     SenderConfig m_cfg;
+    PeerReader m_peer; // the provider profile: what the peer's messages mean
     TxQueue *m_queue;
     std::shared_ptr<EngineShared> m_shared;
 

@@ -1,14 +1,18 @@
 #include "engine/SendQueue.h"
 
-#include "audio/AudioFormat.h"
-#include "twilio/TwilioMessages.h"
-
 namespace pacelab {
+
+SendQueue::SendQueue(int capacity, provider::Id provider)
+    : m_capacity(capacity), m_profile(&provider::profile(provider)), m_silence(m_profile->outboundFormat().silenceFrame())
+{
+}
 
 void SendQueue::prepareMark(const TxItem &item, const QString &streamSid)
 {
     Outgoing o;
-    o.json = twilio::encodeMark(streamSid, item.markName);
+    const provider::WireMessage w = m_profile->encodeMark(streamSid, item.markName);
+    o.data = w.data;
+    o.binary = w.binary;
     o.markName = item.markName;
     o.enqueuedNs = item.enqueuedNs;
     m_prepared.push_back(std::move(o));
@@ -23,16 +27,18 @@ void SendQueue::prepareNext(TxQueue &queue, const QString &streamSid, bool comfo
     }
     Outgoing o;
     o.isMedia = true;
+    provider::WireMessage w;
     if (item) {
-        o.json = twilio::encodeMedia(streamSid, item->payload);
+        w = m_profile->encodeMedia(streamSid, item->payload);
         o.enqueuedNs = item->enqueuedNs;
     } else if (comfortSilence) {
-        static const QByteArray silence(kFrameBytes, char(0xFF)); // mu-law silence
-        o.json = twilio::encodeMedia(streamSid, silence);
+        w = m_profile->encodeMedia(streamSid, m_silence);
         o.comfort = true;
     } else {
         return; // marks alone, if any
     }
+    o.data = std::move(w.data);
+    o.binary = w.binary;
     m_prepared.push_back(std::move(o));
     while (auto m = queue.tryPopMark())
         prepareMark(*m, streamSid);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/TxQueue.h"
+#include "provider/Provider.h"
 
 #include <QByteArray>
 #include <QString>
@@ -11,10 +12,11 @@
 
 namespace pacelab {
 
-// One message on its way from the clock to the socket, already encoded.
+// One message on its way from the clock to the socket, already encoded by the provider profile.
 struct Outgoing
 {
-    QByteArray json;
+    QByteArray data;     // the WebSocket message: JSON text, or Vonage's binary audio frame
+    bool binary = false; // send as a binary WebSocket message
     bool isMedia = false;
     bool comfort = false;
     QString markName;
@@ -38,8 +40,13 @@ public:
         bool fromQueue = false; // ... and it was real queued audio, not comfort silence
     };
 
-    // capacity: the send queue's bound in messages (0 = unbounded).
-    explicit SendQueue(int capacity = 0) : m_capacity(capacity) {}
+    // capacity: the send queue's bound in messages (0 = unbounded). provider: how media, marks
+    // and clear are encoded; comfort silence is one frame of its outbound format's silence.
+    explicit SendQueue(int capacity = 0, provider::Id provider = provider::Id::Twilio);
+
+    const provider::Profile &profile() const { return *m_profile; }
+    // The provider's clear message for this stream (sent by the owner, not queued).
+    provider::WireMessage encodeClear(const QString &streamSid) const { return m_profile->encodeClear(streamSid); }
 
     // Marks ahead of the next frame, the frame (or comfort silence), then the marks right behind
     // it: a mark leaves with the audio it follows. Nothing when the queue holds nothing (and
@@ -63,6 +70,8 @@ private:
     void prepareMark(const TxItem &item, const QString &streamSid);
 
     int m_capacity = 0;
+    const provider::Profile *m_profile;
+    QByteArray m_silence; // one comfort frame
     std::vector<Outgoing> m_prepared; // popped and encoded ahead of the deadline
     std::deque<Outgoing> m_queue;     // clock -> socket writer
 };

@@ -2,6 +2,25 @@
 
 namespace pacelab {
 
+MediaFormat SenderConfig::outboundFormat() const
+{
+    return provider::profile(provider).outboundFormat();
+}
+
+QStringList SenderConfig::warnings() const
+{
+    QStringList w;
+    const MediaFormat f = outboundFormat();
+    if (frameIntervalUs > 0 && frameIntervalUs != f.frameUs())
+        w << QStringLiteral("frame interval %1 us differs from %2's frame duration (%3 ms per frame): the peer "
+                            "gets audio at %4x real time")
+                 .arg(frameIntervalUs)
+                 .arg(provider::name(provider))
+                 .arg(f.frameMs)
+                 .arg(double(f.frameUs()) / double(frameIntervalUs), 0, 'g', 3);
+    return w;
+}
+
 QString SenderConfig::validate() const
 {
     if (queueCapacity < 0)
@@ -15,6 +34,11 @@ QString SenderConfig::validate() const
     if (sendQueueCapacity < 0 || sendQueueCapacity > 1000000)
         return QStringLiteral("send queue capacity must be 0..1000000 (0 = unbounded), got %1")
             .arg(sendQueueCapacity);
+    if (!outboundFormat().isValid())
+        return QStringLiteral("the %1 profile's outbound format (%2) is unusable")
+            .arg(provider::name(provider), outboundFormat().describe());
+    if (provider::profile(provider).encodeMedia(QStringLiteral("probe"), outboundFormat().silenceFrame()).data.isEmpty())
+        return QStringLiteral("the %1 profile cannot encode media yet").arg(provider::name(provider));
     if (frameIntervalUs < 1000 || frameIntervalUs > 1000000)
         return QStringLiteral("frame interval must be 1000..1000000 us, got %1").arg(frameIntervalUs);
     if (maxLateFrames < 1 || maxLateFrames > 1000)

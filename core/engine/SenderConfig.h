@@ -31,14 +31,18 @@ struct SenderConfig
     int sendQueueCapacity = 120;
 
     // The media-stream protocol (message envelope, audio encoding, frame duration). Producers
-    // frame audio in provider::profile(provider).outboundFormat(); frameIntervalUs follows its
-    // frameMs unless set explicitly (see SessionConfig::setProvider).
+    // frame audio in outboundFormat() (the profile's); frameIntervalUs follows its frameMs unless
+    // set explicitly (see SessionConfig::setProvider, which also rescales the three queue bounds
+    // above so that they keep meaning the same audio duration: docs/engine.md "Providers").
     provider::Id provider = provider::Id::Twilio;
+    // The pacer's period. Another value than the format's frame duration is allowed (tests run
+    // a fast clock) but plays audio at the wrong speed: warnings() says so.
     qint64 frameIntervalUs = 20000;
     // Late by more than this many frames -> re-anchor to now and count a late reset; so a
     // catch-up burst never exceeds this many frames.
     int maxLateFrames = 3;
-    // Queue empty -> send 160 B of mu-law silence instead of nothing.
+    // Queue empty -> send one frame of the format's silence (160 B of mu-law for Twilio)
+    // instead of nothing.
     bool comfortSilence = false;
     Pacing pacing = Pacing::AbsoluteDeadline;
     bool bypassClock = false; // demo of a bad bot: send each frame as soon as it is queued, no 20 ms clock
@@ -92,8 +96,14 @@ struct SenderConfig
     // hook. Keep it cheap: it runs on the 20 ms path.
     std::function<void(qint64 tUs, bool outbound, bool binary, const QByteArray &data)> messageTap;
 
+    // The audio the producers must queue: one item = one frame of this format.
+    MediaFormat outboundFormat() const;
+
     // Checks the numbers; returns an empty string when valid, else a specific message.
     QString validate() const;
+    // Valid but probably unintended settings, one sentence each (the engine logs them as
+    // warnings when it starts): a frame interval that is not the format's frame duration.
+    QStringList warnings() const;
 };
 
 } // namespace pacelab

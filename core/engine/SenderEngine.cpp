@@ -54,7 +54,9 @@ SenderEngine::SenderEngine(SenderConfig cfg, QObject *parent)
             [this](int state, const QString &message) { Q_EMIT stateChanged(State(state), message); });
     connect(m_sender, &PacedSender::logMessage, this, &SenderEngine::logMessage);
     connect(m_sender, &PacedSender::peerMessage, this, &SenderEngine::peerMessage);
+    connect(m_sender, &PacedSender::peerData, this, &SenderEngine::peerData);
     connect(m_sender, &PacedSender::markSent, this, &SenderEngine::markSent);
+    connect(m_sender, &PacedSender::markEchoed, this, &SenderEngine::markEchoed);
     connect(m_sender, &PacedSender::errorOccurred, this, &SenderEngine::errorOccurred);
 
     m_thread->start(QThread::TimeCriticalPriority);
@@ -101,9 +103,9 @@ void SenderEngine::stop()
     m_caller->post([s = m_sender] { s->stop(); });
 }
 
-bool SenderEngine::enqueueFrame(QByteArray mulaw160, bool blocking)
+bool SenderEngine::enqueueFrame(QByteArray frame, bool blocking)
 {
-    TxItem item = TxItem::media(std::move(mulaw160));
+    TxItem item = TxItem::media(std::move(frame));
     if (blocking)
         return m_queue->pushBlocking(std::move(item));
     const auto r = m_queue->pushDropOldest(std::move(item));

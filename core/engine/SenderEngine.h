@@ -40,6 +40,9 @@ public:
     ~SenderEngine() override; // discards what is queued, closes the socket, joins the thread
 
     const SenderConfig &config() const { return m_cfg; }
+    // What one queued frame must be: the provider profile's outbound format (Twilio: 160 B of
+    // 8 kHz mu-law per 20 ms). Producers frame their audio in it (audio/Framer).
+    MediaFormat format() const { return m_cfg.outboundFormat(); }
 
     // Client mode, ws:// or wss://. streamSid empty: learnt from the peer's `start` message.
     void connectTo(const QUrl &url, const QString &streamSid = {});
@@ -51,13 +54,15 @@ public:
     void stop();
 
     TxQueue *queue() { return m_queue.get(); }
-    // blocking: back-pressure (waits while the queue is at high water); otherwise drop-oldest.
-    // Returns false when the frame was not queued (queue closed, or cleared while waiting).
-    bool enqueueFrame(QByteArray mulaw160, bool blocking = true);
+    // One frame of format(). blocking: back-pressure (waits while the queue is at high water);
+    // otherwise drop-oldest. Returns false when the frame was not queued (queue closed, or
+    // cleared while waiting).
+    bool enqueueFrame(QByteArray frame, bool blocking = true);
     // Queued in order with the audio; never blocks, never dropped.
     void mark(QString name);
     // Barge-in: empties the tx queue now (waiting producers are aborted), then the sender
-    // empties the send queue and sends Twilio's `clear` before anything queued later.
+    // empties the send queue and sends the provider's clear (Twilio `clear`, Plivo
+    // `clearAudio`, ...) before anything queued later.
     void clear();
 
     State state() const;
@@ -77,7 +82,11 @@ Q_SIGNALS:
     void stateChanged(pacelab::SenderEngine::State state, const QString &message);
     void logMessage(const QString &level, const QString &text); // "info" | "warning" | "error"
     void peerMessage(const QByteArray &json); // every text message received from the peer
+    // Every message received from the peer, text or binary (Vonage sends caller audio binary);
+    // parse it with provider::profile(config().provider).parseFromProvider().
+    void peerData(const QByteArray &data, bool binary);
     void markSent(const QString &name);
+    void markEchoed(const QString &name); // the peer says the audio up to this mark has played
     void errorOccurred(const QString &message);
 
 private:

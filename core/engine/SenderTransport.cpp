@@ -151,11 +151,14 @@ qint64 SenderTransport::bytesToWrite() const
     return m_socket ? m_socket->bytesToWrite() : 0;
 }
 
-bool SenderTransport::sendText(const QByteArray &json)
+bool SenderTransport::send(const QByteArray &data, bool binary)
 {
     if (!m_socket)
         return false;
-    m_socket->sendTextMessage(QString::fromUtf8(json));
+    if (binary)
+        m_socket->sendBinaryMessage(data);
+    else
+        m_socket->sendTextMessage(QString::fromUtf8(data));
     // Hand the bytes to the kernel now, on this thread, instead of at the next event-loop pass:
     // the "sent" timestamp the caller takes next is then the wire's, not the hand-off's.
     m_socket->flush();
@@ -275,7 +278,7 @@ void SenderTransport::onNewConnection()
 void SenderTransport::attachSocket(QWebSocket *s)
 {
     m_closeHandshake = false;
-    // Twilio's largest message (start with customParameters) is a few KiB. Without a cap Qt
+    // A provider's largest message (a start with customParameters) is a few KiB. Without a cap Qt
     // buffers up to 2 GiB from a hostile peer; with it the socket closes with 1009 instead.
     constexpr quint64 maxIncoming = 4 * 1024 * 1024;
     s->setMaxAllowedIncomingMessageSize(maxIncoming);
@@ -293,11 +296,9 @@ void SenderTransport::attachSocket(QWebSocket *s)
             m_closeHandshake = true;
     });
     connect(s, &QWebSocket::textMessageReceived, this,
-            [this](const QString &text) { m_listener->transportText(text.toUtf8()); });
-    connect(s, &QWebSocket::binaryMessageReceived, this, [this](const QByteArray &data) {
-        m_listener->transportLog(QStringLiteral("warning"),
-                                 QStringLiteral("peer sent a binary frame (%1 bytes); ignored").arg(data.size()));
-    });
+            [this](const QString &text) { m_listener->transportMessage(text.toUtf8(), false); });
+    connect(s, &QWebSocket::binaryMessageReceived, this,
+            [this](const QByteArray &data) { m_listener->transportMessage(data, true); });
     connect(s, &QWebSocket::pong, this, &SenderTransport::onPong);
     connect(s, &QWebSocket::bytesWritten, this, [this, s] {
         if (s == m_socket)

@@ -26,7 +26,9 @@ public:
     // The socket is gone (already released); why: the reason in words; wasConnected: it had
     // reached Connected (else the connection attempt failed).
     virtual void transportDisconnected(const QString &why, bool wasConnected) = 0;
-    virtual void transportText(const QByteArray &json) = 0;
+    // A message from the peer: text (UTF-8 JSON) or binary (Vonage's audio frames); the owner's
+    // provider profile says what it means.
+    virtual void transportMessage(const QByteArray &data, bool binary) = 0;
     virtual void transportWritable() = 0; // the socket wrote bytes: there may be room again
     virtual void transportLog(const QString &level, const QString &text) = 0;
     virtual void transportState(EngineState state, const QString &message) = 0;
@@ -62,9 +64,11 @@ public:
     bool hasSocket() const { return m_socket != nullptr; }
     bool isConnected() const;
     qint64 bytesToWrite() const;
-    // Writes one text message and flushes it towards the kernel (as far as the socket takes it
-    // without blocking). False when there is no socket.
-    bool sendText(const QByteArray &json);
+    // Writes one message, text or binary (as the provider profile encoded it), and flushes it
+    // towards the kernel (as far as the socket takes it without blocking). False when there is
+    // no socket.
+    bool send(const QByteArray &data, bool binary);
+    bool sendText(const QByteArray &json) { return send(json, false); }
 
     // Refuse further connections / attempts (the owner is stopping).
     void setStopping(bool stopping);

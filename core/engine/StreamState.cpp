@@ -1,7 +1,5 @@
 #include "engine/StreamState.h"
 
-#include "twilio/TwilioMessages.h"
-
 namespace pacelab {
 
 StreamShared::StreamShared(int streamId, const SenderConfig &cfg)
@@ -15,9 +13,10 @@ StreamState::StreamState(std::shared_ptr<StreamShared> shared, const SenderConfi
                          QObject *transportParent)
     : m_shared(std::move(shared)),
       m_cfg(cfg),
+      m_peer(cfg.provider),
       m_host(host),
       m_transport(new SenderTransport(cfg, this, transportParent)),
-      m_send(cfg.sendQueueCapacity)
+      m_send(cfg.sendQueueCapacity, cfg.provider)
 {
     m_telemetry.startSession(m_shared->queue.totalDrops());
 }
@@ -59,8 +58,11 @@ void StreamState::transportConnected(const QString &peer)
         m_streamSid = m_fixedStreamSid;
         startStreaming();
     } else {
-        setState(EngineState::Connecting,
-                 QStringLiteral("connected to %1; waiting for its start message (streamSid)").arg(peer));
+        const QString waitingFor = m_cfg.provider == provider::Id::Twilio
+                                       ? QStringLiteral("its start message (streamSid)")
+                                       : QStringLiteral("its %1 %2 message").arg(m_peer.profile().name(),
+                                                                                  provider::eventName(m_peer.startEvent()));
+        setState(EngineState::Connecting, QStringLiteral("connected to %1; waiting for %2").arg(peer, waitingFor));
     }
 }
 
@@ -90,24 +92,21 @@ void StreamState::transportDisconnected(const QString &why, bool wasConnected)
     publishStats();
 }
 
-void StreamState::transportText(const QByteArray &json)
+void StreamState::transportMessage(const QByteArray &data, bool binary)
 {
-    const twilio::ParseResult r = twilio::parseFromTwilio(json);
-    if (!r.ok()) {
-        m_host->streamLog(*this, QStringLiteral("warning"),
-                          QStringLiteral("peer sent an invalid message (%1): %2")
-                              .arg(twilio::parseErrorName(r.error), r.detail));
-        return;
-    }
-    if (r.message.event == twilio::Event::Start && !m_streaming) {
-        QString sid = r.message.streamSid.isEmpty() ? r.message.start.streamSid : r.message.streamSid;
-        if (sid.isEmpty())
+    const PeerEvent e = m_peer.read(data, binary);
+    // Invalid input and the peer's errors are worth a line; stop/cleared are routine here
+    // (N streams x the same info line is noise).
+    if (!e.logText.isEmpty() && e.logLevel != QLatin1String("info"))
+        m_host->streamLog(*this, e.logLevel, e.logText);
+    if (e.kind == PeerEvent::Start && !m_streaming) {
+        if (e.streamId.isEmpty() && m_peer.needsStreamId())
             return m_host->streamLog(*this, QStringLiteral("warning"), QStringLiteral("start message without a streamSid"));
-        m_streamSid = sid;
+        m_streamSid = e.streamId;
         startStreaming();
-    } else if (r.message.event == twilio::Event::Mark) {
+    } else if (e.kind == PeerEvent::MarkEcho) {
         ++m_marksEchoed;
-        m_host->streamMark(*this, r.message.markName, true);
+        m_host->streamMark(*this, e.markName, true);
     }
 }
 
@@ -115,7 +114,9 @@ void StreamState::startStreaming()
 {
     m_streaming = true;
     m_clearsHandled = m_shared->clearRequests.load(); // a clear before the stream has nothing to clear
-    setState(EngineState::Connected, QStringLiteral("streaming to streamSid %1").arg(m_streamSid));
+    setState(EngineState::Connected,
+             m_streamSid.isEmpty() ? QStringLiteral("streaming (%1 names no stream id)").arg(m_peer.profile().name())
+                                   : QStringLiteral("streaming to streamSid %1").arg(m_streamSid));
     m_host->streamStarted(*this);
 }
 
@@ -172,20 +173,20 @@ void StreamState::pump()
     m_send.pump([this] { return m_transport->bytesToWrite() <= m_cfg.maxBytesToWrite; },
                 [&](const Outgoing &o) {
                     qint64 sentNs = 0;
-                    if (!write(o.json, &sentNs))
+                    if (!write(o.data, o.binary, &sentNs))
                         return false;
                     if (o.isMedia) {
                         const qint64 enq = o.comfort ? 0 : sentNs;
-                        m_telemetry.mediaWritten(o.json.size(), o.comfort, enq, o.enqueuedNs);
-                        all.mediaWritten(o.json.size(), o.comfort, enq, o.enqueuedNs);
+                        m_telemetry.mediaWritten(o.data.size(), o.comfort, enq, o.enqueuedNs);
+                        all.mediaWritten(o.data.size(), o.comfort, enq, o.enqueuedNs);
                         // The tick's lateness once the bytes reached the kernel. The wheel
                         // re-anchors on the phase grid, so lateness is also the drift.
                         const qint64 lateUs = (sentNs - o.slotDeadlineNs) / 1000;
                         m_telemetry.frameOnWire(lateUs, lateUs);
                         all.frameOnWire(lateUs, lateUs);
                     } else {
-                        m_telemetry.markWritten(o.json.size());
-                        all.markWritten(o.json.size());
+                        m_telemetry.markWritten(o.data.size());
+                        all.markWritten(o.data.size());
                         m_host->streamMark(*this, o.markName, false);
                     }
                     return true;
@@ -195,9 +196,9 @@ void StreamState::pump()
     finishIfDrained();
 }
 
-bool StreamState::write(const QByteArray &json, qint64 *sentNs)
+bool StreamState::write(const QByteArray &data, bool binary, qint64 *sentNs)
 {
-    if (!m_transport->sendText(json)) // written and flushed
+    if (!m_transport->send(data, binary)) // written and flushed
         return false;
     *sentNs = steadyNowNs();
     return true;
@@ -212,7 +213,8 @@ void StreamState::processClear()
     m_send.clear();
     if (m_streaming && m_transport->isConnected()) {
         qint64 t = 0;
-        write(twilio::encodeClear(m_streamSid), &t);
+        const provider::WireMessage clear = m_send.encodeClear(m_streamSid);
+        write(clear.data, clear.binary, &t);
         m_telemetry.clearSent();
         m_host->aggregate().clearSent();
     }

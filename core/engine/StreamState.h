@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/EngineState.h"
+#include "engine/PeerReader.h"
 #include "engine/SendQueue.h"
 #include "engine/SenderConfig.h"
 #include "engine/SenderTransport.h"
@@ -99,7 +100,7 @@ private:
     // TransportListener
     void transportConnected(const QString &peer) override;
     void transportDisconnected(const QString &why, bool wasConnected) override;
-    void transportText(const QByteArray &json) override;
+    void transportMessage(const QByteArray &data, bool binary) override;
     void transportWritable() override { pump(); }
     void transportLog(const QString &level, const QString &text) override;
     void transportState(EngineState state, const QString &message) override;
@@ -108,12 +109,13 @@ private:
     void startStreaming();
     void endStreaming();
     void pump();
-    bool write(const QByteArray &json, qint64 *sentNs);
+    bool write(const QByteArray &data, bool binary, qint64 *sentNs);
     void processClear();
     void finishIfDrained();
 
     std::shared_ptr<StreamShared> m_shared;
     const SenderConfig &m_cfg;
+    PeerReader m_peer;
     StreamHost *m_host;
     SenderTransport *m_transport;
     QString m_streamSid;

@@ -18,7 +18,7 @@ struct TxItem
 {
     enum Kind { Media, Mark };
     Kind kind = Media;
-    QByteArray payload; // mu-law, normally 160 B; the queue does not enforce it on purpose
+    QByteArray payload; // one frame of the sender's format (Twilio: 160 B mu-law); not enforced on purpose
     QString markName;
     quint64 seq = 0;        // assigned by the queue, monotonically increasing
     qint64 enqueuedNs = 0;  // steady clock; stamped by the queue when left 0

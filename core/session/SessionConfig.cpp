@@ -2,6 +2,7 @@
 
 #include <QSettings>
 
+#include <algorithm>
 #include <limits>
 
 namespace pacelab {
@@ -55,7 +56,7 @@ QList<SessionSetting> buildSettings()
         PL_SENDER_INT("send-queue-capacity", sendQueueCapacity, "Send queue capacity", "frames",
                       "Frames between the clock and the socket writer (0 = unbounded)."),
         PL_SENDER_INT("frame-interval-us", frameIntervalUs, "Frame interval", "us",
-                      "The pacer's period; Twilio wants 20000 us (20 ms of mu-law per frame)."),
+                      "The pacer's period; --provider sets it to the provider's frame duration (Twilio: 20000 us)."),
         PL_SENDER_INT("max-late-frames", maxLateFrames, "Late frames before re-anchoring", "frames",
                       "Late by more than this many frames: the clock re-anchors to now instead of bursting."),
         PL_SENDER_INT("wake-lead-us", wakeLeadUs, "Wake lead", "us",
@@ -91,7 +92,7 @@ QList<SessionSetting> buildSettings()
         PL_SENDER_INT("reconnect-attempts", reconnectMaxAttempts, "Reconnect attempts", "",
                       "Give up after this many attempts in a row (0 = no limit)."),
         SessionSetting{QStringLiteral("comfort-silence"), Group::Sender, Kind::Bool, QStringLiteral("Comfort silence"),
-                       QString(), QStringLiteral("Send 160 B of mu-law silence when the queue is empty instead of nothing."),
+                       QString(), QStringLiteral("Send a frame of silence (Twilio: 160 B of mu-law) when the queue is empty instead of nothing."),
                        [](const SessionConfig &c) { return qint64(c.sender.comfortSilence); },
                        [](SessionConfig &c, qint64 v) { c.sender.comfortSilence = v != 0; }},
 
@@ -211,6 +212,27 @@ void saveSessionSettings(QSettings &settings, const SessionConfig &cfg)
 
 void SessionConfig::setProvider(provider::Id id)
 {
+    // The queue bounds count frames; a frame of the new provider may hold more or less audio
+    // than one of the old (Exotel's 100 ms against Twilio's 20 ms). Rescaled so that each bound
+    // keeps meaning the same audio duration: 120 frames x 20 ms = 2.4 s stay 2.4 s as 24 frames
+    // x 100 ms. Rounded to the nearest frame; a bound stays at least 1 frame, 0 (unbounded)
+    // stays 0. Values set afterwards (--queue-capacity ...) are taken as they are, in frames of
+    // the new provider. docs/engine.md "Providers".
+    const int oldMs = provider::profile(sender.provider).outboundFormat().frameMs;
+    const int newMs = provider::profile(id).outboundFormat().frameMs;
+    auto rescale = [oldMs, newMs](int frames) {
+        if (frames <= 0 || oldMs == newMs)
+            return frames;
+        const qint64 scaled = (qint64(frames) * oldMs + newMs / 2) / newMs;
+        return int(std::clamp<qint64>(scaled, 1, 1000000)); // 1000000: validate()'s own maximum
+    };
+    const bool highWaterIsCapacity = sender.highWater == sender.queueCapacity;
+    sender.queueCapacity = rescale(sender.queueCapacity);
+    // A high-water mark that equalled the capacity still does; one below it stays at most it.
+    sender.highWater = rescale(sender.highWater);
+    if (highWaterIsCapacity || (sender.queueCapacity > 0 && sender.highWater > sender.queueCapacity))
+        sender.highWater = sender.queueCapacity;
+    sender.sendQueueCapacity = rescale(sender.sendQueueCapacity);
     sender.provider = id;
     emulator.provider = id;
     sender.frameIntervalUs = provider::profile(id).outboundFormat().frameUs();

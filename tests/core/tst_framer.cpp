@@ -1,6 +1,8 @@
-// Framer: only 160-byte frames leave it, whatever the chunking; samples are conserved; flush
+// Framer: only 160-byte frames leave it (and, per target format at the end, only frames of that
+// format's size), whatever the chunking; samples are conserved; flush
 // pads only the last frame; content equals encoding the whole buffer at once.
 #include "audio/Framer.h"
+#include "audio/MediaFormat.h"
 #include "audio/G711.h"
 #include "audio/SignalGenerator.h"
 
@@ -86,6 +88,68 @@ QList<int> spreadSizes()
     return s;
 }
 
+// The same for any target format: frames of exactly format.frameBytes(), pushed in `sizes`.
+struct FormatRun
+{
+    QByteArray stream;
+    qint64 frames = 0;
+    int padded = 0;
+    qint64 samplesIn = 0;
+    QString firstBad; // empty = every frame exact, nothing pending >= a frame
+};
+
+FormatRun frameAs(const MediaFormat &fmt, int rate, int channels, const QVector<qint16> &in, const QList<int> &sizes)
+{
+    Framer f(rate, channels, fmt);
+    FormatRun r;
+    auto take = [&r, &fmt](const QList<QByteArray> &frames) {
+        for (const QByteArray &fr : frames) {
+            if (fr.size() != fmt.frameBytes() && r.firstBad.isEmpty())
+                r.firstBad = QStringLiteral("frame %1 has %2 bytes, not %3").arg(r.frames).arg(fr.size()).arg(fmt.frameBytes());
+            r.stream += fr;
+            ++r.frames;
+        }
+    };
+    const qsizetype total = in.size() / channels;
+    qsizetype pos = 0;
+    for (int i = 0; pos < total; ++i) {
+        const qsizetype n = std::min<qsizetype>(sizes[i % sizes.size()], total - pos);
+        take(f.push(in.constData() + pos * channels, n));
+        pos += n;
+        if (f.pendingSamples() >= fmt.samplesPerFrame() && r.firstBad.isEmpty())
+            r.firstBad = QStringLiteral("%1 samples left pending after a push").arg(f.pendingSamples());
+    }
+    const Framer::FlushResult fl = f.flush();
+    take(fl.frames);
+    r.padded = fl.paddedSamples;
+    r.samplesIn = f.samplesAtTargetRate();
+    if (f.framesOut() != r.frames && r.firstBad.isEmpty())
+        r.firstBad = QStringLiteral("framesOut() %1 but %2 frames returned").arg(f.framesOut()).arg(r.frames);
+    return r;
+}
+
+void addFormatRows()
+{
+    QTest::addColumn<int>("encoding");
+    QTest::addColumn<int>("rate");
+    QTest::addColumn<int>("frameMs");
+    using E = MediaFormat::Encoding;
+    QTest::newRow("mu-law 8k 20 ms (Twilio, Telnyx, Plivo)") << int(E::Mulaw) << 8000 << 20;
+    QTest::newRow("A-law 8k 20 ms") << int(E::Alaw) << 8000 << 20;
+    QTest::newRow("L16 16k 20 ms (Vonage)") << int(E::L16) << 16000 << 20;
+    QTest::newRow("L16 8k 20 ms") << int(E::L16) << 8000 << 20;
+    QTest::newRow("L16 8k 100 ms (Exotel)") << int(E::L16) << 8000 << 100;
+    QTest::newRow("L16 24k 40 ms") << int(E::L16) << 24000 << 40;
+}
+
+MediaFormat formatFromRow()
+{
+    QFETCH(int, encoding);
+    QFETCH(int, rate);
+    QFETCH(int, frameMs);
+    return MediaFormat{MediaFormat::Encoding(encoding), rate, frameMs};
+}
+
 } // namespace
 
 class TestFramer final : public QObject
@@ -100,6 +164,13 @@ private Q_SLOTS:
     void flushWithoutRemainderPadsNothing();
     void stereoVectorPush();
     void invalidInput();
+    void defaultIsTwilio();
+    void everyFormatAtItsOwnRate_data() { addFormatRows(); }
+    void everyFormatAtItsOwnRate();
+    void everyFormatResampled_data() { addFormatRows(); }
+    void everyFormatResampled();
+    void remainderCarried100ms();
+    void invalidTargetFormat();
 };
 
 void TestFramer::everySmallChunkSize8k()
@@ -242,6 +313,103 @@ void TestFramer::invalidInput()
     QVERIFY(ok.push(nullptr, 10).isEmpty());
     QVERIFY(ok.push(in.constData(), -5).isEmpty());
     QCOMPARE(ok.samplesIn8k(), qint64(0));
+}
+
+
+void TestFramer::defaultIsTwilio()
+{
+    Framer f;
+    QCOMPARE(f.format(), MediaFormat::mulaw8k());
+    QCOMPARE(f.format().frameBytes(), kFrameBytes);
+}
+
+void TestFramer::everyFormatAtItsOwnRate()
+{
+    // Equal rates: no filter, so the frames are exactly the one-shot encoding, padded at the
+    // end with the format's silence, whatever the chunking.
+    const MediaFormat fmt = formatFromRow();
+    const QVector<qint16> in = speechish(fmt.sampleRate, 2.0).mid(0, 2 * fmt.sampleRate - 77);
+    const int spf = fmt.samplesPerFrame();
+    QByteArray expected = fmt.encode(in);
+    const int rem = int(in.size() % spf);
+    if (rem)
+        expected += fmt.silence((spf - rem) * fmt.bytesPerSample());
+    QList<QList<int>> schedules{{1}, {7, 3, 1}, {spf - 1}, {spf}, {spf + 1}, {9973}, spreadSizes()};
+    for (const QList<int> &sizes : schedules) {
+        const FormatRun r = frameAs(fmt, fmt.sampleRate, 1, in, sizes);
+        QVERIFY2(r.firstBad.isEmpty(), qPrintable(r.firstBad));
+        QCOMPARE(r.samplesIn, qint64(in.size()));                 // conserved
+        QCOMPARE(r.frames * spf - r.padded, r.samplesIn);         // every sample is in a frame
+        QCOMPARE(r.padded, rem ? spf - rem : 0);                  // only the last frame is padded
+        QCOMPARE(r.stream.size(), r.frames * fmt.frameBytes());
+        QVERIFY2(r.stream == expected, qPrintable(QStringLiteral("chunks %1..: content differs").arg(sizes.first())));
+    }
+}
+
+void TestFramer::everyFormatResampled()
+{
+    // From a device's rate (stereo 44.1 kHz, and 8 kHz into a 16 kHz format): exact frames, the
+    // resampled count conserved, chunking never changes it.
+    const MediaFormat fmt = formatFromRow();
+    for (const auto &[rate, channels] : {std::pair{44100, 2}, std::pair{8000, 1}, std::pair{48000, 1}}) {
+        if (rate == fmt.sampleRate)
+            continue;
+        const QVector<qint16> mono = speechish(rate, 3.0);
+        QVector<qint16> in;
+        for (qint16 v : mono)
+            for (int c = 0; c < channels; ++c)
+                in.append(v);
+        const double expectedAtTarget = double(mono.size()) * fmt.sampleRate / rate;
+        const FormatRun ref = frameAs(fmt, rate, channels, in, {int(mono.size())});
+        QVERIFY2(ref.firstBad.isEmpty(), qPrintable(ref.firstBad));
+        QVERIFY2(std::abs(ref.samplesIn - expectedAtTarget) <= 3.0 * fmt.sampleRate / 8000,
+                 qPrintable(QStringLiteral("%1 samples at the target rate, expected ~%2").arg(ref.samplesIn).arg(expectedAtTarget)));
+        for (const QList<int> &sizes : QList<QList<int>>{{1, 2, 3, 5, 7, 11, 13}, {441}, spreadSizes()}) {
+            const FormatRun r = frameAs(fmt, rate, channels, in, sizes);
+            QVERIFY2(r.firstBad.isEmpty(), qPrintable(r.firstBad));
+            QCOMPARE(r.samplesIn, ref.samplesIn);
+            QCOMPARE(r.frames * fmt.samplesPerFrame() - r.padded, r.samplesIn);
+            QVERIFY(r.padded >= 0 && r.padded < fmt.samplesPerFrame());
+        }
+    }
+}
+
+void TestFramer::remainderCarried100ms()
+{
+    // Exotel's 100 ms chunks of 8 kHz L16: 800 samples, 1600 bytes.
+    const MediaFormat fmt = MediaFormat::l16(8000, 100);
+    QCOMPARE(fmt.frameBytes(), 1600);
+    Framer f(8000, 1, fmt);
+    QVERIFY(f.isValid());
+    QVector<qint16> in(1100);
+    for (int i = 0; i < in.size(); ++i)
+        in[i] = qint16(i * 13 - 7000);
+    QVERIFY(f.push(in.constData(), 799).isEmpty()); // not a frame yet: carried, not padded
+    QCOMPARE(f.pendingSamples(), qsizetype(799));
+    const QList<QByteArray> one = f.push(in.constData() + 799, 1);
+    QCOMPARE(one.size(), 1);
+    QCOMPARE(one.first(), fmt.encode(in.constData(), 800));
+    QCOMPARE(f.pendingSamples(), qsizetype(0));
+    QVERIFY(f.push(in.constData() + 800, 300).isEmpty());
+    QCOMPARE(f.pendingSamples(), qsizetype(300));
+    const Framer::FlushResult fl = f.flush();
+    QCOMPARE(fl.frames.size(), 1);
+    QCOMPARE(fl.paddedSamples, 500);
+    QCOMPARE(fl.frames.first().size(), 1600);
+    QCOMPARE(fl.frames.first().left(600), fmt.encode(in.constData() + 800, 300));
+    QCOMPARE(fl.frames.first().mid(600), QByteArray(1000, '\0'));
+    QCOMPARE(f.samplesAtTargetRate(), qint64(1100));
+    QCOMPARE(f.framesOut(), qint64(2));
+}
+
+void TestFramer::invalidTargetFormat()
+{
+    Framer bad(8000, 1, MediaFormat{MediaFormat::Encoding::L16, 8000, 5}); // 5 ms: not a format
+    QVERIFY(!bad.isValid());
+    QVERIFY2(bad.errorString().contains(QStringLiteral("unusable target format")), qPrintable(bad.errorString()));
+    const QVector<qint16> in(1000, 100);
+    QVERIFY(bad.push(in).isEmpty());
+    QVERIFY(bad.flush().frames.isEmpty());
 }
 
 QTEST_APPLESS_MAIN(TestFramer)

@@ -124,6 +124,42 @@ private Q_SLOTS:
         QCOMPARE(p.framesLost(), qint64(0));
     }
 
+    void finiteSourceBecomesFramesOfEachFormat()
+    {
+        // The same second of 44.1 kHz stereo framed for Vonage (640 B of 16 kHz L16 per 20 ms)
+        // and Exotel (1600 B of 8 kHz L16 per 100 ms): every frame of the format's size, the
+        // right count, content in the format's encoding (a rising ramp stays non-silent).
+        for (const MediaFormat &fmt : {MediaFormat::l16(16000), MediaFormat::l16(8000, 100), MediaFormat::mulaw8k()}) {
+            TxQueue q(200);
+            FrameProducer p(std::make_unique<BufferSource>(QStringLiteral("ramp"), BufferSource::fromBuffer(ramp(44100, 2, 44100))),
+                            &q, FrameProducer::Policy::BackPressure, fmt);
+            QCOMPARE(p.format(), fmt);
+            QSignalSpy done(&p, &FrameProducer::finished);
+            p.start();
+            QVERIFY(done.wait(30000));
+            QCOMPARE(done.first().at(1).toBool(), false);
+            int n = 0;
+            bool allExact = true;
+            while (auto item = q.tryPop()) {
+                allExact &= item->payload.size() == fmt.frameBytes();
+                ++n;
+            }
+            QVERIFY2(allExact, qPrintable(fmt.describe()));
+            const int expected = 1000 / fmt.frameMs;
+            QVERIFY2(n >= expected - 1 && n <= expected + 1, qPrintable(QStringLiteral("%1: %2 frames").arg(fmt.describe()).arg(n)));
+            QCOMPARE(p.framesPushed(), qint64(n));
+        }
+        // Generated sources run at the rate they are given (no resampling for the format's rate).
+        QCOMPARE(ToneSource(440, -12, 16000).sampleRate(), 16000);
+        QCOMPARE(NoiseSource(-12, 16000).sampleRate(), 16000);
+        QCOMPARE(SilenceSource(16000).sampleRate(), 16000);
+        QCOMPARE(ToneSource(440, -12).sampleRate(), kTwilioRate);
+        MonitorSink sink;
+        QCOMPARE(sink.format(), MediaFormat::mulaw8k());
+        sink.setFormat(MediaFormat::l16(16000));
+        QCOMPARE(sink.format(), MediaFormat::l16(16000));
+    }
+
     void backPressureNeverDrops()
     {
         TxQueue q(10);
