@@ -1,5 +1,8 @@
 #include "CheckTypes.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include <QJsonArray>
 
 namespace pacelab::check {
@@ -170,6 +173,24 @@ ScenarioResult ScenarioResult::fromJson(const QJsonObject &o)
 
 // ---- configuration --------------------------------------------------------------------------
 
+Thresholds Thresholds::forFormat(const MediaFormat &format) const
+{
+    Thresholds t = *this;
+    if (!format.isValid() || format.frameMs <= 0)
+        return t;
+    const Thresholds twilio;
+    const int fps = std::max(1, 1000 / format.frameMs);
+    if (t.fpsTarget == twilio.fpsTarget)
+        t.fpsTarget = fps;
+    if (t.frameBytes == twilio.frameBytes)
+        t.frameBytes = format.frameBytes();
+    if (t.botFpsTolerance == twilio.botFpsTolerance)
+        t.botFpsTolerance = std::max(1, int(std::lround(twilio.botFpsTolerance * fps / double(twilio.fpsTarget))));
+    if (t.e1Frames == twilio.e1Frames)
+        t.e1Frames = std::max(10, 5000 / format.frameMs);
+    return t;
+}
+
 QJsonObject Thresholds::toJson() const
 {
     return QJsonObject{
@@ -328,6 +349,8 @@ QJsonObject CheckConfig::toJson() const
         {QStringLiteral("target"), describeTarget()},
         {QStringLiteral("thresholds"), thresholds.toJson()},
         {QStringLiteral("durations"), durations.toJson()},
+        {QStringLiteral("provider"), provider::name(provider)},
+        {QStringLiteral("format"), provider::profile(provider).outboundFormat().describe()},
     };
     QJsonArray broken;
     for (const QString &n : this->broken.names())

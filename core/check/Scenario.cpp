@@ -269,6 +269,7 @@ TwilioEmulator *Scenario::createEmulator(const EmulatorOptions &emuOptions)
         SessionConfig sc;
         sc.sender = senderConfig();
         sc.emulator = emuOptions;
+        sc.setProvider(cfg().provider); // the emulator speaks the checklist's provider
         QString problem;
         m_live = Session::create(sc, &problem);
         if (!m_live) {
@@ -326,6 +327,8 @@ void Scenario::openSender(const SenderConfig &sc, std::function<void()> onStream
     SessionConfig config;
     config.sender = sc;
     config.emulator = emuOptions;
+    // Engine and emulator speak the checklist's provider; the sender paces its frame duration.
+    config.setProvider(cfg().provider);
     QString invalid;
     m_live = Session::create(config, &invalid);
     if (!m_live)
