@@ -181,7 +181,10 @@ struct S5Segment
     qint64 inputFrames = 0, expected8k = 0, got8k = 0;
     int padded = 0;
     int frames = 0, frameBytes = 160;
-    int nonStandardFrames = 0; // frames of another size than 160 B
+    int nonStandardFrames = 0; // frames of another size than Thresholds::frameBytes
+    // The provider's audio: got8k/expected8k count samples at outputRate (8 kHz for Twilio).
+    int bytesPerSample = 1;
+    int outputRate = 8000;
 };
 struct S5Observation
 {

@@ -54,6 +54,11 @@ double Scenario::elapsedSec() const
     return m_clock.isValid() ? m_clock.nsecsElapsed() / 1e9 : 0.0;
 }
 
+QByteArray Scenario::tagged(quint32 number) const
+{
+    return taggedFrame(number, producerFrameBytes(), format());
+}
+
 // ---- result building ------------------------------------------------------------------------
 
 void Scenario::check(const QString &name, bool pass, const QString &measured, const QString &limit)
