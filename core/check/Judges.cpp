@@ -128,7 +128,10 @@ void RejectedMedia::observe(bool binary, const QByteArray &data, const QString &
             n << mediaName(provider::profile(id));
         return n;
     }();
-    if (!looksLikeMedia(data, names.value(ids.indexOf(provider))))
+    // Audio sent as text to a provider that takes it only as binary frames (Vonage) is media too.
+    const bool textAudio = profile.outboundAudioIsBinary()
+                           && (pr.error == provider::ParseError::WrongFrameType || pr.error == provider::ParseError::PayloadIsRiff);
+    if (!textAudio && !looksLikeMedia(data, names.value(ids.indexOf(provider))))
         return;
     ++mediaMessages;
     add(reason);
