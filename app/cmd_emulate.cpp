@@ -82,7 +82,8 @@ Parse parseEmulateOptions(const QStringList &args, EmulateOptions *o, QString *u
     parser.setApplicationDescription(QStringLiteral(
         "Behaves like Twilio on a bidirectional Media Stream and judges the audio it receives: "
         "pace (fps, jitter, drift, bursts), Twilio's buffer (seconds buffered, underruns), marks, "
-        "clear, barge-in, and Twilio's message rules (31950/31951/31931).\n"
+        "clear, barge-in, and Twilio's message rules (31950/31951/31931). --provider "
+        "telnyx|vonage|plivo|exotel speaks and judges that provider's protocol instead.\n"
         "  --listen HOST:PORT   wait for a sender to connect (PaceLab's engine or any client)\n"
         "  --bot URL            connect to a bot's ws:// or wss:// URL, as Twilio does\n"
         "  --listen HOST:PORT --max-streams N   accept up to N concurrent streams, each judged on its own\n"
@@ -418,7 +419,10 @@ EmulateResult runEmulateOne(const EmulateOptions &o)
     if (listenMode)
         out() << "Emulator listening on " << st.url.toString() << " (Ctrl+C to stop)" << Qt::endl;
     else
-        out() << "Connecting to " << o.botUrl.toDisplayString() << " as Twilio would..." << Qt::endl;
+        out() << "Connecting to " << o.botUrl.toDisplayString() << " as "
+              << (o.emulator.provider == provider::Id::Twilio ? QStringLiteral("Twilio")
+                                                              : provider::profile(o.emulator.provider).displayName())
+              << " would..." << Qt::endl;
 
     installSignals();
     QTimer signalPoll;
@@ -514,12 +518,15 @@ EmulateResult runEmulateMany(const EmulateOptions &o)
     lo.maxStreams = o.maxStreams;
     lo.realtimePriority = o.realtimePriority;
     lo.call = o.emulator;
-    if (!CallerAudio::encoded(o.emulator.caller, &lo.call.caller, &why)) // one copy for every stream
+    const MediaFormat inFormat = provider::profile(o.emulator.provider).inboundFormat();
+    if (!CallerAudio::encoded(o.emulator.caller, &lo.call.caller, &why, inFormat)) // one copy for every stream
         return early(ExitUsage, QStringLiteral("--caller: %1").arg(why), true);
     lo.bargeInAtSec = o.bargeAtSec;
     lo.bargeInSpeech = o.bargeSpeech;
-    if (o.bargeAtSec >= 0 && o.bargeSpeech.samples.isEmpty())
-        lo.bargeInSpeech.samples = signal::sine(kTwilioRate, o.bargeMs / 1000.0, 440.0, -10.0); // as startBargeInTone
+    if (o.bargeAtSec >= 0 && o.bargeSpeech.samples.isEmpty()) {
+        lo.bargeInSpeech.sampleRate = inFormat.sampleRate;
+        lo.bargeInSpeech.samples = signal::sine(inFormat.sampleRate, o.bargeMs / 1000.0, 440.0, -10.0); // as startBargeInTone
+    }
 
     ListenEmulator emu;
     if (!emu.listen(lo, &why))

@@ -10,7 +10,6 @@ namespace pacelab {
 namespace {
 constexpr int kHistBins = 20000; // 0.1 ms bins up to 2 s; the last bin holds everything longer
 constexpr int kMaxSizeKeys = 256;
-constexpr qint64 kUsPerByte = 125; // 8000 mu-law samples per second
 constexpr int kMaxSeconds = 7 * 24 * 3600; // fpsPerSecond stops growing after a week
 } // namespace
 
@@ -66,6 +65,8 @@ ArrivalAnalytics::ArrivalAnalytics(Config config)
         m_config.burstWindowUs = 1'000'000;
     if (m_config.spurtGapUs <= 0)
         m_config.spurtGapUs = 2'000'000;
+    if (!m_config.format.isValid())
+        m_config.format = MediaFormat::mulaw8k();
     reset();
 }
 
@@ -144,7 +145,7 @@ void ArrivalAnalytics::addFrame(qint64 arrivalUs, qsizetype payloadBytes)
     if (m_prevArrivalUs >= 0 && arrivalUs < m_prevArrivalUs)
         arrivalUs = m_prevArrivalUs; // a clock must not run backwards; keep the stats sane
     payloadBytes = std::max<qsizetype>(payloadBytes, 0);
-    const qint64 audioUs = qint64(payloadBytes) * kUsPerByte;
+    const qint64 audioUs = m_config.format.bytesToUs(payloadBytes);
     const double audioMs = audioUs / 1000.0;
     ArrivalStats &s = m_stats;
 
@@ -171,7 +172,8 @@ void ArrivalAnalytics::addFrame(qint64 arrivalUs, qsizetype payloadBytes)
     if (!s.sizeHistogram.contains(sizeKey) && s.sizeHistogram.size() >= kMaxSizeKeys)
         sizeKey = -1;
     s.sizeHistogram[sizeKey]++;
-    if (payloadBytes != 160) {
+    if (payloadBytes != m_config.format.frameBytes()
+        || (m_config.audioSizeMultiple > 0 && payloadBytes % m_config.audioSizeMultiple != 0)) {
         s.nonStandardFrames++;
         if (s.firstNonStandardFrame < 0)
             s.firstNonStandardFrame = index;

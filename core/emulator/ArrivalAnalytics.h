@@ -1,5 +1,7 @@
 #pragma once
 
+#include "audio/MediaFormat.h"
+
 #include <QJsonObject>
 #include <QList>
 #include <QMap>
@@ -13,13 +15,14 @@ struct Burst
 {
     qint64 startUs = 0; // arrival time of the first frame of the burst window
     int frames = 0;     // frames that arrived during the burst
-    double audioMs = 0.0; // audio they carry (bytes / 8)
+    double audioMs = 0.0; // audio they carry (bytes through the stream's MediaFormat)
     double excessMs = 0.0; // peak audio ahead of real time inside the window
 };
 
 // Wireshark-style statistics of one received stream. Conventions (docs/emulator.md):
-// - nominal time of a frame = audio already received in the current talk spurt (bytes / 8 ms),
-//   i.e. frame index × 20 ms for 160 B frames; a new spurt starts after a gap longer than
+// - nominal time of a frame = audio already received in the current talk spurt (bytes turned
+//   into time by Config::format: bytes / 8 ms for 8 kHz mu-law, bytes / 32 ms for 16 kHz L16),
+//   i.e. frame index × frameMs for standard frames; a new spurt starts after a gap longer than
 //   Config::spurtGapUs or on reanchor() (a clear).
 // - skew = nominal − actual (relative to the spurt's first frame): positive = ahead of the
 //   20 ms schedule (early, buffer grows), negative = behind (late, the caller starves).
@@ -69,7 +72,7 @@ struct ArrivalStats
     QList<Burst> bursts; // first Config::maxListEntries only; burstCount keeps counting
 
     QMap<int, qint64> sizeHistogram; // payload bytes -> frames (sizes past 256 distinct ones under -1)
-    qint64 nonStandardFrames = 0;     // payload != 160 B
+    qint64 nonStandardFrames = 0;     // payload != Config::format.frameBytes() (160 B on Twilio)
     qint64 firstNonStandardFrame = -1;
 
     QJsonObject toJson() const;
@@ -81,9 +84,14 @@ struct ArrivalAnalyticsConfig
     qint64 burstToleranceUs = 100'000; // audio above real time tolerated in the window
     qint64 spurtGapUs = 2'000'000;     // a longer silence starts a new talk spurt
     int maxListEntries = 1000;
+    // The stream's audio: bytes -> time, and the standard frame size (the provider profile's
+    // outbound format; Twilio's 8 kHz mu-law, 20 ms by default).
+    MediaFormat format = MediaFormat::mulaw8k();
+    // A payload that is not a multiple of this counts as non-standard too (Exotel: 320); 0 = any.
+    int audioSizeMultiple = 0;
 };
 
-// Fed with (arrival time, payload size) for each media frame received, in arrival order.
+// Fed with (arrival time, payload size in Config::format) for each media frame received, in arrival order.
 // Pure and deterministic: time is passed in (steady-clock µs), so recorded timelines replay
 // exactly. Memory is bounded (histograms, capped lists), whatever the stream length.
 class ArrivalAnalytics

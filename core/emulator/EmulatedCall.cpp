@@ -1,7 +1,6 @@
 #include "EmulatedCall.h"
 
-#include "audio/G711.h"
-#include "twilio/TwilioMessages.h"
+#include "ProfileModels.h"
 
 #include <QJsonArray>
 #include <algorithm>
@@ -9,7 +8,6 @@
 namespace pacelab {
 
 namespace {
-constexpr qint64 kFrameUs = 20'000;
 constexpr qint64 kMaxLateUs = 100'000; // the inbound pacer re-anchors when woken this late
 constexpr qint64 kStopHoldUs = 100'000; // "audio stopped" = silence held this long
 constexpr int kMaxViolationsListed = 1000;
@@ -27,10 +25,11 @@ EmulatedCall::EmulatedCall(Events *events)
     m_playout.setEchoCallback([this](const MarkEcho &e) { onMarkEcho(e); });
 }
 
-void EmulatedCall::sendText(const QByteArray &json)
+void EmulatedCall::send(const provider::WireMessage &m)
 {
-    if (m_events)
-        m_events->sendToBot(json);
+    // A profile that has no such message returns an empty one: nothing goes out.
+    if (m_events && !m.data.isEmpty())
+        m_events->sendToBot(m);
 }
 
 void EmulatedCall::log(const QString &level, const QString &text)
@@ -43,25 +42,27 @@ void EmulatedCall::prepareCaller(const CallerAudio &audio)
 {
     m_callerKind = audio.kind;
     m_callerLoop = audio.loop;
-    m_callerMulaw.clear();
+    m_callerAudio.clear();
     m_callerPos = 0;
     m_tone.reset();
     if (audio.kind == CallerAudio::Kind::Tone) {
-        m_tone = std::make_unique<signal::SineSource>(kTwilioRate, audio.toneHz, audio.toneDbfs);
+        m_tone = std::make_unique<signal::SineSource>(m_inFormat.sampleRate, audio.toneHz, audio.toneDbfs);
     } else if (audio.kind == CallerAudio::Kind::Pcm) {
-        if (!audio.mulaw.isEmpty()) {
-            m_callerMulaw = audio.mulaw; // shared, encoded once (CallerAudio::encoded)
+        if (audio.isEncodedFor(m_inFormat)) {
+            m_callerAudio = audio.encodedAudio; // shared, encoded once (CallerAudio::encoded)
             return;
         }
-        QVector<qint16> mono;
+        CallerAudio enc;
         QString err;
-        if (!pcmTo8kMono(audio.pcm, &mono, &err)) {
+        if (!CallerAudio::encoded(audio, &enc, &err, m_inFormat)) {
             log(QStringLiteral("error"), QStringLiteral("caller audio unusable (%1): sending silence").arg(err));
             m_callerKind = CallerAudio::Kind::Silence;
             return;
         }
-        m_callerMulaw = g711::encodeMulaw(mono.constData(), mono.size());
-        if (m_callerMulaw.isEmpty())
+        m_callerAudio = enc.encodedAudio;
+        // Whole samples only, so a looped source stays aligned (L16: 2 bytes a sample).
+        m_callerAudio.truncate(m_callerAudio.size() - m_callerAudio.size() % m_inFormat.bytesPerSample());
+        if (m_callerAudio.isEmpty())
             m_callerKind = CallerAudio::Kind::Silence;
     }
 }
@@ -75,10 +76,19 @@ void EmulatedCall::setCallerAudio(const CallerAudio &audio)
 void EmulatedCall::start(const EmulatorOptions &options, qint64 now, qint64 firstFrameUs)
 {
     m_options = options;
+    m_profile = &provider::profile(m_options.provider);
+    m_inFormat = m_profile->inboundFormat();
+    if (!m_inFormat.isValid())
+        m_inFormat = MediaFormat::mulaw8k();
+    m_silenceFrame = m_inFormat.silenceFrame();
     m_active = true;
-    m_streamSid = m_options.streamSid.isEmpty() ? twilio::makeSid(QStringLiteral("MZ")) : m_options.streamSid;
-    m_accountSid = m_options.accountSid.isEmpty() ? twilio::makeSid(QStringLiteral("AC")) : m_options.accountSid;
-    m_callSid = m_options.callSid.isEmpty() ? twilio::makeSid(QStringLiteral("CA")) : m_options.callSid;
+    provider::StartParams params;
+    params.streamId = m_options.streamSid;
+    params.accountId = m_options.accountSid;
+    params.callId = m_options.callSid;
+    params.tracks = m_options.tracks;
+    params.customParameters = m_options.customParameters;
+    m_params = m_profile->withIds(params);
     m_sessionStartUs = now;
     m_sessionEndUs = -1;
     m_seq = 0;
@@ -87,9 +97,9 @@ void EmulatedCall::start(const EmulatorOptions &options, qint64 now, qint64 firs
     m_lateResets = 0;
     m_stopSent = false;
     m_endReason.clear();
-    m_analytics = ArrivalAnalytics(m_options.analytics);
+    m_analytics = ArrivalAnalytics(analyticsConfigFor(*m_profile, m_options.analytics));
     m_analytics.setOriginUs(m_sessionStartUs);
-    m_playout = PlayoutModel(m_options.playout);
+    m_playout = PlayoutModel(playoutConfigFor(*m_profile, m_options.playout));
     m_playout.setEchoCallback([this](const MarkEcho &e) { onMarkEcho(e); });
     m_playout.advance(m_sessionStartUs);
     m_violations.clear();
@@ -115,14 +125,8 @@ void EmulatedCall::start(const EmulatorOptions &options, qint64 now, qint64 firs
     m_bargeEndUs = -1;
     prepareCaller(m_options.caller);
 
-    sendText(twilio::encodeConnected());
-    twilio::StartInfo info;
-    info.streamSid = m_streamSid;
-    info.accountSid = m_accountSid;
-    info.callSid = m_callSid;
-    info.tracks = m_options.tracks;
-    info.customParameters = m_options.customParameters;
-    sendText(twilio::encodeStart(info, ++m_seq));
+    for (const provider::WireMessage &m : m_profile->encodeHandshake(m_params, &m_seq))
+        send(m);
     m_nextFrameUs = firstFrameUs >= 0 ? firstFrameUs : now;
 }
 
@@ -140,54 +144,57 @@ void EmulatedCall::end(qint64 now, const QString &reason)
 
 QByteArray EmulatedCall::nextCallerFrame(qint64 frameUs)
 {
+    const int frameBytes = m_inFormat.frameBytes();
+    auto padded = [&](QByteArray f) {
+        if (f.size() < frameBytes)
+            f += m_silenceFrame.left(frameBytes - f.size());
+        return f;
+    };
     if (m_bargePos < m_bargeSpeech.size()) {
         if (m_bargePos == 0 && m_bargeActive) {
             m_bargeIn.startedUs = frameUs;
-            m_bargeEndUs = frameUs + qint64(m_bargeSpeech.size()) * 125 + qint64(m_bargeTailMs) * 1000;
+            m_bargeEndUs = frameUs + m_inFormat.bytesToUs(m_bargeSpeech.size()) + qint64(m_bargeTailMs) * 1000;
         }
-        QByteArray f = m_bargeSpeech.mid(m_bargePos, kFrameBytes);
-        m_bargePos += kFrameBytes;
-        if (f.size() < kFrameBytes)
-            f.append(kFrameBytes - f.size(), char(g711::kMulawSilence));
-        return f;
+        QByteArray f = m_bargeSpeech.mid(m_bargePos, frameBytes);
+        m_bargePos += frameBytes;
+        return padded(f);
     }
     switch (m_callerKind) {
     case CallerAudio::Kind::Tone: {
-        const QVector<qint16> s = m_tone->next(kFrameSamples);
-        return g711::encodeMulaw(s.constData(), s.size());
+        const QVector<qint16> s = m_tone->next(m_inFormat.samplesPerFrame());
+        return m_inFormat.encode(s);
     }
     case CallerAudio::Kind::Pcm: {
-        if (m_callerPos >= m_callerMulaw.size() && m_callerLoop)
+        if (m_callerPos >= m_callerAudio.size() && m_callerLoop)
             m_callerPos = 0;
-        QByteArray f = m_callerMulaw.mid(m_callerPos, kFrameBytes);
+        QByteArray f = m_callerAudio.mid(m_callerPos, frameBytes);
         m_callerPos += f.size();
-        if (f.size() < kFrameBytes)
-            f.append(kFrameBytes - f.size(), char(g711::kMulawSilence));
-        return f;
+        return padded(f);
     }
     case CallerAudio::Kind::Silence:
         break;
     }
-    static const QByteArray silence(kFrameBytes, char(g711::kMulawSilence)); // shared by every call
-    return silence;
+    return m_silenceFrame; // implicitly shared: no copy per frame
 }
 
 void EmulatedCall::sendInboundDue(qint64 now)
 {
     if (!m_active || m_stopSent || !m_options.sendInboundMedia)
         return;
-    if (now - m_nextFrameUs > kMaxLateUs) {
-        // Woken far too late (a stalled process): skip the missed slots instead of bursting.
-        const qint64 missed = (now - m_nextFrameUs) / kFrameUs;
-        m_nextFrameUs += missed * kFrameUs;
+    const qint64 frameUs = m_inFormat.frameUs();
+    // Woken far too late (a stalled process): skip the missed slots instead of bursting. At
+    // least one frame late is always caught up (a 100 ms frame grid).
+    if (now - m_nextFrameUs > std::max(kMaxLateUs, frameUs)) {
+        const qint64 missed = (now - m_nextFrameUs) / frameUs;
+        m_nextFrameUs += missed * frameUs;
         m_lateResets++;
     }
     while (m_nextFrameUs <= now) {
         const QByteArray frame = nextCallerFrame(m_nextFrameUs);
         const qint64 tsMs = (m_nextFrameUs - m_sessionStartUs) / 1000;
-        sendText(twilio::encodeInboundMedia(m_streamSid, ++m_seq, ++m_chunk, tsMs, frame));
+        send(m_profile->encodeInboundMedia(m_params, &m_seq, ++m_chunk, tsMs, frame));
         m_inboundFrames++;
-        m_nextFrameUs += kFrameUs;
+        m_nextFrameUs += frameUs;
     }
 }
 
@@ -263,70 +270,91 @@ void EmulatedCall::onMarkEcho(const MarkEcho &e)
     if (e.byClear)
         m_marksEchoedByClear++;
     m_markOrder.append(e.name);
-    sendText(twilio::encodeMarkEcho(m_streamSid, ++m_seq, e.name));
+    send(m_profile->encodeMarkEcho(m_params, &m_seq, e.name));
     if (m_events)
         m_events->markEchoed(e.name);
 }
 
 void EmulatedCall::onText(qint64 t, const QString &text)
 {
+    onMessage(t, text.toUtf8(), false);
+}
+
+void EmulatedCall::onBinary(qint64 t, const QByteArray &data)
+{
+    onMessage(t, data, true);
+}
+
+void EmulatedCall::reportInvalid(qint64 t, const provider::ParseResult &r, const QByteArray &data, bool binary)
+{
+    const int code = r.code != 0 ? r.code : m_profile->codeFor(r.error);
+    if (binary) {
+        addViolation(code, r.detail.isEmpty() ? QStringLiteral("binary frame of %1 bytes refused").arg(data.size()) : r.detail, t);
+        return;
+    }
+    const QString text = QString::fromUtf8(data);
+    QString shown = text.left(120);
+    shown.replace(QLatin1Char('\n'), QLatin1Char(' '));
+    addViolation(code, QStringLiteral("%1 (message %2: %3%4)")
+                           .arg(r.detail.isEmpty() ? provider::parseErrorName(r.error) : r.detail)
+                           .arg(m_messagesReceived)
+                           .arg(shown, text.size() > 120 ? QStringLiteral("…") : QString()),
+                 t);
+}
+
+void EmulatedCall::onMessage(qint64 t, const QByteArray &data, bool binary)
+{
     if (!m_active)
         return;
     m_messagesReceived++;
     advanceTo(t);
-    const QByteArray utf8 = text.toUtf8();
     if (m_events)
-        m_events->received(t, false, utf8);
-    const twilio::ParseResult r = twilio::parseFromBot(utf8, m_options.checkStreamSid ? m_streamSid : QString());
+        m_events->received(t, binary, data);
+    const provider::Limits limits = m_profile->limits();
+    provider::ParseResult r;
+    if (limits.maxMessageBytes > 0 && data.size() > limits.maxMessageBytes) {
+        r.error = provider::ParseError::InvalidJson;
+        r.code = m_profile->codeFor(provider::Fault::InvalidMessage);
+        r.detail = QStringLiteral("message of %1 bytes over %2's limit of %3 bytes")
+                       .arg(data.size()).arg(m_profile->displayName()).arg(limits.maxMessageBytes);
+    } else {
+        const bool checkId = m_options.checkStreamSid && m_profile->botMessagesCarryStreamId();
+        r = m_profile->parseFromBot(data, binary, checkId ? m_params.streamId : QString());
+    }
+    if (r.ok() && r.message.event == provider::Event::Media) {
+        // The provider's audio size rules (the profile's parser may already apply them).
+        const qsizetype n = r.message.audio.size();
+        QString why;
+        if (limits.audioSizeMultiple > 0 && n % limits.audioSizeMultiple != 0)
+            why = QStringLiteral("audio chunk of %1 bytes is not a multiple of %2 bytes").arg(n).arg(limits.audioSizeMultiple);
+        else if (limits.minAudioBytes > 0 && n < limits.minAudioBytes)
+            why = QStringLiteral("audio chunk of %1 bytes is below the smallest accepted (%2 bytes)").arg(n).arg(limits.minAudioBytes);
+        else if (limits.maxAudioBytes > 0 && n > limits.maxAudioBytes)
+            why = QStringLiteral("audio chunk of %1 bytes is above the largest accepted (%2 bytes)").arg(n).arg(limits.maxAudioBytes);
+        if (!why.isEmpty()) {
+            r.error = provider::ParseError::BadAudioSize;
+            r.code = m_profile->codeFor(provider::Fault::BadAudioSize);
+            r.detail = why;
+        }
+    }
     if (!r.ok()) {
-        const int code = r.twilioCode != twilio::NoError ? r.twilioCode : int(twilio::InvalidMessage);
-        QString shown = text.left(120);
-        shown.replace(QLatin1Char('\n'), QLatin1Char(' '));
-        addViolation(code, QStringLiteral("%1 (message %2: %3%4)")
-                               .arg(r.detail)
-                               .arg(m_messagesReceived)
-                               .arg(shown, text.size() > 120 ? QStringLiteral("…") : QString()),
-                     t);
+        reportInvalid(t, r, data, binary);
         return;
     }
     switch (r.message.event) {
-    case twilio::Event::Media: {
-        const QByteArray &payload = r.message.payload;
-        if (!m_playout.feed(t, payload.size())) {
-            m_discardedFrames++;
-            if (!m_discarding) {
-                m_discarding = true;
-                addViolation(twilio::MediaDiscarded,
-                             QStringLiteral("media discarded: more than %1 s of audio buffered")
-                                 .arg(m_options.playout.maxBufferedUs / 1'000'000),
-                             t);
-            }
-            break;
-        }
-        m_discarding = false;
-        m_analytics.addFrame(t, payload.size());
-        m_lastMediaUs = t;
-        if (!m_recordTruncated) {
-            if (m_recorded.size() + payload.size() <= m_options.maxRecordBytes) {
-                m_recorded += payload;
-            } else {
-                m_recordTruncated = true;
-                log(QStringLiteral("warning"), QStringLiteral("recording stopped at %1 s of audio (limit)")
-                                                .arg(m_recorded.size() / 8000));
-            }
-        }
-        if (m_events)
-            m_events->mediaReceived(payload);
+    case provider::Event::Media:
+        onMedia(t, r.message.audio);
         break;
-    }
-    case twilio::Event::Mark:
+    case provider::Event::Mark:
         m_marksReceived++;
         m_playout.mark(t, r.message.markName);
         break;
-    case twilio::Event::Clear:
+    case provider::Event::Clear:
         m_clearsReceived++;
         m_analytics.reanchor();
-        m_playout.clear(t);
+        m_playout.clear(t, m_profile->clearEchoesPendingMarks());
+        if (const auto ack = m_profile->encodeClearAck(m_params, &m_seq))
+            send(*ack);
         if (m_bargeActive && m_bargeIn.startedUs >= 0 && !m_bargeIn.clearReceived && t >= m_bargeIn.startedUs) {
             m_bargeIn.clearReceived = true;
             m_bargeIn.clearLatencyMs = (t - m_bargeIn.startedUs) / 1000.0;
@@ -341,16 +369,35 @@ void EmulatedCall::onText(qint64 t, const QString &text)
     updateBargeIn(t);
 }
 
-void EmulatedCall::onBinary(qint64 t, const QByteArray &data)
+void EmulatedCall::onMedia(qint64 t, const QByteArray &audio)
 {
-    if (!m_active)
+    if (!m_playout.feed(t, audio.size())) {
+        m_discardedFrames++;
+        if (!m_discarding) {
+            m_discarding = true;
+            const PlayoutConfig &pc = m_playout.config();
+            const QString why = m_playout.lastRefusal() == PlayoutModel::Refusal::Messages
+                ? QStringLiteral("media discarded: %1 messages already buffered (%2's limit)")
+                      .arg(pc.maxBufferedMessages).arg(m_profile->displayName())
+                : QStringLiteral("media discarded: more than %1 s of audio buffered").arg(pc.maxBufferedUs / 1'000'000);
+            addViolation(m_profile->codeFor(provider::Fault::MediaDiscarded), why, t);
+        }
         return;
-    m_messagesReceived++;
-    advanceTo(t);
+    }
+    m_discarding = false;
+    m_analytics.addFrame(t, audio.size());
+    m_lastMediaUs = t;
+    if (!m_recordTruncated) {
+        if (m_recorded.size() + audio.size() <= m_options.maxRecordBytes) {
+            m_recorded += audio;
+        } else {
+            m_recordTruncated = true;
+            log(QStringLiteral("warning"), QStringLiteral("recording stopped at %1 s of audio (limit)")
+                                            .arg(qint64(mediaFormat().bytesToMs(m_recorded.size()) / 1000)));
+        }
+    }
     if (m_events)
-        m_events->received(t, true, data);
-    const twilio::ParseResult r = twilio::binaryFrameFromBot(data.size());
-    addViolation(r.twilioCode, r.detail, t);
+        m_events->mediaReceived(audio);
 }
 
 bool EmulatedCall::sendDtmf(const QString &digit)
@@ -358,7 +405,10 @@ bool EmulatedCall::sendDtmf(const QString &digit)
     static const QString valid = QStringLiteral("0123456789*#ABCD");
     if (!m_active || digit.size() != 1 || !valid.contains(digit.toUpper()))
         return false;
-    sendText(twilio::encodeDtmf(m_streamSid, ++m_seq, digit.toUpper()));
+    const provider::WireMessage m = m_profile->encodeDtmf(m_params, &m_seq, digit.toUpper());
+    if (m.data.isEmpty())
+        return false; // the provider does not send DTMF on the stream
+    send(m);
     if (m_events)
         m_events->dtmfSent(digit.toUpper());
     return true;
@@ -368,8 +418,11 @@ bool EmulatedCall::sendStop()
 {
     if (!m_active || m_stopSent)
         return false;
-    sendText(twilio::encodeStop(m_streamSid, ++m_seq, m_accountSid, m_callSid));
     m_stopSent = true;
+    if (const auto stop = m_profile->encodeStop(m_params, &m_seq))
+        send(*stop);
+    else if (m_events)
+        m_events->closeToBot(QStringLiteral("stream stopped"));
     return true;
 }
 
@@ -381,7 +434,7 @@ bool EmulatedCall::startBargeIn(qint64 now, const PcmBuffer &speech, int tailMs,
     }
     QVector<qint16> mono;
     QString err;
-    if (!pcmTo8kMono(speech, &mono, &err) || mono.isEmpty()) {
+    if (!pcmToMono(speech, m_inFormat.sampleRate, &mono, &err) || mono.isEmpty()) {
         *error = QStringLiteral("barge-in speech unusable: %1").arg(err.isEmpty() ? QStringLiteral("no samples") : err);
         return false;
     }
@@ -390,14 +443,14 @@ bool EmulatedCall::startBargeIn(qint64 now, const PcmBuffer &speech, int tailMs,
     m_bargeIn.sent = true;
     m_bargeIn.bufferedAtStartSec = m_playout.bufferedSec();
     m_bargeIn.botWasTalking = m_playout.bufferedUs() > 0 || (m_lastMediaUs >= 0 && now - m_lastMediaUs < kStopHoldUs);
-    m_bargeSpeech = g711::encodeMulaw(mono.constData(), mono.size());
+    m_bargeSpeech = m_inFormat.encode(mono);
     m_bargePos = 0;
     m_bargeTailMs = std::max(0, tailMs);
     m_bargeEndUs = -1;
     m_bargePlayedAtStartUs = m_playout.playedUs();
     m_bargeActive = true;
     log(QStringLiteral("info"), QStringLiteral("barge-in: %1 ms of caller speech (bot %2, %3 s buffered)")
-                                    .arg(mono.size() / 8)
+                                    .arg(qint64(mono.size()) * 1000 / m_inFormat.sampleRate)
                                     .arg(m_bargeIn.botWasTalking ? QStringLiteral("talking") : QStringLiteral("silent"))
                                     .arg(ms(m_bargeIn.bufferedAtStartSec, 2)));
     return true;

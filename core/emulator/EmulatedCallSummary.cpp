@@ -15,9 +15,11 @@ QString ms(double v, int prec = 1)
 QJsonObject EmulatedCall::summaryJson(qint64 now) const
 {
     QJsonObject o;
-    o[QStringLiteral("streamSid")] = m_streamSid;
-    o[QStringLiteral("callSid")] = m_callSid;
-    o[QStringLiteral("accountSid")] = m_accountSid;
+    o[QStringLiteral("provider")] = m_profile->name();
+    o[QStringLiteral("mediaFormat")] = mediaFormat().describe();
+    o[QStringLiteral("streamSid")] = m_params.streamId;
+    o[QStringLiteral("callSid")] = m_params.callId;
+    o[QStringLiteral("accountSid")] = m_params.accountId;
     o[QStringLiteral("sessionSec")] = sessionSeconds(now);
     o[QStringLiteral("messagesReceived")] = m_messagesReceived;
     o[QStringLiteral("inboundFramesSent")] = m_inboundFrames;
@@ -66,7 +68,7 @@ QString EmulatedCall::summaryText(qint64 now) const
     const double spanSec = (s.lastArrivalUs - s.firstArrivalUs) / 1e6;
     const double meanFps = s.frames > 1 && spanSec > 0 ? (s.frames - 1) / spanSec : 0.0;
     l << QStringLiteral("Stream %1: %2 s, %3 messages, %4 media frames (%5 s of audio)")
-             .arg(m_streamSid.isEmpty() ? QStringLiteral("-") : m_streamSid, ms(sessionSeconds(now), 1))
+             .arg(m_params.streamId.isEmpty() ? QStringLiteral("-") : m_params.streamId, ms(sessionSeconds(now), 1))
              .arg(m_messagesReceived)
              .arg(s.frames)
              .arg(ms(s.audioMs / 1000.0, 2));
@@ -81,17 +83,21 @@ QString EmulatedCall::summaryText(qint64 now) const
                       s.driftValid ? QStringLiteral("%1 ppm (%2 ms)").arg(ms(s.driftPpm, 0), ms(s.driftMs))
                                    : QStringLiteral("n/a (too few frames)"));
     }
-    l << QStringLiteral("Buffer: now %1 s, max %2 s; underruns %3 (%4 ms total); pauses %5; bursts %6")
+    l << QStringLiteral("Buffer: now %1 s, max %2 s%7; underruns %3 (%4 ms total); pauses %5; bursts %6")
              .arg(ms(m_playout.bufferedSec(), 2), ms(m_playout.maxBufferedUs() / 1e6, 2))
              .arg(m_playout.underrunCount())
              .arg(ms(m_playout.underrunTotalUs() / 1000.0, 0))
              .arg(m_playout.pauseCount())
-             .arg(s.burstCount);
+             .arg(s.burstCount)
+             .arg(m_playout.config().maxBufferedMessages > 0
+                      ? QStringLiteral(" (%1 of %2 messages)").arg(m_playout.maxBufferedMessages()).arg(m_playout.config().maxBufferedMessages)
+                      : QString());
     QStringList sizes;
     for (auto it = s.sizeHistogram.cbegin(); it != s.sizeHistogram.cend(); ++it)
         sizes << QStringLiteral("%1 B x%2").arg(it.key() < 0 ? QStringLiteral("other") : QString::number(it.key())).arg(it.value());
-    l << QStringLiteral("Payload sizes: %1; frames not 160 B: %2")
+    l << QStringLiteral("Payload sizes: %1; frames not %2 B: %3")
              .arg(sizes.isEmpty() ? QStringLiteral("-") : sizes.join(QStringLiteral(", ")))
+             .arg(mediaFormat().frameBytes())
              .arg(s.nonStandardFrames);
     l << QStringLiteral("Marks: %1 received, %2 echoed (%3 by clear); clears: %4")
              .arg(m_marksReceived)

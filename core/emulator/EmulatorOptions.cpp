@@ -14,7 +14,7 @@ QNetworkRequest twilioUpgradeRequest(const QUrl &url, const EmulatorOptions &opt
     QNetworkRequest req(url);
     for (const auto &h : options.extraHeaders)
         req.setRawHeader(h.first, h.second);
-    if (!options.authToken.isEmpty()) {
+    if (!options.authToken.isEmpty() && options.provider == provider::Id::Twilio) {
         // Twilio signs the full URL (no POST parameters for a WebSocket GET) with HMAC-SHA1
         // keyed by the account's auth token, base64-encoded.
         const QByteArray sig = QMessageAuthenticationCode::hash(url.toString(QUrl::FullyEncoded).toUtf8(),
@@ -28,15 +28,20 @@ QNetworkRequest twilioUpgradeRequest(const QUrl &url, const EmulatorOptions &opt
 
 bool pcmTo8kMono(const PcmBuffer &in, QVector<qint16> *out, QString *error)
 {
+    return pcmToMono(in, kTwilioRate, out, error);
+}
+
+bool pcmToMono(const PcmBuffer &in, int rate, QVector<qint16> *out, QString *error)
+{
     if (in.sampleRate <= 0 || in.channels <= 0) {
         *error = QStringLiteral("audio has an invalid format (%1 Hz, %2 channels)").arg(in.sampleRate).arg(in.channels);
         return false;
     }
-    if (in.sampleRate == kTwilioRate && in.channels == 1) {
+    if (in.sampleRate == rate && in.channels == 1) {
         *out = in.samples;
         return true;
     }
-    Resampler rs(in.sampleRate, in.channels, kTwilioRate);
+    Resampler rs(in.sampleRate, in.channels, rate);
     if (!rs.isValid()) {
         *error = rs.errorString();
         return false;
@@ -84,19 +89,36 @@ bool CallerAudio::fromWavFile(const QString &path, CallerAudio *out, QString *er
     return true;
 }
 
-bool CallerAudio::encoded(const CallerAudio &in, CallerAudio *out, QString *error)
+bool CallerAudio::isEncodedFor(const MediaFormat &format) const
+{
+    return !encodedAudio.isEmpty() && encodedFormat.encoding == format.encoding && encodedFormat.sampleRate == format.sampleRate;
+}
+
+bool CallerAudio::encoded(const CallerAudio &in, CallerAudio *out, QString *error, const MediaFormat &format)
 {
     *out = in;
-    if (in.kind != Kind::Pcm || !in.mulaw.isEmpty())
+    if (in.kind != Kind::Pcm || in.isEncodedFor(format))
         return true;
+    if (in.pcm.samples.isEmpty() && !in.encodedAudio.isEmpty()) {
+        // Only an encoded copy in another format: back to PCM first.
+        PcmBuffer pcm;
+        pcm.sampleRate = in.encodedFormat.sampleRate;
+        pcm.channels = 1;
+        pcm.samples = in.encodedFormat.decode(in.encodedAudio);
+        CallerAudio again = in;
+        again.pcm = pcm;
+        again.encodedAudio.clear();
+        return encoded(again, out, error, format);
+    }
     QVector<qint16> mono;
-    if (!pcmTo8kMono(in.pcm, &mono, error))
+    if (!pcmToMono(in.pcm, format.sampleRate, &mono, error))
         return false;
     if (mono.isEmpty()) {
         *error = QStringLiteral("the caller audio holds no samples");
         return false;
     }
-    out->mulaw = g711::encodeMulaw(mono.constData(), mono.size());
+    out->encodedAudio = format.encode(mono);
+    out->encodedFormat = format;
     out->pcm = PcmBuffer(); // the encoded copy is all a call needs
     return true;
 }

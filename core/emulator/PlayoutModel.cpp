@@ -5,15 +5,13 @@
 
 namespace pacelab {
 
-namespace {
-constexpr qint64 kUsPerByte = 125; // 8000 mu-law samples per second
-}
-
 PlayoutModel::PlayoutModel(Config config)
     : m_config(config)
 {
     m_config.jitterBufferUs = std::max<qint64>(0, m_config.jitterBufferUs);
     m_config.silenceHoldUs = std::max<qint64>(0, m_config.silenceHoldUs);
+    if (!m_config.format.isValid())
+        m_config.format = MediaFormat::mulaw8k();
     reset();
 }
 
@@ -30,6 +28,10 @@ void PlayoutModel::reset()
     m_discardedByClearUs = 0;
     m_overflowBytes = 0;
     m_lastFeedUs = -1;
+    m_lastRefusal = Refusal::None;
+    m_messageEnds.clear();
+    m_maxBufferedMessages = 0;
+    m_marksDropped = 0;
     m_pendingMarks.clear();
     m_echoes.clear();
     m_marksEchoed = 0;
@@ -57,6 +59,14 @@ qint64 PlayoutModel::bufferedUs() const
 qint64 PlayoutModel::playedUs() const
 {
     return m_receivedUs - bufferedUs();
+}
+
+qint64 PlayoutModel::bufferedMessages() const
+{
+    const qint64 played = playedUs();
+    while (!m_messageEnds.empty() && m_messageEnds.front() <= played)
+        m_messageEnds.pop_front();
+    return qint64(m_messageEnds.size());
 }
 
 void PlayoutModel::echo(const PendingMark &m, qint64 atUs, bool byClear)
@@ -107,13 +117,19 @@ bool PlayoutModel::feed(qint64 atUs, qsizetype bytes)
 {
     advance(atUs);
     atUs = m_nowUs;
+    m_lastRefusal = Refusal::None;
     if (bytes <= 0)
         return true;
-    if (bufferedUs() > m_config.maxBufferedUs) {
+    const bool countMessages = m_config.maxBufferedMessages > 0;
+    if (bufferedUs() > m_config.maxBufferedUs)
+        m_lastRefusal = Refusal::Duration;
+    else if (countMessages && bufferedMessages() >= m_config.maxBufferedMessages)
+        m_lastRefusal = Refusal::Messages;
+    if (m_lastRefusal != Refusal::None) {
         m_overflowBytes += bytes;
         return false;
     }
-    const qint64 durUs = qint64(bytes) * kUsPerByte;
+    const qint64 durUs = m_config.format.bytesToUs(bytes);
     if (!m_started || atUs > m_playEndUs || (m_dryAfterClear && atUs >= m_playEndUs)) {
         // Starting from empty: a new run waits for the jitter buffer.
         const qint64 startUs = atUs + m_config.jitterBufferUs;
@@ -139,6 +155,10 @@ bool PlayoutModel::feed(qint64 atUs, qsizetype bytes)
     m_receivedUs += durUs;
     m_lastFeedUs = atUs;
     m_maxBufferedUs = std::max(m_maxBufferedUs, bufferedUs());
+    if (countMessages) {
+        m_messageEnds.push_back(m_receivedUs);
+        m_maxBufferedMessages = std::max(m_maxBufferedMessages, bufferedMessages());
+    }
     return true;
 }
 
@@ -152,7 +172,7 @@ void PlayoutModel::mark(qint64 atUs, const QString &name)
     m_pendingMarks.push_back(PendingMark{name, m_nowUs, m_receivedUs});
 }
 
-int PlayoutModel::clear(qint64 atUs)
+int PlayoutModel::clear(qint64 atUs, bool echoPending)
 {
     advance(atUs);
     const qint64 discarded = bufferedUs();
@@ -162,10 +182,15 @@ int PlayoutModel::clear(qint64 atUs)
         m_playStartUs = std::min(m_playStartUs, m_nowUs);
         m_playEndUs = m_nowUs;
     }
+    m_messageEnds.clear();
     int echoed = 0;
     while (!m_pendingMarks.empty()) {
         const PendingMark m = m_pendingMarks.front();
         m_pendingMarks.pop_front();
+        if (!echoPending) {
+            ++m_marksDropped;
+            continue;
+        }
         echo(m, m_nowUs, true);
         ++echoed;
     }
@@ -220,6 +245,12 @@ QJsonObject PlayoutModel::toJson() const
     o[QStringLiteral("clears")] = m_clearCount;
     o[QStringLiteral("discardedByClearSec")] = m_discardedByClearUs / 1e6;
     o[QStringLiteral("discardedOverflowBytes")] = m_overflowBytes;
+    if (m_config.maxBufferedMessages > 0) {
+        o[QStringLiteral("maxBufferedMessages")] = m_maxBufferedMessages;
+        o[QStringLiteral("messageLimit")] = m_config.maxBufferedMessages;
+    }
+    if (m_marksDropped > 0)
+        o[QStringLiteral("marksDroppedByClear")] = m_marksDropped;
     QJsonArray cl;
     for (const ClearEvent &c : m_clears.mid(0, 200))
         cl.append(QJsonObject{{QStringLiteral("atUs"), c.atUs},

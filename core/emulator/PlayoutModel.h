@@ -1,5 +1,7 @@
 #pragma once
 
+#include "audio/MediaFormat.h"
+
 #include <QJsonObject>
 #include <QList>
 #include <QString>
@@ -39,21 +41,28 @@ struct PlayoutConfig
     qint64 pauseThresholdUs = 2'000'000;
     qint64 silenceHoldUs = 100'000;
     qint64 maxBufferedUs = 600'000'000; // Twilio: 10 minutes
+    // More media messages than this waiting to play: further media is discarded (Vonage: 3072).
+    // -1 = no limit on the count (only maxBufferedUs).
+    qint64 maxBufferedMessages = -1;
     int maxListEntries = 10000;
+    // The audio fed in: bytes -> playing time (Twilio's 8 kHz mu-law by default).
+    MediaFormat format = MediaFormat::mulaw8k();
 };
 
-// Twilio's outbound buffer as a model: media is queued in arrival order and played at real
-// time (8000 samples/s); nothing is played ahead or skipped. A run of audio starts playing
+// The provider's outbound buffer (Twilio's by default) as a model: media is queued in arrival
+// order and played at real time (Config::format's sample rate); nothing is played ahead or skipped. A run of audio starts playing
 // Config::jitterBufferUs after its first frame arrives; "buffered" is all audio not yet played
 // (so a perfectly paced stream shows one frame plus the jitter buffer).
 // - underrun: the buffer ran dry and audio arrived again within Config::pauseThresholdUs (a
 //   gap the caller hears as choppy audio; its length runs until playback resumes). Longer gaps
 //   are pauses (the bot stopped talking), and gaps right after a clear are neither.
 // - mark: echoed when all audio received before it has been played (at once if the buffer is
-//   empty); clear: empties the buffer, echoes every pending mark at once.
+//   empty); clear: empties the buffer, echoes every pending mark at once (or drops them, for a
+//   provider that does not echo them on a clear).
 // - clear→silence: time from a clear until the buffer is empty and stays empty for
 //   Config::silenceHoldUs (a bot that keeps sending after its clear is still heard).
-// - more than Config::maxBufferedUs (10 min) buffered: further media is discarded (31931).
+// - more than Config::maxBufferedUs (10 min) buffered, or Config::maxBufferedMessages messages
+//   waiting: further media is discarded (Twilio 31931; Vonage's 3072-message buffer).
 // Pure and deterministic: all times are steady-clock µs passed in, non-decreasing.
 class PlayoutModel
 {
@@ -65,12 +74,15 @@ public:
 
     void reset();
 
-    // Audio of `bytes` mu-law samples arrived at atUs. Returns false (and keeps nothing) when
-    // more than maxBufferedUs is already buffered.
+    // Audio of `bytes` (in Config::format) arrived at atUs, as one message. Returns false (and
+    // keeps nothing) when more than maxBufferedUs is already buffered or maxBufferedMessages
+    // messages wait; lastRefusal() says which.
     bool feed(qint64 atUs, qsizetype bytes);
+    enum class Refusal { None, Duration, Messages };
+    Refusal lastRefusal() const { return m_lastRefusal; }
     void mark(qint64 atUs, const QString &name);
-    // Returns how many pending marks were echoed.
-    int clear(qint64 atUs);
+    // Returns how many pending marks were echoed; echoPending = false drops them unechoed.
+    int clear(qint64 atUs, bool echoPending = true);
     // Play up to toUs; fires the echo callback for marks played by then.
     void advance(qint64 toUs);
 
@@ -91,6 +103,11 @@ public:
     qint64 playedUs() const; // playback position: audio played so far
     qint64 discardedByClearUs() const { return m_discardedByClearUs; }
     qint64 discardedOverflowBytes() const { return m_overflowBytes; }
+    // Media messages not yet fully played (counted only when Config::maxBufferedMessages > 0).
+    qint64 bufferedMessages() const;
+    qint64 maxBufferedMessages() const { return m_maxBufferedMessages; }
+    int marksDroppedByClear() const { return m_marksDropped; }
+    const Config &config() const { return m_config; }
     bool isPlaying() const { return bufferedUs() > 0; }
 
     int underrunCount() const { return m_underrunCount; }
@@ -123,7 +140,7 @@ private:
 
     // Audio positions in µs of audio: everything received (minus what clear discarded) vs
     // played. m_playEndUs is the wall time the current buffer would finish playing.
-    // (1 byte of mu-law = 125 µs exactly.)
+    // (Config::format turns bytes into µs: 1 byte of 8 kHz mu-law = 125 µs exactly.)
     qint64 m_receivedUs = 0;
     qint64 m_playStartUs = 0; // wall time the current run starts playing
     qint64 m_playEndUs = 0;   // wall time the buffered audio ends; < now means empty
@@ -133,6 +150,12 @@ private:
     qint64 m_discardedByClearUs = 0;
     qint64 m_overflowBytes = 0;
     qint64 m_lastFeedUs = -1;
+    Refusal m_lastRefusal = Refusal::None;
+    // End positions (in m_receivedUs terms) of the messages not yet played; only kept with a
+    // message limit. Mutable: pruned lazily as the playhead moves.
+    mutable std::deque<qint64> m_messageEnds;
+    qint64 m_maxBufferedMessages = 0;
+    int m_marksDropped = 0;
 
     std::deque<PendingMark> m_pendingMarks;
     QList<MarkEcho> m_echoes;

@@ -3,7 +3,6 @@
 #include "audio/G711.h"
 #include "audio/Resampler.h"
 #include "audio/WavFile.h"
-#include "twilio/TwilioMessages.h"
 
 #include <QJsonArray>
 #include <QNetworkRequest>
@@ -49,7 +48,12 @@ class TwilioEmulator::CallEvents final : public EmulatedCall::Events
 {
 public:
     explicit CallEvents(TwilioEmulator *e) : m_e(e) {}
-    void sendToBot(const QByteArray &json) override { m_e->sendText(json); }
+    void sendToBot(const provider::WireMessage &m) override { m_e->sendMessage(m); }
+    void closeToBot(const QString &reason) override
+    {
+        if (m_e->m_socket && m_e->m_socket->state() == QAbstractSocket::ConnectedState)
+            m_e->m_socket->close(QWebSocketProtocol::CloseCodeNormal, reason);
+    }
     void received(qint64 tUs, bool binary, const QByteArray &data) override
     {
         if (m_e->m_tap)
@@ -59,7 +63,7 @@ public:
     void secondTick(const PerSecondRx &rx) override { Q_EMIT m_e->secondTick(rx); }
     void violation(const Violation &v) override { Q_EMIT m_e->violation(v); }
     void markEchoed(const QString &name) override { Q_EMIT m_e->markEchoed(name); }
-    void mediaReceived(const QByteArray &mulaw) override { Q_EMIT m_e->mediaReceived(mulaw); }
+    void mediaReceived(const QByteArray &audio) override { Q_EMIT m_e->mediaReceived(audio); }
     void clearReceived() override { Q_EMIT m_e->clearReceived(); }
     void dtmfSent(const QString &digit) override { Q_EMIT m_e->dtmfSent(digit); }
     void bargeInFinished(const BargeInResult &result) override { Q_EMIT m_e->bargeInFinished(result); }
@@ -276,12 +280,15 @@ void TwilioEmulator::beginSession()
     scheduleTimer();
 }
 
-void TwilioEmulator::sendText(const QByteArray &json)
+void TwilioEmulator::sendMessage(const provider::WireMessage &m)
 {
     if (m_socket && m_socket->state() == QAbstractSocket::ConnectedState) {
-        m_socket->sendTextMessage(QString::fromUtf8(json));
+        if (m.binary)
+            m_socket->sendBinaryMessage(m.data);
+        else
+            m_socket->sendTextMessage(QString::fromUtf8(m.data));
         if (m_tap)
-            m_tap(nowUs(), false, false, json);
+            m_tap(nowUs(), false, m.binary, m.data);
     }
 }
 
@@ -314,6 +321,7 @@ void TwilioEmulator::onBinaryMessage(const QByteArray &data)
     if (m_mode != Mode::Streaming)
         return;
     m_call.onBinary(nowUs(), data);
+    scheduleTimer();
 }
 
 void TwilioEmulator::onSocketError()
@@ -353,7 +361,7 @@ void TwilioEmulator::onDisconnected()
         if (code == QWebSocketProtocol::CloseCodeTooMuchData)
             what += QStringLiteral(" (limit %1 bytes per message)").arg(m_options.maxIncomingMessageBytes);
         if (m_mode == Mode::Streaming)
-            m_call.addViolation(twilio::ProtocolError, QStringLiteral("WebSocket protocol error: %1; stream closed (close code %2)").arg(what).arg(code), t);
+            m_call.addViolation(m_call.profile().codeFor(provider::Fault::ProtocolError), QStringLiteral("WebSocket protocol error: %1; stream closed (close code %2)").arg(what).arg(code), t);
         reason = QStringLiteral("closed after a protocol error: %1 (close code %2)").arg(what).arg(code);
     } else if (!m_closing) {
         reason = QStringLiteral("connection dropped by the peer without a close frame%1")
@@ -390,7 +398,7 @@ void TwilioEmulator::endSession(const QString &reason)
         QString err;
         if (saveRecording(m_options.recordPath, m_options.recordEncoding, &err))
             log(QStringLiteral("info"), QStringLiteral("recorded %1 s of received audio to %2")
-                                            .arg(ms(m_call.receivedAudio().size() / 8000.0, 2), m_options.recordPath));
+                                            .arg(ms(m_call.mediaFormat().bytesToMs(m_call.receivedAudio().size()) / 1000.0, 2), m_options.recordPath));
         else
             log(QStringLiteral("error"), err);
     }
@@ -449,22 +457,31 @@ bool TwilioEmulator::startBargeInTone(int msLen, double hz, double dbfs, int tai
         return false;
     }
     PcmBuffer pcm;
-    pcm.samples = signal::sine(kTwilioRate, msLen / 1000.0, hz, dbfs);
+    pcm.sampleRate = m_call.profile().inboundFormat().sampleRate;
+    pcm.samples = signal::sine(pcm.sampleRate, msLen / 1000.0, hz, dbfs);
     return startBargeIn(pcm, tailMs);
 }
 
 bool TwilioEmulator::saveRecording(const QString &path, EmulatorOptions::RecordEncoding encoding, QString *error) const
 {
-    const QByteArray &recorded = m_call.receivedAudio();
+    return saveRecordingOf(m_call, path, encoding, error);
+}
+
+bool saveRecordingOf(const EmulatedCall &call, const QString &path, EmulatorOptions::RecordEncoding encoding, QString *error)
+{
+    const QByteArray &recorded = call.receivedAudio();
+    const MediaFormat f = call.mediaFormat();
     QString err;
     bool ok = false;
-    if (encoding == EmulatorOptions::RecordEncoding::Mulaw) {
-        ok = wav::writeMulawFile(path, recorded, kTwilioRate, &err);
+    if (encoding == EmulatorOptions::RecordEncoding::Mulaw && f.encoding == MediaFormat::Encoding::Mulaw) {
+        ok = wav::writeMulawFile(path, recorded, f.sampleRate, &err);
     } else {
+        // Any other format (or asked for PCM): decoded to 16-bit PCM at the stream's rate, so
+        // every recording plays in a WAV player.
         PcmBuffer pcm;
-        pcm.samples.resize(recorded.size());
-        if (!recorded.isEmpty())
-            g711::decodeMulaw(recorded, pcm.samples.data());
+        pcm.sampleRate = f.sampleRate;
+        pcm.channels = 1;
+        pcm.samples = f.decode(recorded);
         ok = wav::writeFile(path, pcm, wav::Encoding::Pcm16, &err);
     }
     if (!ok && error)

@@ -25,10 +25,12 @@ class QTimer;
 
 namespace pacelab {
 
-// Behaves like Twilio on a bidirectional Media Stream, over a real WebSocket: sends
-// connected/start, paced inbound media (absolute 20 ms deadlines on the steady clock, woken by
-// a Qt::PreciseTimer — the inbound side only needs ms accuracy), dtmf, mark echoes and stop;
-// validates everything the bot sends (parseFromBot) and judges its outbound audio with
+// Behaves like Twilio (or the provider of EmulatorOptions::provider: Telnyx, Vonage, Plivo,
+// Exotel) on a bidirectional media stream, over a real WebSocket: sends the handshake, paced
+// inbound media (absolute deadlines on the profile's frame grid on the steady clock, woken by a
+// Qt::PreciseTimer — the inbound side only needs ms accuracy), dtmf, mark echoes, clear
+// acknowledgements and stop, as text or binary frames as the profile says; validates everything
+// the bot sends (the profile's parseFromBot) and judges its outbound audio with
 // ArrivalAnalytics and PlayoutModel. Lives in the caller's thread (GUI or a worker QThread).
 // One stream at a time; in listen mode each new connection starts a fresh session.
 // This class is the connection side (server/client sockets, TLS, headers, signature, the
@@ -72,9 +74,13 @@ public:
     bool startBargeIn(const PcmBuffer &speech, int tailMs = 3000);
     bool startBargeInTone(int ms, double hz = 440.0, double dbfs = -10.0, int tailMs = 3000);
 
-    // Save what the bot sent so far as a WAV (mu-law as received, or decoded to PCM16).
+    // Save what the bot sent so far as a WAV (mu-law as received, or decoded to PCM16; a stream
+    // in another format is always written as PCM16 at its rate).
     bool saveRecording(const QString &path, EmulatorOptions::RecordEncoding encoding, QString *error) const;
-    QByteArray receivedAudio() const { return m_call.receivedAudio(); }
+    QByteArray receivedAudio() const { return m_call.receivedAudio(); } // in mediaFormat()
+    // The format of receivedAudio() and mediaReceived: the profile's outbound format (the
+    // options' provider until a session starts). MediaFormat::decode gives PCM.
+    MediaFormat mediaFormat() const { return m_call.startedUs() > 0 ? m_call.mediaFormat() : provider::profile(m_options.provider).outboundFormat(); }
 
     Mode mode() const { return m_mode; }
     bool isStreaming() const { return m_mode == Mode::Streaming; }
@@ -101,7 +107,7 @@ Q_SIGNALS:
     void secondTick(const pacelab::PerSecondRx &rx);
     void violation(const pacelab::Violation &v);
     void markEchoed(const QString &name);
-    void mediaReceived(const QByteArray &mulaw);
+    void mediaReceived(const QByteArray &audio); // in mediaFormat() (mu-law for Twilio)
     void clearReceived();
     void dtmfSent(const QString &digit);
     void bargeInFinished(const pacelab::BargeInResult &result);
@@ -120,7 +126,7 @@ private:
     void onDisconnected();
     void onTimer();
     void scheduleTimer();
-    void sendText(const QByteArray &json);
+    void sendMessage(const provider::WireMessage &m);
     static qint64 nowUs();
     void log(const QString &level, const QString &text);
 
@@ -142,5 +148,8 @@ private:
     QString m_lastSocketError;
     bool m_closing = false; // a close handshake began (either side); else the TCP link just dropped
 };
+
+// The call's received audio as a WAV file (see TwilioEmulator::saveRecording).
+bool saveRecordingOf(const EmulatedCall &call, const QString &path, EmulatorOptions::RecordEncoding encoding, QString *error);
 
 } // namespace pacelab

@@ -9,8 +9,6 @@
 #include "ThreadPriority.h"
 #include "WorkerResults.h"
 
-#include "twilio/TwilioMessages.h"
-
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QThread>
@@ -153,10 +151,19 @@ private:
         bool closing = false; // a close handshake began (either side)
         QString lastError;
 
-        void sendToBot(const QByteArray &json) override
+        void sendToBot(const provider::WireMessage &m) override
+        {
+            if (!socket || socket->state() != QAbstractSocket::ConnectedState)
+                return;
+            if (m.binary)
+                socket->sendBinaryMessage(m.data);
+            else
+                socket->sendTextMessage(QString::fromUtf8(m.data));
+        }
+        void closeToBot(const QString &reason) override
         {
             if (socket && socket->state() == QAbstractSocket::ConnectedState)
-                socket->sendTextMessage(QString::fromUtf8(json));
+                socket->close(QWebSocketProtocol::CloseCodeNormal, reason);
         }
         void secondTick(const PerSecondRx &rx) override { worker->m_batch.append(StreamSecond{result.index, rx}); }
         void violation(const Violation &v) override { Q_EMIT worker->violationFound(result.index, v); }
@@ -266,7 +273,7 @@ void ListenWorker::onDisconnected(Call *c)
         QString what = closeReason.isEmpty() ? closeCodeText(code) : closeReason;
         if (code == QWebSocketProtocol::CloseCodeTooMuchData)
             what += QStringLiteral(" (limit %1 bytes per message)").arg(m_opt.call.maxIncomingMessageBytes);
-        c->emu.addViolation(twilio::ProtocolError, QStringLiteral("WebSocket protocol error: %1; stream closed (close code %2)").arg(what).arg(code), now);
+        c->emu.addViolation(c->emu.profile().codeFor(provider::Fault::ProtocolError), QStringLiteral("WebSocket protocol error: %1; stream closed (close code %2)").arg(what).arg(code), now);
         finishCall(c, now, QStringLiteral("closed after a protocol error: %1 (close code %2)").arg(what).arg(code), true);
     } else if (!c->closing) {
         finishCall(c, now, QStringLiteral("connection dropped by the peer without a close frame%1")

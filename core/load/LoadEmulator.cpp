@@ -42,7 +42,7 @@ bool LoadEmulator::start(const LoadOptions &options, QString *error)
     m_opt = options;
     // Encode the caller's audio once; every call shares the one copy.
     QString why;
-    if (!CallerAudio::encoded(options.caller, &m_opt.call.caller, &why)) {
+    if (!CallerAudio::encoded(options.caller, &m_opt.call.caller, &why, provider::profile(options.call.provider).inboundFormat())) {
         *error = QStringLiteral("--caller: %1").arg(why);
         return false;
     }
@@ -53,7 +53,8 @@ bool LoadEmulator::start(const LoadOptions &options, QString *error)
     plan.call.recordPath.clear();
     plan.connectTimeoutMs = m_opt.connectTimeoutMs;
     plan.bargeInEverySec = m_opt.bargeInEverySec;
-    plan.bargeInSpeech.samples = signal::sine(kTwilioRate, m_opt.bargeInSpeechMs / 1000.0, 440.0, -10.0);
+    plan.bargeInSpeech.sampleRate = provider::profile(m_opt.call.provider).inboundFormat().sampleRate;
+    plan.bargeInSpeech.samples = signal::sine(plan.bargeInSpeech.sampleRate, m_opt.bargeInSpeechMs / 1000.0, 440.0, -10.0);
     plan.bargeInTailMs = m_opt.bargeInTailMs;
     plan.dtmfAtSec = m_opt.dtmfAtSec;
 

@@ -36,10 +36,19 @@ struct LoadWorker::Call final : public EmulatedCall::Events
     bool finished = false;
     QString lastError;
 
-    void sendToBot(const QByteArray &json) override
+    void sendToBot(const provider::WireMessage &m) override
+    {
+        if (!socket || socket->state() != QAbstractSocket::ConnectedState)
+            return;
+        if (m.binary)
+            socket->sendBinaryMessage(m.data);
+        else
+            socket->sendTextMessage(QString::fromUtf8(m.data));
+    }
+    void closeToBot(const QString &reason) override
     {
         if (socket && socket->state() == QAbstractSocket::ConnectedState)
-            socket->sendTextMessage(QString::fromUtf8(json));
+            socket->close(QWebSocketProtocol::CloseCodeNormal, reason);
     }
     void bargeInFinished(const BargeInResult &r) override { probes.add(r); }
 };
@@ -94,7 +103,7 @@ void LoadWorker::placeCall(const CallResult &identity)
     connect(c->socket, &QWebSocket::textMessageReceived, this, [c](const QString &text) { c->emu.onText(nowUs(), text); });
     connect(c->socket, &QWebSocket::binaryMessageReceived, this, [c](const QByteArray &data) { c->emu.onBinary(nowUs(), data); });
     c->openedUs = nowUs();
-    c->socket->open(twilioUpgradeRequest(m_plan.botUrl, m_plan.call)); // headers and signature as Twilio sends them
+    c->socket->open(twilioUpgradeRequest(m_plan.botUrl, m_plan.call)); // headers (and Twilio's signature) as the provider sends them
     if (!m_tick->isActive())
         armTick();
 }

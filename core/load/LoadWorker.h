@@ -21,10 +21,10 @@ namespace pacelab {
 struct LoadCallPlan
 {
     QUrl botUrl;
-    EmulatorOptions call;        // caller audio already encoded (CallerAudio::encoded)
+    EmulatorOptions call;        // caller audio already encoded in the provider's inbound format (CallerAudio::encoded)
     int connectTimeoutMs = 10000;
     double bargeInEverySec = 0.0;
-    PcmBuffer bargeInSpeech;     // 8 kHz mono
+    PcmBuffer bargeInSpeech;     // mono, any rate (resampled to the provider's once per probe)
     int bargeInTailMs = 2000;
     double dtmfAtSec = 2.0;
 };
