@@ -188,6 +188,20 @@ Thresholds Thresholds::forFormat(const MediaFormat &format) const
         t.botFpsTolerance = std::max(1, int(std::lround(twilio.botFpsTolerance * fps / double(twilio.fpsTarget))));
     if (t.e1Frames == twilio.e1Frames)
         t.e1Frames = std::max(10, 5000 / format.frameMs);
+    // Bounds and depth limits count frames: they keep their duration, rounded as
+    // SessionConfig::setProvider rescales the engine's bounds (120 x 20 ms = 24 x 100 ms).
+    const int tw = 1000 / twilio.fpsTarget;
+    auto rescale = [tw, &format](int frames) {
+        return format.frameMs == tw ? frames : std::max(1, (frames * tw + format.frameMs / 2) / format.frameMs);
+    };
+    if (t.queueCapacity == twilio.queueCapacity)
+        t.queueCapacity = rescale(t.queueCapacity);
+    if (t.sendQueueCapacity == twilio.sendQueueCapacity)
+        t.sendQueueCapacity = rescale(t.sendQueueCapacity);
+    if (t.steadyDepthLimit == twilio.steadyDepthLimit)
+        t.steadyDepthLimit = rescale(t.steadyDepthLimit);
+    if (t.callDepthLimit == twilio.callDepthLimit)
+        t.callDepthLimit = rescale(t.callDepthLimit);
     return t;
 }
 
