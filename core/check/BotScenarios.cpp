@@ -33,9 +33,9 @@ protected:
         // The built-in reference bot, with the broken twins applied to it.
         BotOptions bo;
         bo.provider = cfg().provider;
-        bo.sender = senderConfig();
+        bo.sender = botSenderConfig();
         if (bo.sender.queueCapacity > 0)
-            bo.sender.highWater = std::min(8, bo.sender.queueCapacity);
+            bo.sender.highWater = std::min(std::max(1, 160 / format().frameMs), bo.sender.queueCapacity);
         bo.neverClears = cfg().broken.botNeverClears;
         bo.ignoreBackPressure = cfg().broken.ignoreBackPressure;
         bo.frameBytes = cfg().broken.frameBytes;

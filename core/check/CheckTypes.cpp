@@ -200,8 +200,10 @@ Thresholds Thresholds::forFormat(const MediaFormat &format) const
         t.sendQueueCapacity = rescale(t.sendQueueCapacity);
     if (t.steadyDepthLimit == twilio.steadyDepthLimit)
         t.steadyDepthLimit = rescale(t.steadyDepthLimit);
+    // E3's "q < 10" leaves a bot at its 160 ms high-water mark room for a queued mark or two; in
+    // longer frames the same room is a whole frame more (Exotel: q < 3 with 1 frame queued + a mark).
     if (t.callDepthLimit == twilio.callDepthLimit)
-        t.callDepthLimit = rescale(t.callDepthLimit);
+        t.callDepthLimit = rescale(t.callDepthLimit) + (format.frameMs > tw ? 1 : 0);
     return t;
 }
 

@@ -222,6 +222,14 @@ SenderConfig Scenario::senderConfig() const
     return sc;
 }
 
+SenderConfig Scenario::botSenderConfig() const
+{
+    SessionConfig sc;
+    sc.sender = senderConfig();
+    sc.setProvider(cfg().provider);
+    return sc.sender;
+}
+
 void Scenario::attachEngine(SenderEngine *eng, std::function<void()> onStreaming)
 {
     m_eng = eng;

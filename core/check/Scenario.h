@@ -106,6 +106,10 @@ protected:
     // The engine's defaults with the broken twins applied (fixed-sleep, unbounded queue,
     // pings off). Scenario-specific tweaks go on top.
     SenderConfig senderConfig() const;
+    // senderConfig() already in the checklist's provider (SessionConfig::setProvider: its frame
+    // interval, bounds in its frames), for a reference bot whose caller then sets a high-water
+    // mark in those frames.
+    SenderConfig botSenderConfig() const;
     // Creates the session: the engine and (embedded) the emulator on its own thread, and
     // starts streaming per the target mode; calls onStreaming once the engine is Connected
     // (streamSid known). Errors and the connect/listen timeout finish the scenario with Error.

@@ -156,11 +156,11 @@ protected:
             return finishError(QStringLiteral("no text-to-speech engine was provided (E3 needs espeak-ng)"));
         BotOptions bo;
         bo.provider = cfg().provider;
-        bo.sender = senderConfig();
-        // Conversational latency: the bot keeps only 8 frames (160 ms) queued ahead of the clock,
+        bo.sender = botSenderConfig();
+        // Conversational latency: the bot keeps only 160 ms (8 frames of 20 ms, one of 100 ms) queued ahead of the clock,
         // enough to cover espeak's start-up on each sentence.
         if (bo.sender.queueCapacity > 0)
-            bo.sender.highWater = std::min(8, bo.sender.queueCapacity);
+            bo.sender.highWater = std::min(std::max(1, 160 / format().frameMs), bo.sender.queueCapacity);
         bo.neverClears = cfg().broken.botNeverClears;
         bo.ignoreBackPressure = cfg().broken.ignoreBackPressure;
         bo.frameBytes = cfg().broken.frameBytes;

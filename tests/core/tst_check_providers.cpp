@@ -6,10 +6,15 @@
 // profile (50 fps of 640 B for Vonage, 10 fps of 1600 B for Exotel). Malformed media per profile
 // is rejected with the provider's code (Twilio 31950/31951) or PaceLab's (9001/9002/9005) and
 // a message naming the fault. The audio helpers the reference bots use (framing, level,
-// numbered silence, start event) are checked per format. The only real-time part: a short load
-// run per provider against the LoadReferenceBot, asserting counts only.
+// numbered silence, start event) are checked per format. Real time, asserting only what holds
+// on a saturated machine: B3 against PaceLab's reference bot speaking each profile (a judged
+// verdict, every frame the profile's size, no media rejected) and its glued-frames twin, and a
+// short load run per provider against the LoadReferenceBot (counts only).
 #include "check/Judges.h"
 #include "check/ProfileAudio.h"
+#include "check/ScenarioRunner.h"
+#include "check/SpeechSynth.h"
+#include "tts/EspeakTts.h"
 #include "emulator/PerSecondRxBuilder.h"
 #include "emulator/ProfileModels.h"
 #include "load/LoadEmulator.h"
@@ -25,6 +30,14 @@ using namespace pacelab;
 using namespace pacelab::check;
 
 Q_DECLARE_METATYPE(pacelab::provider::Id)
+
+// The reference bot streams through SenderEngine: it speaks another profile only when the
+// sender does (the engine's profile reader, engine/PeerReader.h, is its sign in the source tree).
+#if __has_include("engine/PeerReader.h")
+constexpr bool kSenderSpeaksProfiles = true;
+#else
+constexpr bool kSenderSpeaksProfiles = false;
+#endif
 
 namespace {
 
@@ -216,7 +229,7 @@ private Q_SLOTS:
         QCOMPARE(th.queueCapacity * f.frameMs, 120 * 20);
         QCOMPARE(th.sendQueueCapacity * f.frameMs, 120 * 20);
         QCOMPARE(th.steadyDepthLimit * f.frameMs, 60 * 20);
-        QCOMPARE(th.callDepthLimit * f.frameMs, 10 * 20);
+        QCOMPARE(th.callDepthLimit, f.frameMs == 20 ? 10 : 10 * 20 / f.frameMs + 1); // + room for a mark
         QCOMPARE(th.botFpsTolerance, f.frameMs == 20 ? 2 : 1);
         if (id == provider::Id::Twilio) { // Twilio's checklist is unchanged
             QCOMPARE(th.toJson(), Thresholds().toJson());
@@ -466,6 +479,48 @@ private Q_SLOTS:
         QVERIFY(describeProvider(id).contains(p.outboundFormat().describe()));
     }
 
+    // ---- B3 against the reference bot speaking each profile (real time) -------------------------
+
+    void referenceBotFrames_data()
+    {
+        QTest::addColumn<provider::Id>("id");
+        QTest::addColumn<bool>("glued"); // the 320-byte-frames twin: two frames per message
+        for (provider::Id id : provider::allIds())
+            QTest::newRow(qPrintable(provider::name(id))) << id << false;
+        QTest::newRow("exotel glued frames") << provider::Id::Exotel << true;
+    }
+    void referenceBotFrames()
+    {
+        QFETCH(provider::Id, id);
+        QFETCH(bool, glued);
+        if (!kSenderSpeaksProfiles && id != provider::Id::Twilio)
+            QSKIP("this build's SenderEngine speaks only Twilio (no engine/PeerReader.h)");
+        CheckConfig cfg;
+        cfg.mode = TargetMode::Bot; // no URL: the built-in reference bot
+        cfg.provider = id;
+        cfg.durations.botSec = 2.5;
+        if (glued)
+            cfg.broken.frameBytes = 320;
+        ScenarioRunner runner;
+        runner.setSpeechSynthFactory([] { return std::make_unique<SpeechSynthAdapter<tts::EspeakTts>>(); });
+        QSignalSpy done(&runner, &ScenarioRunner::allFinished);
+        runner.run({QStringLiteral("B3")}, cfg);
+        QVERIFY(done.wait(60'000));
+        const QList<ScenarioResult> results = runner.results();
+        QCOMPARE(results.size(), 1);
+        const ScenarioResult &r = results.first();
+        const int fb = thresholdsFor(id).frameBytes;
+        const QString name = QStringLiteral("frames of %1 B").arg(fb);
+        QVERIFY2(r.verdict == Verdict::Pass || r.verdict == Verdict::Fail, describe(r)); // judged
+        QVERIFY2(!criterion(r, QStringLiteral("media accepted")), describe(r)); // the provider took every message
+        if (glued) {
+            QVERIFY2(failedOn(r, name), describe(r));
+            QVERIFY2(r.reason.contains(QStringLiteral("%1 B").arg(2 * fb)), describe(r));
+        } else {
+            QVERIFY2(r.verdict == Verdict::Pass && criterion(r, name), describe(r));
+        }
+    }
+
     // ---- pacelab load's built-in bot per provider (real time: counts only) ----------------------
 
     void loadReferenceBotPerProvider_data() { addRows(); }
@@ -482,7 +537,7 @@ private Q_SLOTS:
         o.botUrl = bot.url();
         o.calls = 3;
         o.rampPerSec = 0;
-        o.durationSec = 1.5;
+        o.durationSec = 1.0;
         o.workers = 1;
         o.dtmfAtSec = -1;
         o.call.provider = id;
