@@ -34,6 +34,9 @@ qint64 Scenario::wallMs()
 void Scenario::start()
 {
     m_clock.start();
+    if (cfg().provider != provider::Id::Twilio)
+        detail(QStringLiteral("provider: %1; fps and frame-size limits follow its frame (docs/checklist.md)")
+                   .arg(describeProvider(cfg().provider)));
     if (cfg().broken.cpuLoad) {
         m_load = std::make_unique<CpuLoad>();
         // Two spinning threads on a 2-core machine: the pacer has to compete for a core.

@@ -23,7 +23,7 @@ struct LoadBotOptions
     provider::Id provider = provider::Id::Twilio;
     int workers = 1;              // threads carrying the calls (accepted calls spread round-robin)
     int realtimePriority = 0;     // > 0: SCHED_FIFO for the bot's threads (when allowed)
-    int markEveryFrames = 50;     // a mark after each second of audio; 0 = none
+    int markEveryFrames = 50;     // a mark every N frames (1 s of Twilio's 20 ms frames); 0 = none
     // Barge-in: caller frames louder than this, this many in a row, make the bot send `clear`
     // and pause; it talks again after quietMsToResume of caller quiet.
     double speechDbfs = -40.0;
