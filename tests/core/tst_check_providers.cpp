@@ -10,6 +10,8 @@
 // on a saturated machine: B3 against PaceLab's reference bot speaking each profile (a judged
 // verdict, every frame the profile's size, no media rejected) and its glued-frames twin, and a
 // short load run per provider against the LoadReferenceBot (counts only).
+// Over 500 lines on purpose: every case is data-driven over the five profiles and shares the
+// simulated emulator below; one executable keeps the suite's process start-ups down.
 #include "check/Judges.h"
 #include "check/ProfileAudio.h"
 #include "check/ScenarioRunner.h"
