@@ -523,6 +523,27 @@ private Q_SLOTS:
         }
     }
 
+    // Vonage's caller audio is binary L16: the reference bot hears the barge-in and clears
+    // (`{"action":"clear"}`). Asserted: a clear arrived, not how fast (load-dependent).
+    void referenceBotHearsBinaryCallerAudio()
+    {
+        if (!kSenderSpeaksProfiles)
+            QSKIP("this build's SenderEngine speaks only Twilio (no engine/PeerReader.h)");
+        CheckConfig cfg;
+        cfg.mode = TargetMode::Bot;
+        cfg.provider = provider::Id::Vonage;
+        cfg.durations.botSec = 3.5; // the barge-in comes at a third of it, while the bot talks
+        ScenarioRunner runner;
+        runner.setSpeechSynthFactory([] { return std::make_unique<SpeechSynthAdapter<tts::EspeakTts>>(); });
+        QSignalSpy done(&runner, &ScenarioRunner::allFinished);
+        runner.run({QStringLiteral("B4")}, cfg);
+        QVERIFY(done.wait(60'000));
+        const ScenarioResult r = runner.results().value(0);
+        QVERIFY2(r.verdict == Verdict::Pass || r.verdict == Verdict::Fail, describe(r));
+        const Criterion *c = criterion(r, QStringLiteral("clear after caller speech"));
+        QVERIFY2(c && !c->measured.startsWith(QLatin1String("no clear")), describe(r));
+    }
+
     // ---- pacelab load's built-in bot per provider (real time: counts only) ----------------------
 
     void loadReferenceBotPerProvider_data() { addRows(); }
