@@ -18,6 +18,7 @@
 #include "check/SpeechSynth.h"
 #include "tts/EspeakTts.h"
 #include "emulator/PerSecondRxBuilder.h"
+#include "engine/SenderConfig.h"
 #include "emulator/ProfileModels.h"
 #include "load/LoadEmulator.h"
 #include "load/LoadReferenceBot.h"
@@ -27,6 +28,8 @@
 #include <QtTest>
 
 #include <cmath>
+#include <type_traits>
+#include <utility>
 
 using namespace pacelab;
 using namespace pacelab::check;
@@ -34,12 +37,14 @@ using namespace pacelab::check;
 Q_DECLARE_METATYPE(pacelab::provider::Id)
 
 // The reference bot streams through SenderEngine: it speaks another profile only when the
-// sender does (the engine's profile reader, engine/PeerReader.h, is its sign in the source tree).
-#if __has_include("engine/PeerReader.h")
-constexpr bool kSenderSpeaksProfiles = true;
-#else
-constexpr bool kSenderSpeaksProfiles = false;
-#endif
+// sender does. Its sign in the engine's API: SenderConfig::outboundFormat(), the format producers
+// frame in. (Detected on the included header, not with __has_include: ccache would keep a
+// stale answer.)
+template<typename T, typename = void>
+struct FramesInProfileFormat : std::false_type {};
+template<typename T>
+struct FramesInProfileFormat<T, std::void_t<decltype(std::declval<const T &>().outboundFormat())>> : std::true_type {};
+constexpr bool kSenderSpeaksProfiles = FramesInProfileFormat<pacelab::SenderConfig>::value;
 
 namespace {
 
@@ -496,7 +501,7 @@ private Q_SLOTS:
         QFETCH(provider::Id, id);
         QFETCH(bool, glued);
         if (!kSenderSpeaksProfiles && id != provider::Id::Twilio)
-            QSKIP("this build's SenderEngine speaks only Twilio (no engine/PeerReader.h)");
+            QSKIP("this build's SenderEngine speaks only Twilio (no SenderConfig::outboundFormat())");
         CheckConfig cfg;
         cfg.mode = TargetMode::Bot; // no URL: the built-in reference bot
         cfg.provider = id;
@@ -528,7 +533,7 @@ private Q_SLOTS:
     void referenceBotHearsBinaryCallerAudio()
     {
         if (!kSenderSpeaksProfiles)
-            QSKIP("this build's SenderEngine speaks only Twilio (no engine/PeerReader.h)");
+            QSKIP("this build's SenderEngine speaks only Twilio (no SenderConfig::outboundFormat())");
         CheckConfig cfg;
         cfg.mode = TargetMode::Bot;
         cfg.provider = provider::Id::Vonage;
