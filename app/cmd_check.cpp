@@ -5,7 +5,9 @@
 #include "CliOutput.h"
 #include "CliUtil.h"
 #include "Commands.h"
+#include "ProviderOption.h"
 
+#include "check/ProfileAudio.h"
 #include "check/Reports.h"
 #include "check/ScenarioRunner.h"
 #include "check/SpeechSynth.h"
@@ -92,6 +94,8 @@ Parse parseCheckOptions(const QStringList &args, CheckOptions *o, QString *usage
     parser.addOption({QStringLiteral("break"), QStringLiteral("Deliberately broken configuration, to see the checklist fail: ")
                                                    + BrokenTwins::allNames().join(QStringLiteral(", ")),
                       QStringLiteral("list")});
+    // The protocol every scenario speaks: engine, emulator, reference bots and judges.
+    addProviderOption(parser);
 
     if (const Parse p = parseCommandLine(parser, kCommand, args, &o->helpText, usageText); p != Parse::Run) {
         if (p == Parse::Help)
@@ -116,6 +120,8 @@ Parse parseCheckOptions(const QStringList &args, CheckOptions *o, QString *usage
             targets << QStringLiteral("--%1").arg(QLatin1String(t));
     if (targets.size() > 1)
         return usage(QStringLiteral("conflicting targets: %1 (choose one)").arg(targets.join(QStringLiteral(" and "))));
+    if (!readProviderOption(parser, &cfg.provider, &error))
+        return usage(error);
     if (parser.isSet(QStringLiteral("target"))) {
         cfg.mode = TargetMode::Target;
         if (!parseWebSocketUrl(QStringLiteral("target"), parser.value(QStringLiteral("target")), &cfg.targetUrl, &error))
@@ -200,6 +206,8 @@ CheckRun runCheck(const CheckOptions &o)
 
     if (!o.quiet) {
         out() << "PaceLab checklist: " << o.ids.join(QLatin1Char(',')) << " — " << o.cfg.describeTarget() << "\n";
+        if (o.cfg.provider != provider::Id::Twilio)
+            out() << "provider: " << describeProvider(o.cfg.provider) << "\n";
         if (o.cfg.broken.any())
             out() << "deliberately broken: " << o.cfg.broken.names().join(QStringLiteral(", ")) << "\n";
         out().flush();

@@ -1,7 +1,9 @@
-// B1-B5, the test-your-bot set: PaceLab's emulator calls a bot like Twilio does and judges what
-// comes back. Without --bot the target is PaceLab's own reference bot (SenderEngine + TTS).
+// B1-B5, the test-your-bot set: PaceLab's emulator calls a bot like the provider (Twilio by
+// default, any profile with --provider) does and judges what comes back. Without --bot the
+// target is PaceLab's own reference bot (SenderEngine + TTS), speaking the same profile.
 #include "Scenarios.h"
 
+#include "ProfileAudio.h"
 #include "ReferenceBot.h"
 #include "SpeechTexts.h"
 
@@ -30,9 +32,10 @@ protected:
         }
         // The built-in reference bot, with the broken twins applied to it.
         BotOptions bo;
-        bo.sender = senderConfig();
+        bo.provider = cfg().provider;
+        bo.sender = botSenderConfig();
         if (bo.sender.queueCapacity > 0)
-            bo.sender.highWater = std::min(8, bo.sender.queueCapacity);
+            bo.sender.highWater = std::min(std::max(1, 160 / format().frameMs), bo.sender.queueCapacity);
         bo.neverClears = cfg().broken.botNeverClears;
         bo.ignoreBackPressure = cfg().broken.ignoreBackPressure;
         bo.frameBytes = cfg().broken.frameBytes;
@@ -52,7 +55,8 @@ protected:
             url.setHost(QStringLiteral("127.0.0.1"));
             url.setPort(m_bot->engine()->listeningPort());
             url.setPath(QStringLiteral("/"));
-            detail(QStringLiteral("bot under test: PaceLab's built-in reference bot (SenderEngine + espeak-ng) on %1").arg(url.toString()));
+            detail(QStringLiteral("bot under test: PaceLab's built-in reference bot (SenderEngine + espeak-ng) on %1, speaking %2")
+                       .arg(url.toString(), describeProvider(cfg().provider)));
             startSession(url);
         });
         m_bot->listen(QHostAddress::LocalHost, 0);
@@ -87,6 +91,7 @@ private:
     void startSession(const QUrl &url)
     {
         EmulatorOptions eo;
+        eo.provider = cfg().provider;
         eo.caller = CallerAudio::silence();
         eo.caFile = cfg().caFile;
         eo.connectTimeoutMs = int(dur().connectTimeoutSec * 1000);
@@ -96,6 +101,7 @@ private:
         // Media the emulator refuses never reaches its analytics: count it here, with the
         // reason, so B2-B5 can say "all N media messages rejected: <why>" instead of "no audio".
         // The tap runs on the emulator's thread; m_rejected is read there too (judge()).
+        m_rejected.provider = cfg().provider;
         onEmulator([this](TwilioEmulator &e) {
             TwilioEmulator *self = &e;
             e.setMessageTap([this, self](qint64, bool fromBot, bool binary, const QByteArray &data) {
@@ -166,6 +172,7 @@ private:
         m_judged = true;
         BotObservation o;
         o.id = info().id;
+        o.provider = cfg().provider;
         o.sessionSec = dur().botSec;
         const auto peer = onEmulator([this](TwilioEmulator &e) {
             PeerObservation p = PeerObservation::fromEmulator(e);

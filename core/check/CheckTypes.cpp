@@ -1,5 +1,8 @@
 #include "CheckTypes.h"
 
+#include <algorithm>
+#include <cmath>
+
 #include <QJsonArray>
 
 namespace pacelab::check {
@@ -170,6 +173,40 @@ ScenarioResult ScenarioResult::fromJson(const QJsonObject &o)
 
 // ---- configuration --------------------------------------------------------------------------
 
+Thresholds Thresholds::forFormat(const MediaFormat &format) const
+{
+    Thresholds t = *this;
+    if (!format.isValid() || format.frameMs <= 0)
+        return t;
+    const Thresholds twilio;
+    const int fps = std::max(1, 1000 / format.frameMs);
+    if (t.fpsTarget == twilio.fpsTarget)
+        t.fpsTarget = fps;
+    if (t.frameBytes == twilio.frameBytes)
+        t.frameBytes = format.frameBytes();
+    if (t.botFpsTolerance == twilio.botFpsTolerance)
+        t.botFpsTolerance = std::max(1, int(std::lround(twilio.botFpsTolerance * fps / double(twilio.fpsTarget))));
+    if (t.e1Frames == twilio.e1Frames)
+        t.e1Frames = std::max(10, 5000 / format.frameMs);
+    // Bounds and depth limits count frames: they keep their duration, rounded as
+    // SessionConfig::setProvider rescales the engine's bounds (120 x 20 ms = 24 x 100 ms).
+    const int tw = 1000 / twilio.fpsTarget;
+    auto rescale = [tw, &format](int frames) {
+        return format.frameMs == tw ? frames : std::max(1, (frames * tw + format.frameMs / 2) / format.frameMs);
+    };
+    if (t.queueCapacity == twilio.queueCapacity)
+        t.queueCapacity = rescale(t.queueCapacity);
+    if (t.sendQueueCapacity == twilio.sendQueueCapacity)
+        t.sendQueueCapacity = rescale(t.sendQueueCapacity);
+    if (t.steadyDepthLimit == twilio.steadyDepthLimit)
+        t.steadyDepthLimit = rescale(t.steadyDepthLimit);
+    // E3's "q < 10" leaves a bot at its 160 ms high-water mark room for a queued mark or two; in
+    // longer frames the same room is a whole frame more (Exotel: q < 3 with 1 frame queued + a mark).
+    if (t.callDepthLimit == twilio.callDepthLimit)
+        t.callDepthLimit = rescale(t.callDepthLimit) + (format.frameMs > tw ? 1 : 0);
+    return t;
+}
+
 QJsonObject Thresholds::toJson() const
 {
     return QJsonObject{
@@ -328,6 +365,8 @@ QJsonObject CheckConfig::toJson() const
         {QStringLiteral("target"), describeTarget()},
         {QStringLiteral("thresholds"), thresholds.toJson()},
         {QStringLiteral("durations"), durations.toJson()},
+        {QStringLiteral("provider"), provider::name(provider)},
+        {QStringLiteral("format"), provider::profile(provider).outboundFormat().describe()},
     };
     QJsonArray broken;
     for (const QString &n : this->broken.names())

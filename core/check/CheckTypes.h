@@ -136,6 +136,14 @@ struct Thresholds
     int botFpsTolerance = 2;        // B2: 50 ± 2
     double bargeInClearMs = 300.0;  // B4: clear within 300 ms of caller speech
 
+    // The same checklist for another frame duration and size: fps target 1000 / frameMs (50 for
+    // 20 ms frames, 10 for 100 ms), frames of format.frameBytes(), B2's tolerance scaled to the
+    // rate (±2 at 50 fps, ±1 at 10), E1 5 s of frames, queue bounds and depth limits the same
+    // duration in frames of the format (120 x 20 ms = 24 x 100 ms). Only values still at the
+    // 20 ms mu-law defaults change, so an explicit override survives; Twilio's format changes
+    // nothing.
+    Thresholds forFormat(const MediaFormat &format) const;
+
     QJsonObject toJson() const;
 };
 

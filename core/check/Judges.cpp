@@ -3,7 +3,7 @@
 
 #include "CheckUtil.h"
 
-#include "twilio/TwilioMessages.h"
+#include "ProfileAudio.h"
 
 #include <QJsonDocument>
 
@@ -97,18 +97,44 @@ void RejectedMedia::add(const QString &reason)
 
 void RejectedMedia::observe(bool binary, const QByteArray &data, const QString &streamSid)
 {
+    const provider::Profile &profile = provider::profile(provider);
+    const provider::ParseResult pr = profile.parseFromBot(data, binary, streamSid);
+    const QString reason = pr.ok() ? QString()
+                                   : QStringLiteral("%1 %2").arg(pr.code != 0 ? pr.code : profile.codeFor(provider::Fault::InvalidMessage))
+                                         .arg(pr.detail.isEmpty() ? provider::parseErrorName(pr.error) : pr.detail);
     if (binary) {
-        ++binaryFrames;
-        add(QStringLiteral("%1 %2").arg(int(twilio::BinaryOrRawAudio)).arg(twilio::binaryFrameFromBot(data.size()).detail));
+        if (profile.outboundAudioIsBinary()) {
+            // Vonage: binary frames are the media; one the provider refuses (size) is rejected media.
+            if (pr.ok() && pr.message.event != provider::Event::Media)
+                return;
+            ++mediaMessages;
+        } else {
+            ++binaryFrames;
+        }
+        if (!pr.ok())
+            add(reason);
         return;
     }
-    const QJsonDocument doc = QJsonDocument::fromJson(data);
-    if (doc.object().value(QLatin1String("event")).toString() != QLatin1String("media"))
-        return; // marks, clears and garbage: B1's business
+    if (pr.ok()) {
+        if (pr.message.event == provider::Event::Media)
+            ++mediaMessages;
+        return; // marks, clears: B1's business
+    }
+    // It did not parse: a media message only if it says so (garbage is B1's business).
+    static const QList<provider::Id> ids = provider::allIds();
+    static QList<MediaName> names = [] {
+        QList<MediaName> n;
+        for (provider::Id id : ids)
+            n << mediaName(provider::profile(id));
+        return n;
+    }();
+    // Audio sent as text to a provider that takes it only as binary frames (Vonage) is media too.
+    const bool textAudio = profile.outboundAudioIsBinary()
+                           && (pr.error == provider::ParseError::WrongFrameType || pr.error == provider::ParseError::PayloadIsRiff);
+    if (!textAudio && !looksLikeMedia(data, names.value(ids.indexOf(provider))))
+        return;
     ++mediaMessages;
-    const twilio::ParseResult pr = twilio::parseFromBot(data, streamSid);
-    if (!pr.ok())
-        add(QStringLiteral("%1 %2").arg(pr.twilioCode != twilio::NoError ? pr.twilioCode : int(twilio::InvalidMessage)).arg(pr.detail));
+    add(reason);
 }
 
 QString RejectedMedia::firstReason() const
@@ -283,10 +309,15 @@ void judgeBot(const BotObservation &o, const Thresholds &th, Judgement &j)
         QStringList hist;
         for (auto it = st.sizeHistogram.cbegin(); it != st.sizeHistogram.cend(); ++it)
             hist << QStringLiteral("%1 B × %2").arg(it.key()).arg(it.value());
-        j.check(QStringLiteral("frames of 160 B"), st.nonStandardFrames == 0,
+        // The frame size is the provider's (Thresholds::forFormat): 160 B for Twilio, 640 B
+        // for Vonage's 20 ms of 16 kHz L16, 1600 B for Exotel's 100 ms chunks.
+        const int fb = th.frameBytes;
+        j.check(QStringLiteral("frames of %1 B").arg(fb), st.nonStandardFrames == 0,
                 st.nonStandardFrames == 0 ? QStringLiteral("%1 of %1").arg(st.frames)
-                                          : QStringLiteral("%1 of %2 were not 160 B (%3)").arg(st.nonStandardFrames).arg(st.frames).arg(hist.join(QStringLiteral(", "))),
-                QStringLiteral("every frame 160 B"));
+                                          : QStringLiteral("%1 of %2 were not %3 B (%4)").arg(st.nonStandardFrames).arg(st.frames).arg(fb).arg(hist.join(QStringLiteral(", "))),
+                QStringLiteral("every frame %1 B").arg(fb));
+        if (o.provider != provider::Id::Twilio)
+            j.note(QStringLiteral("frame format"), provider::profile(o.provider).outboundFormat().describe());
     } else if (id == QLatin1String("B4")) {
         const BargeInResult &br = peer.bargeIn;
         if (!br.sent)

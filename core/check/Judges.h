@@ -48,17 +48,20 @@ private:
 
 // ---- what the emulator (Twilio's side) saw ---------------------------------------------------
 
-// Media the emulator refused before analytics saw it: JSON `media` messages that broke the
-// schema (31951, wrong streamSid, bad base64...) and binary frames (31950, raw audio).
+// Media the emulator refused before analytics saw it: media messages that broke the provider's
+// schema (Twilio 31951, wrong stream id, bad base64, Exotel's size rule...) and binary frames
+// where the provider wants JSON (Twilio 31950, raw audio). Judged with the provider's profile.
 struct RejectedMedia
 {
-    int mediaMessages = 0; // every `media` message the bot sent, valid or not
-    int binaryFrames = 0;
+    provider::Id provider = provider::Id::Twilio; // whose rules observe() applies
+    int mediaMessages = 0; // every media message the bot sent, valid or not
+    int binaryFrames = 0;  // binary frames to a provider whose media is JSON
     int rejected = 0;      // media messages refused + binary frames
     QMap<QString, int> reasons; // "31951 unexpected field 'media.track' in media" -> count
     void add(const QString &reason);
-    // One message the bot sent, judged as the emulator judges it (twilio::parseFromBot with
-    // the session's streamSid; empty = not checked).
+    // One message the bot sent, judged as the emulator judges it (Profile::parseFromBot with
+    // the session's stream id; empty = not checked). The reason starts with the provider's
+    // error code (or PaceLab's 900x for a provider without numbered errors).
     void observe(bool binary, const QByteArray &data, const QString &streamSid);
     QString firstReason() const; // the most frequent one
 };
@@ -99,6 +102,7 @@ void judgeUnderruns(Judgement &j, const Thresholds &th, const PeerObservation &p
 struct BotObservation
 {
     QString id;            // "B1".."B5"
+    provider::Id provider = provider::Id::Twilio; // the protocol the bot spoke
     double sessionSec = 0; // the session length judged (Durations::botSec)
     PeerObservation peer;
     double bargeInAtSec = 0;     // B4: when the caller started speaking
@@ -177,7 +181,10 @@ struct S5Segment
     qint64 inputFrames = 0, expected8k = 0, got8k = 0;
     int padded = 0;
     int frames = 0, frameBytes = 160;
-    int nonStandardFrames = 0; // frames of another size than 160 B
+    int nonStandardFrames = 0; // frames of another size than Thresholds::frameBytes
+    // The provider's audio: got8k/expected8k count samples at outputRate (8 kHz for Twilio).
+    int bytesPerSample = 1;
+    int outputRate = 8000;
 };
 struct S5Observation
 {

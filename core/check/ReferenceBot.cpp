@@ -1,14 +1,15 @@
 #include "ReferenceBot.h"
 
 #include "CheckUtil.h"
+#include "ProfileAudio.h"
 
-#include "audio/Framer.h"
+#include "audio/AudioFormat.h"
 
 #include <algorithm>
 #include <vector>
-#include "twilio/TwilioMessages.h"
 
 #include <QDateTime>
+#include <QPointer>
 #include <QTimer>
 
 namespace pacelab::check {
@@ -23,11 +24,26 @@ ReferenceBot::ReferenceBot(BotOptions options, SpeechSynthFactory speech, QObjec
 {
     SessionConfig sc;
     sc.sender = m_opt.sender;
+    sc.setProvider(m_opt.provider);
+    m_format = provider::profile(m_opt.provider).outboundFormat();
+    // Everything the provider sends, text or binary (Vonage's caller audio is binary), read on
+    // this thread. The tap runs on the sender thread: it only posts.
+    auto previous = sc.sender.messageTap;
+    QPointer<ReferenceBot> self(this);
+    sc.sender.messageTap = [self, previous](qint64 tUs, bool outbound, bool binary, const QByteArray &data) {
+        if (previous)
+            previous(tUs, outbound, binary, data);
+        if (outbound || !self)
+            return;
+        QMetaObject::invokeMethod(self.data(), [self, data, binary] {
+            if (self)
+                self->onPeerMessage(data, binary);
+        }, Qt::QueuedConnection);
+    };
     m_session = Session::create(sc, &m_sessionError); // a refusal is reported by prepare()
     if (!m_session)
         return;
     m_engine = m_session->engine();
-    connect(m_engine, &SenderEngine::peerMessage, this, &ReferenceBot::onPeerMessage);
     connect(m_engine, &SenderEngine::stateChanged, this, [this](SenderEngine::State st, const QString &) {
         if (st != SenderEngine::Connected || m_streaming)
             return;
@@ -105,16 +121,17 @@ void ReferenceBot::speak(const QStringList &sentences)
     SenderEngine *eng = m_engine;
     SpeechSynth *synth = m_synth.get();
     const BotOptions opt = m_opt;
-    m_producer = std::thread([this, eng, synth, opt, sentences, turn] {
-        Framer framer(synth->sampleRate(), 1);
+    const MediaFormat fmt = m_format;
+    m_producer = std::thread([this, eng, synth, opt, fmt, sentences, turn] {
+        FormatFramer framer(synth->sampleRate(), fmt);
         QString error;
         bool aborted = false;
-        QByteArray half; // broken twin: frames of 2 x 160 B
+        QByteArray half; // broken twin: two of the format's frames in one message
         auto pushFrame = [&](const QByteArray &f) -> bool {
             if (m_abort)
                 return false;
             QByteArray out = f;
-            if (opt.frameBytes == 2 * kFrameBytes) {
+            if (opt.frameBytes > kFrameBytes) {
                 if (half.isEmpty()) {
                     half = f;
                     return true;
@@ -124,7 +141,7 @@ void ReferenceBot::speak(const QStringList &sentences)
             }
             if (!eng->enqueueFrame(out, !opt.ignoreBackPressure))
                 return false;
-            m_framesQueued += out.size() / kFrameBytes;
+            m_framesQueued += out.size() / fmt.frameBytes();
             return true;
         };
         if (!framer.isValid())
@@ -143,7 +160,7 @@ void ReferenceBot::speak(const QStringList &sentences)
                 }, &why) && !m_abort)
                 error = why;
         }
-        const qsizetype chunk = std::max(1, synth->sampleRate() / 50); // 20 ms of input
+        const qsizetype chunk = std::max(1, synth->sampleRate() / 50); // 20 ms of input (any frame size)
         for (qsizetype i = 0; i < sentences.size() && error.isEmpty(); ++i) {
             const std::vector<qint16> &src = pcm[size_t(i)];
             bool ok = true;
@@ -168,7 +185,7 @@ void ReferenceBot::speak(const QStringList &sentences)
         if (m_abort)
             aborted = true;
         if (!aborted && error.isEmpty()) {
-            for (const QByteArray &f : framer.flush().frames)
+            for (const QByteArray &f : framer.flush())
                 if (!pushFrame(f))
                     break;
         }
@@ -223,13 +240,15 @@ void ReferenceBot::stopSpeaking(bool clearPeer)
     m_speaking = false;
 }
 
-void ReferenceBot::onPeerMessage(const QByteArray &json)
+void ReferenceBot::onPeerMessage(const QByteArray &data, bool binary)
 {
-    const twilio::ParseResult r = twilio::parseFromTwilio(json);
-    if (!r.ok() || r.message.event != twilio::Event::Media)
+    const provider::Profile &profile = provider::profile(m_opt.provider);
+    const provider::ParseResult r = profile.parseFromProvider(data, binary);
+    if (!r.ok() || r.message.event != provider::Event::Media || r.message.audio.isEmpty())
         return;
-    const double level = mulawDbfs(r.message.payload);
-    const int frameMs = int(r.message.payload.size() / 8);
+    const MediaFormat in = r.message.format.value_or(profile.inboundFormat());
+    const double level = audioDbfs(r.message.audio, in);
+    const int frameMs = qMax(1, int(in.bytesToMs(r.message.audio.size())));
     if (level > m_opt.speechDbfs) {
         ++m_loudRun;
         m_quietMs = 0;

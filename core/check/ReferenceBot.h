@@ -20,11 +20,14 @@ namespace pacelab::check {
 
 struct BotOptions
 {
+    // The protocol the bot speaks: what it parses, how it frames and sends its audio
+    // (outboundFormat(), paced at its frameMs) and how its marks and clears look.
+    provider::Id provider = provider::Id::Twilio;
     SenderConfig sender;          // highWater low (8 frames): conversational latency
     bool neverClears = false;     // broken twin: ignores barge-in
     bool ignoreBackPressure = false; // broken twin: drop-oldest pushes at synthesis speed
-    int frameBytes = 160;         // broken twin: 320 = two frames glued together
-    double speechDbfs = -40.0;    // caller speech detector: level of a 20 ms frame ...
+    int frameBytes = 160;         // broken twin: more than 160 = two of the format's frames glued together
+    double speechDbfs = -40.0;    // caller speech detector: level of an inbound frame ...
     int speechFrames = 2;         // ... in this many frames in a row
     int quietMsToEndTurn = 600;   // the caller's turn ends after this much quiet
     QStringList greeting;         // said on connect, one mark after each sentence
@@ -35,7 +38,10 @@ struct BotOptions
 // A voice bot built on SenderEngine, as the checklist's E3 and the built-in target of the
 // test-your-bot set: greets with TTS through the back-pressured queue, watches the caller's
 // inbound audio for speech and on barge-in stops its producer and clears (engine.clear() ->
-// Twilio `clear`), then replies. Lives in the caller's thread; TTS runs on its own thread.
+// the provider's clear), then replies. Speaks any provider profile: frames its TTS in the
+// profile's outbound format and reads what the provider sends with parseFromProvider (binary
+// frames too, through the engine's message tap). Lives in the caller's thread; TTS runs on its
+// own thread.
 class ReferenceBot final : public QObject
 {
     Q_OBJECT
@@ -54,7 +60,8 @@ public:
     qint64 clearWallMs() const { return m_clearWallMs; }               // first clear, 0 = none
     QList<QPair<qint64, qint64>> speechSpans() const { return m_spans; } // wall ms; end 0 = open
     QStringList marksSent() const { return m_marks; }
-    double speechQueuedSec() const { return m_framesQueued.load() * 0.02; }
+    double speechQueuedSec() const { return m_framesQueued.load() * m_format.frameMs / 1000.0; }
+    const MediaFormat &format() const { return m_format; } // what it sends
 
 Q_SIGNALS:
     void streaming();
@@ -70,10 +77,11 @@ private:
     void speak(const QStringList &sentences);
     void stopSpeaking(bool clearPeer);
     void joinProducer();
-    void onPeerMessage(const QByteArray &json);
+    void onPeerMessage(const QByteArray &data, bool binary);
     void onProducerDone(int turn, bool aborted, const QString &error);
 
     BotOptions m_opt;
+    MediaFormat m_format;
     SpeechSynthFactory m_factory;
     std::unique_ptr<SpeechSynth> m_synth;
     std::unique_ptr<Session> m_session; // the bot's engine, assembled like every other

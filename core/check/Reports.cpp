@@ -27,6 +27,8 @@ ReportMeta ReportMeta::from(const CheckConfig &cfg, const QDateTime &startedAt, 
     m.totalSec = totalSec;
     m.config = cfg.toJson();
     m.target = cfg.describeTarget();
+    m.provider = provider::name(cfg.provider);
+    m.format = provider::profile(cfg.provider).outboundFormat().describe();
     return m;
 }
 
@@ -53,6 +55,9 @@ struct Resolved
     double totalSec;
     QString host;
     QString target;
+    QString provider;
+    QString providerName; // "Twilio Media Streams"
+    QString format;
     QJsonObject config;
 };
 
@@ -70,6 +75,14 @@ Resolved resolve(const QList<ScenarioResult> &results, const ReportMeta &meta)
     r.target = meta.target.isEmpty() ? QStringLiteral("PaceLab sender -> built-in emulator on 127.0.0.1")
                                      : meta.target;
     r.config = meta.config;
+    // Reports name the protocol the checklist spoke: the thresholds (fps, frame size) follow it.
+    r.provider = !meta.provider.isEmpty() ? meta.provider
+                 : meta.config.value(QStringLiteral("provider")).toString(QStringLiteral("twilio"));
+    const std::optional<provider::Id> id = provider::idFromName(r.provider);
+    r.providerName = id ? provider::profile(*id).displayName() : r.provider;
+    r.format = !meta.format.isEmpty() ? meta.format
+               : id               ? provider::profile(*id).outboundFormat().describe()
+                                  : QString();
     return r;
 }
 
@@ -137,6 +150,9 @@ QByteArray junitXml(const QList<ScenarioResult> &results, const ReportMeta &meta
     };
     prop(QStringLiteral("pacelab.version"), QStringLiteral(PACELAB_VERSION));
     prop(QStringLiteral("target"), m.target);
+    prop(QStringLiteral("provider"), m.provider);
+    if (!m.format.isEmpty())
+        prop(QStringLiteral("format"), m.format);
     const QJsonArray broken = m.config.value(QStringLiteral("broken")).toArray();
     if (!broken.isEmpty()) {
         QStringList names;
@@ -208,6 +224,8 @@ QJsonObject reportJson(const QList<ScenarioResult> &results, const ReportMeta &m
         {QStringLiteral("startedAt"), m.startedAt.toString(Qt::ISODateWithMs)},
         {QStringLiteral("host"), m.host},
         {QStringLiteral("target"), m.target},
+        {QStringLiteral("provider"), m.provider},
+        {QStringLiteral("format"), m.format},
         {QStringLiteral("totalSec"), m.totalSec},
         {QStringLiteral("passed"), c.total > 0 && c.passed + c.skipped == c.total && c.passed > 0},
         {QStringLiteral("counts"), QJsonObject{{QStringLiteral("total"), c.total},
@@ -550,6 +568,9 @@ QByteArray reportHtml(const QList<ScenarioResult> &results, const ReportMeta &me
     h += QStringLiteral("<p class=\"meta\">%1 · host <code>%2</code> · %3 · PaceLab %4 · total %5 s</p>")
              .arg(esc(m.startedAt.toString(QStringLiteral("yyyy-MM-dd HH:mm:ss t"))), esc(m.host), esc(m.target),
                   QStringLiteral(PACELAB_VERSION), fmt(m.totalSec, 1));
+    h += QStringLiteral("<p class=\"meta\">provider <strong>%1</strong> (<code>%2</code>)%3</p>")
+             .arg(esc(m.providerName), esc(m.provider),
+                  m.format.isEmpty() ? QString() : QStringLiteral(" · outbound audio %1").arg(esc(m.format)));
     const QJsonArray broken = m.config.value(QStringLiteral("broken")).toArray();
     if (!broken.isEmpty()) {
         QStringList names;

@@ -18,6 +18,8 @@ struct ReportMeta
     double totalSec = -1.0;   // < 0 = sum of the scenarios' durations
     QJsonObject config;       // CheckConfig::toJson()
     QString target;           // CheckConfig::describeTarget()
+    QString provider;         // "twilio": the protocol spoken; empty = config's, else twilio
+    QString format;           // "8 kHz mu-law, 20 ms frames (160 B)"; empty = the provider's
     QString hostName;         // empty = this machine's
 
     static ReportMeta from(const CheckConfig &cfg, const QDateTime &startedAt, double totalSec);

@@ -34,6 +34,9 @@ qint64 Scenario::wallMs()
 void Scenario::start()
 {
     m_clock.start();
+    if (cfg().provider != provider::Id::Twilio)
+        detail(QStringLiteral("provider: %1; fps and frame-size limits follow its frame (docs/checklist.md)")
+                   .arg(describeProvider(cfg().provider)));
     if (cfg().broken.cpuLoad) {
         m_load = std::make_unique<CpuLoad>();
         // Two spinning threads on a 2-core machine: the pacer has to compete for a core.
@@ -52,6 +55,11 @@ void Scenario::cancel()
 double Scenario::elapsedSec() const
 {
     return m_clock.isValid() ? m_clock.nsecsElapsed() / 1e9 : 0.0;
+}
+
+QByteArray Scenario::tagged(quint32 number) const
+{
+    return taggedFrame(number, producerFrameBytes(), format());
 }
 
 // ---- result building ------------------------------------------------------------------------
@@ -217,6 +225,14 @@ SenderConfig Scenario::senderConfig() const
     return sc;
 }
 
+SenderConfig Scenario::botSenderConfig() const
+{
+    SessionConfig sc;
+    sc.sender = senderConfig();
+    sc.setProvider(cfg().provider);
+    return sc.sender;
+}
+
 void Scenario::attachEngine(SenderEngine *eng, std::function<void()> onStreaming)
 {
     m_eng = eng;
@@ -269,6 +285,7 @@ TwilioEmulator *Scenario::createEmulator(const EmulatorOptions &emuOptions)
         SessionConfig sc;
         sc.sender = senderConfig();
         sc.emulator = emuOptions;
+        sc.setProvider(cfg().provider); // the emulator speaks the checklist's provider
         QString problem;
         m_live = Session::create(sc, &problem);
         if (!m_live) {
@@ -326,6 +343,8 @@ void Scenario::openSender(const SenderConfig &sc, std::function<void()> onStream
     SessionConfig config;
     config.sender = sc;
     config.emulator = emuOptions;
+    // Engine and emulator speak the checklist's provider; the sender paces its frame duration.
+    config.setProvider(cfg().provider);
     QString invalid;
     m_live = Session::create(config, &invalid);
     if (!m_live)

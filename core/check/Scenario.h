@@ -2,6 +2,7 @@
 
 #include "CheckTypes.h"
 #include "CheckUtil.h"
+#include "ProfileAudio.h"
 #include "Judges.h"
 #include "SpeechSynth.h"
 
@@ -17,6 +18,7 @@
 #include <QThread>
 
 #include <atomic>
+#include <algorithm>
 #include <thread>
 #include <vector>
 
@@ -67,6 +69,15 @@ protected:
     const Durations &dur() const { return m_ctx.config.durations; }
     const RunContext &ctx() const { return m_ctx; }
 
+    // ---- the provider's audio (20 ms of 8 kHz mu-law for Twilio)
+    MediaFormat format() const { return provider::profile(cfg().provider).outboundFormat(); }
+    int fps() const { return std::max(1, 1000 / format().frameMs); } // frames per second of audio
+    double frameSec() const { return format().frameMs / 1000.0; }
+    // The size a producer frames: the format's, or twice it with the glued-frames twin.
+    int producerFrameBytes() const { return cfg().broken.frameBytes != 160 ? 2 * format().frameBytes() : format().frameBytes(); }
+    // Numbered silence of producerFrameBytes() in the provider's format.
+    QByteArray tagged(quint32 number) const;
+
     // ---- result building (into judgement(); the judges write there too)
     Judgement &judgement() { return m_judgement; }
     void check(const QString &name, bool pass, const QString &measured, const QString &limit);
@@ -95,6 +106,10 @@ protected:
     // The engine's defaults with the broken twins applied (fixed-sleep, unbounded queue,
     // pings off). Scenario-specific tweaks go on top.
     SenderConfig senderConfig() const;
+    // senderConfig() already in the checklist's provider (SessionConfig::setProvider: its frame
+    // interval, bounds in its frames), for a reference bot whose caller then sets a high-water
+    // mark in those frames.
+    SenderConfig botSenderConfig() const;
     // Creates the session: the engine and (embedded) the emulator on its own thread, and
     // starts streaming per the target mode; calls onStreaming once the engine is Connected
     // (streamSid known). Errors and the connect/listen timeout finish the scenario with Error.

@@ -95,6 +95,8 @@ void ScenarioRunner::run(const QStringList &ids, const CheckConfig &cfg)
     m_running = true;
     m_cancelled = false;
     m_cfg = cfg;
+    // fps target and frame size follow the provider's frame (50 fps of 160 B for Twilio).
+    m_cfg.thresholds = cfg.thresholds.forFormat(provider::profile(cfg.provider).outboundFormat());
     m_results.clear();
     m_queue.clear();
     for (const QString &id : ids)

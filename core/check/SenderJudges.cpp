@@ -101,7 +101,7 @@ void judgeS2(const S2Observation &o, const Thresholds &th, Judgement &j)
                                                                     fmtMs(st.jitterMs, 2)));
     } else {
         // No peer analytics: the sender's own drift against its grid.
-        const double spanSec = o.framesSent * 0.02;
+        const double spanSec = o.framesSent / double(std::max(1, th.fpsTarget));
         const double ppm = spanSec > 0 ? o.finalDriftMs / 1000.0 / spanSec * 1e6 : 0.0;
         j.check(QStringLiteral("clock drift at the sender"), std::fabs(ppm) <= th.maxDriftPpm,
                 QStringLiteral("%1 ppm (%2 over %3 s)").arg(ppm, 0, 'f', 0).arg(fmtMs(o.finalDriftMs, 1)).arg(spanSec, 0, 'f', 1),
@@ -222,7 +222,7 @@ void judgeS4(const S4Observation &o, const Thresholds &th, Judgement &j)
             QStringLiteral("≤ %1").arg(o.sendQueueCapacity > 0 ? QString::number(o.sendQueueCapacity) : QStringLiteral("a bound")));
     j.note(QStringLiteral("ceiling"), QStringLiteral("%1 + %2 frames = %3 s of audio")
                                           .arg(th.queueCapacity).arg(th.sendQueueCapacity)
-                                          .arg((th.queueCapacity + th.sendQueueCapacity) * 0.02, 0, 'f', 1));
+                                          .arg((th.queueCapacity + th.sendQueueCapacity) / double(std::max(1, th.fpsTarget)), 0, 'f', 1));
     j.setLimit(QStringLiteral("queueLimit"), th.steadyDepthLimit);
     j.setLimit(QStringLiteral("queueCapacity"), th.queueCapacity);
 }
@@ -234,16 +234,17 @@ void judgeS5(const S5Observation &o, const Thresholds &th, Judgement &j)
     int conserved = 0, bad = 0;
     for (const S5Segment &s : o.segments) {
         // Resampling may round the length by a sample or two; framing must not lose any.
-        const qint64 framed = qint64(s.frames) * s.frameBytes;
+        const qint64 framed = qint64(s.frames) * s.frameBytes / std::max(1, s.bytesPerSample); // samples
         const bool ok = std::llabs(s.got8k - s.expected8k) <= std::max<qint64>(2, s.expected8k / 2000)
                         && framed - s.padded == s.got8k;
         conserved += ok ? 1 : 0;
         bad += s.nonStandardFrames;
-        j.detail(QStringLiteral("%1 Hz %2: %3 input samples -> %4 at 8 kHz (expected %5) -> %6 frames of %7 B, %8 padded%9")
+        j.detail(QStringLiteral("%1 Hz %2: %3 input samples -> %4 at %10 kHz (expected %5) -> %6 frames of %7 B, %8 padded%9")
                      .arg(s.rate).arg(s.channels == 2 ? QStringLiteral("stereo") : QStringLiteral("mono"))
                      .arg(s.inputFrames).arg(s.got8k).arg(s.expected8k).arg(s.frames)
                      .arg(s.frameBytes).arg(s.padded)
-                     .arg(ok ? QString() : QStringLiteral("  <- NOT conserved")));
+                     .arg(ok ? QString() : QStringLiteral("  <- NOT conserved"))
+                     .arg(s.outputRate / 1000.0));
     }
     j.check(QStringLiteral("sample count conserved"), !o.segments.isEmpty() && conserved == o.segments.size(),
             QStringLiteral("%1 of %2 input formats").arg(conserved).arg(o.segments.size()),
@@ -253,14 +254,15 @@ void judgeS5(const S5Observation &o, const Thresholds &th, Judgement &j)
         QStringList hist;
         for (auto it = st.sizeHistogram.cbegin(); it != st.sizeHistogram.cend(); ++it)
             hist << QStringLiteral("%1 B × %2").arg(it.key()).arg(it.value());
-        j.check(QStringLiteral("frames of 160 B at the peer"), st.nonStandardFrames == 0 && st.frames > 0,
+        const int fb = th.frameBytes; // the provider's frame (160 B for Twilio)
+        j.check(QStringLiteral("frames of %1 B at the peer").arg(fb), st.nonStandardFrames == 0 && st.frames > 0,
                 st.nonStandardFrames == 0 ? QStringLiteral("%1 of %1").arg(st.frames)
-                                          : QStringLiteral("%1 of %2 frames were not 160 B (%3)").arg(st.nonStandardFrames).arg(st.frames).arg(hist.join(QStringLiteral(", "))),
-                QStringLiteral("every frame 160 B (20 ms)"));
+                                          : QStringLiteral("%1 of %2 frames were not %3 B (%4)").arg(st.nonStandardFrames).arg(st.frames).arg(fb).arg(hist.join(QStringLiteral(", "))),
+                QStringLiteral("every frame %1 B (%2 ms)").arg(fb).arg(1000 / std::max(1, th.fpsTarget)));
         j.check(QStringLiteral("audio bytes at the peer"), st.bytes == o.pushedBytes,
                 QStringLiteral("%1 of %2").arg(st.bytes).arg(o.pushedBytes), QStringLiteral("all, to the byte"));
     } else {
-        j.check(QStringLiteral("frames of 160 B sent"), bad == 0, QStringLiteral("%1 of %2 not 160 B").arg(bad).arg(o.pushedFrames),
+        j.check(QStringLiteral("frames of %1 B sent").arg(th.frameBytes), bad == 0, QStringLiteral("%1 of %2 not %3 B").arg(bad).arg(o.pushedFrames).arg(th.frameBytes),
                 QStringLiteral("every frame %1 B").arg(th.frameBytes));
     }
     j.figure(QStringLiteral("framesPushed"), o.pushedFrames);
@@ -317,7 +319,7 @@ void judgeS6(const S6Observation &o, const Thresholds &th, Judgement &j)
 void judgeE1(const E1Observation &o, const Thresholds &th, Judgement &j)
 {
     const int n = o.frames;
-    const double expectSpan = (n - 1) * 0.02;
+    const double expectSpan = (n - 1) / double(std::max(1, th.fpsTarget));
     if (o.peer) {
         const FrameOrder ord = FrameOrder::of(o.arrivals, n);
         j.check(QStringLiteral("frames at the peer, in order"), ord.perfect(), ord.text(n), QStringLiteral("%1, in order").arg(n));

@@ -25,24 +25,28 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Pushes `count` tagged frames at real time (50 fps) in uneven chunks, like a streaming source:
-// after a 200 ms lead the chunk pattern averages 5 frames per 100 ms. Frame numbers start at
-// `first`.
+// Pushes `count` tagged frames (`bytes` each, numbered silence in `fmt`) at real time in uneven
+// chunks, like a streaming source: after a 200 ms lead the chunk pattern averages 100 ms of audio
+// per 100 ms (5 frames of 20 ms; one of 100 ms). Frame numbers start at `first`.
 void streamRealTime(SenderEngine *eng, const std::atomic<bool> &stop, quint32 first, int count, int bytes,
-                    bool blocking)
+                    bool blocking, const MediaFormat &fmt = MediaFormat::mulaw8k())
 {
-    static const int pattern[] = {5, 3, 8, 4, 6, 5, 2, 7};
+    static const int pattern[] = {5, 3, 8, 4, 6, 5, 2, 7}; // in 20 ms units of audio
     auto next = Clock::now();
     int sent = 0;
     // A 200 ms lead first, as a streaming source keeps: the uneven chunks then never leave the
     // sender without a frame (which the peer would hear as an underrun).
-    for (; sent < std::min(10, count) && !stop; ++sent)
-        if (!eng->enqueueFrame(taggedFrame(first + quint32(sent), bytes), blocking))
+    const int lead = std::max(2, 200 / fmt.frameMs);
+    for (; sent < std::min(lead, count) && !stop; ++sent)
+        if (!eng->enqueueFrame(taggedFrame(first + quint32(sent), bytes, fmt), blocking))
             return;
+    double owed = 0.0;
     for (int k = 0; sent < count && !stop; ++k) {
-        const int chunk = std::min(pattern[k % 8], count - sent);
+        owed += pattern[k % 8] * 20.0 / fmt.frameMs;
+        const int chunk = std::min(int(owed), count - sent);
+        owed -= int(owed);
         for (int i = 0; i < chunk; ++i)
-            if (!eng->enqueueFrame(taggedFrame(first + quint32(sent++), bytes), blocking))
+            if (!eng->enqueueFrame(taggedFrame(first + quint32(sent++), bytes, fmt), blocking))
                 return;
         next += std::chrono::milliseconds(100);
         std::this_thread::sleep_until(next);
@@ -52,10 +56,11 @@ void streamRealTime(SenderEngine *eng, const std::atomic<bool> &stop, quint32 fi
 // Records which tagged frames reached the peer, in arrival order (-1 = untagged).
 struct ArrivalLog
 {
+    MediaFormat format; // the provider's outbound audio
     QList<qint64> numbers;
-    void add(const QByteArray &mulaw)
+    void add(const QByteArray &audio)
     {
-        const auto t = readFrameTag(mulaw);
+        const auto t = readFrameTag(audio, format);
         numbers.append(t ? qint64(*t) : -1);
     }
 };
@@ -70,7 +75,7 @@ public:
 protected:
     void begin() override
     {
-        m_total = std::max(50, int(dur().s1Sec * 50));
+        m_total = std::max(fps(), int(dur().s1Sec * fps()));
         // Embedded: the connection goes through a tap that counts every TCP connection made to
         // the peer (the emulator itself refuses a second stream without telling anyone).
         std::function<quint16(quint16)> upstream;
@@ -96,8 +101,10 @@ protected:
 private:
     void onStreaming()
     {
-        if (hasEmulator())
+        if (hasEmulator()) {
+            m_log.format = format();
             connect(emulator(), &TwilioEmulator::mediaReceived, this, [this](const QByteArray &m) { m_log.add(m); });
+        }
         markAudioStart();
         SenderEngine *eng = engine();
         // Producers share one counter; the lock makes "number order" = "queue order", so the
@@ -106,7 +113,7 @@ private:
             std::lock_guard lock(m_orderMutex);
             if (m_next >= m_total)
                 return false;
-            if (!eng->enqueueFrame(taggedFrame(quint32(m_next), cfg().broken.frameBytes), true))
+            if (!eng->enqueueFrame(tagged(quint32(m_next)), true))
                 return false;
             ++m_next;
             return true;
@@ -157,8 +164,8 @@ private:
         connect(second, &SenderEngine::stateChanged, this, [this, second](SenderEngine::State st, const QString &) {
             if (st != SenderEngine::Connected)
                 return;
-            for (int i = 0; i < 50; ++i)
-                second->enqueueFrame(taggedFrame(0x40000000u + quint32(i)), false);
+            for (int i = 0; i < fps(); ++i)
+                second->enqueueFrame(tagged(0x40000000u + quint32(i)), false);
         });
         detail(QStringLiteral("broken twin: a second writer opened its own connection to the peer after 1 s"));
         QUrl url = emulatorUrl();
@@ -211,12 +218,13 @@ private:
     void onStreaming()
     {
         markAudioStart();
-        const int total = std::max(100, int(dur().s2Sec * 50));
+        const int total = std::max(2 * fps(), int(dur().s2Sec * fps()));
         SenderEngine *eng = engine();
-        const int bytes = cfg().broken.frameBytes;
-        runProducer([this, eng, total, bytes](const std::atomic<bool> &stop) {
+        const int bytes = producerFrameBytes();
+        const MediaFormat fmt = format();
+        runProducer([this, eng, total, bytes, fmt](const std::atomic<bool> &stop) {
             for (int i = 0; i < total && !stop; ++i)
-                if (!eng->enqueueFrame(taggedFrame(quint32(i), bytes), true))
+                if (!eng->enqueueFrame(taggedFrame(quint32(i), bytes, fmt), true))
                     return;
             post([this] { waitDrained(10, [this] { judge(); }); });
         });
@@ -264,13 +272,15 @@ private:
 
     void onStreaming()
     {
-        if (hasEmulator())
+        if (hasEmulator()) {
+            m_log.format = format();
             connect(emulator(), &TwilioEmulator::mediaReceived, this, [this](const QByteArray &m) { m_log.add(m); });
+        }
         markAudioStart();
         m_burstSize = bound() + 80;
         // The queue drains a full bound in bound × 20 ms; leave it that long between bursts so
         // each burst's survivors can be told apart.
-        const double gap = bound() * 0.02 + 0.2;
+        const double gap = bound() * frameSec() + 0.2;
         m_bursts = std::max(2, int((dur().s3Sec - gap) / gap) + 1);
         for (int b = 0; b < m_bursts; ++b)
             after(0.3 + b * gap, [this, b] { burst(b); });
@@ -281,10 +291,10 @@ private:
         // A real-time source (microphone, relay) flooding: never waits, drop-oldest.
         const bool blocking = false;
         for (int i = 0; i < m_burstSize; ++i)
-            engine()->enqueueFrame(taggedFrame(quint32(b * 100000 + i), cfg().broken.frameBytes), blocking);
+            engine()->enqueueFrame(tagged(quint32(b * 100000 + i)), blocking);
         m_pushed += m_burstSize;
         if (b == m_bursts - 1)
-            waitDrained(std::max(8.0, m_pushed * 0.02), [this] { judge(); }, true);
+            waitDrained(std::max(8.0, m_pushed * frameSec()), [this] { judge(); }, true);
     }
 
     void judge()
@@ -334,7 +344,7 @@ private:
         // Probe: twice the bound at once, as a real-time source would when the network stalls.
         m_obs.probePushed = 2 * th().queueCapacity;
         for (int i = 0; i < m_obs.probePushed; ++i)
-            engine()->enqueueFrame(taggedFrame(quint32(i), cfg().broken.frameBytes), false);
+            engine()->enqueueFrame(tagged(quint32(i)), false);
         m_obs.probeHeld = engine()->queue()->size();
         // Local only, on purpose: the probe is discarded before the measured part, and
         // SenderEngine::clear() would also send Twilio's `clear`, a barge-in this scenario
@@ -344,12 +354,13 @@ private:
         after(1.0, [this] {
             markAudioStart();
             m_steadyFromMs = wallMs();
-            const int frames = std::max(50, int((dur().s4Sec - 1.0) * 50));
+            const int frames = std::max(fps(), int((dur().s4Sec - 1.0) * fps()));
             SenderEngine *eng = engine();
-            const int bytes = cfg().broken.frameBytes;
+            const int bytes = producerFrameBytes();
+        const MediaFormat fmt = format();
             const bool blocking = !cfg().broken.ignoreBackPressure;
-            runProducer([this, eng, frames, bytes, blocking](const std::atomic<bool> &stop) {
-                streamRealTime(eng, stop, 100000, frames, bytes, blocking);
+            runProducer([this, eng, frames, bytes, blocking, fmt](const std::atomic<bool> &stop) {
+                streamRealTime(eng, stop, 100000, frames, bytes, blocking, fmt);
                 post([this] { waitDrained(10, [this] { judge(); }, true); });
             });
         });
@@ -383,7 +394,9 @@ protected:
     {
         // Prepare every rate up front: PCM16 -> Framer (the healthy path) or, broken twin, cut
         // into frames of another size without the Framer.
-        const int bytes = cfg().broken.frameBytes;
+        const int bytes = producerFrameBytes();
+        const MediaFormat fmt = format();
+        m_format = fmt;
         struct Rate { int rate; int channels; };
         const Rate rates[] = {{8000, 1}, {16000, 1}, {22050, 1}, {24000, 1}, {44100, 1}, {48000, 2}};
         for (const Rate &r : rates) {
@@ -401,8 +414,8 @@ protected:
                 pcm = mono;
             }
             seg.inputFrames = mono.size();
-            seg.expected8k = qRound64(double(mono.size()) * kTwilioRate / r.rate);
-            if (bytes == kFrameBytes) {
+            seg.expected8k = qRound64(double(mono.size()) * fmt.sampleRate / r.rate);
+            if (bytes == fmt.frameBytes() && fmt == MediaFormat::mulaw8k()) {
                 Framer framer(r.rate, r.channels);
                 if (!framer.isValid())
                     return finishError(framer.errorString());
@@ -420,17 +433,21 @@ protected:
                 seg.padded = fr.paddedSamples;
                 seg.got8k = framer.samplesIn8k();
             } else {
-                // Broken: resample, then cut fixed-size chunks of `bytes` (e.g. 320 = 40 ms).
-                Resampler rs(r.rate, r.channels, kTwilioRate);
-                QVector<qint16> s8 = rs.process(pcm.constData(), mono.size());
-                s8 += rs.flush();
-                seg.got8k = s8.size();
-                for (qsizetype i = 0; i < s8.size(); i += bytes) {
-                    const qsizetype n = std::min<qsizetype>(bytes, s8.size() - i);
-                    QByteArray f = g711::encodeMulaw(s8.constData() + i, n);
-                    seg.padded += int(bytes - n);
-                    f.append(bytes - n, char(g711::kMulawSilence));
-                    seg.frames << f;
+                // Another provider's format (resampled and framed at its rate and frame size), or
+                // the broken twin: fixed-size chunks of `bytes` (e.g. two frames at once).
+                Resampler rs(r.rate, r.channels, fmt.sampleRate);
+                if (!rs.isValid())
+                    return finishError(rs.errorString());
+                QVector<qint16> out = rs.process(pcm.constData(), mono.size());
+                out += rs.flush();
+                seg.got8k = out.size();
+                const qsizetype per = bytes / fmt.bytesPerSample();
+                for (qsizetype i = 0; i < out.size(); i += per) {
+                    const qsizetype n = std::min<qsizetype>(per, out.size() - i);
+                    QVector<qint16> chunk(out.mid(i, n));
+                    chunk.resize(per, 0); // the last frame padded with silence
+                    seg.padded += int(per - n);
+                    seg.frames << fmt.encode(chunk);
                 }
             }
             for (const QByteArray &f : std::as_const(seg.frames))
@@ -481,8 +498,10 @@ private:
             g.padded = s.padded;
             g.frames = int(s.frames.size());
             g.frameBytes = s.frames.isEmpty() ? 0 : int(s.frames.first().size());
+            g.bytesPerSample = m_format.bytesPerSample();
+            g.outputRate = m_format.sampleRate;
             for (const QByteArray &f : s.frames)
-                g.nonStandardFrames += f.size() != kFrameBytes ? 1 : 0;
+                g.nonStandardFrames += f.size() != th().frameBytes ? 1 : 0;
             o.segments << g;
         }
         o.pushedFrames = m_pushedFrames;
@@ -495,6 +514,7 @@ private:
     }
 
     QList<Segment> m_segments;
+    MediaFormat m_format;
     int m_pushedFrames = 0;
     qint64 m_pushedBytes = 0;
 };
@@ -539,10 +559,11 @@ private:
         markAudioStart();
         m_streamingAt = elapsedSec();
         SenderEngine *eng = engine();
-        const int frames = int(dur().s6Sec * 50);
-        const int bytes = cfg().broken.frameBytes;
-        runProducer([eng, frames, bytes](const std::atomic<bool> &stop) {
-            streamRealTime(eng, stop, 0, frames, bytes, true);
+        const int frames = int(dur().s6Sec * fps());
+        const int bytes = producerFrameBytes();
+        const MediaFormat fmt = format();
+        runProducer([eng, frames, bytes, fmt](const std::atomic<bool> &stop) {
+            streamRealTime(eng, stop, 0, frames, bytes, true, fmt);
         });
         after(dur().s6Sec, [this] { judge(); });
     }
@@ -589,18 +610,21 @@ protected:
 private:
     void onStreaming()
     {
-        if (hasEmulator())
+        if (hasEmulator()) {
+            m_log.format = format();
             connect(emulator(), &TwilioEmulator::mediaReceived, this, [this](const QByteArray &m) { m_log.add(m); });
+        }
         markAudioStart();
         m_warningsBefore = int(m_warnings.size());
         SenderEngine *eng = engine();
         const int n = th().e1Frames;
-        const int bytes = cfg().broken.frameBytes;
+        const int bytes = producerFrameBytes();
+        const MediaFormat fmt = format();
         // The healthy producer uses the back-pressured enqueue; the broken twin ignores it.
         const bool blocking = !cfg().broken.ignoreBackPressure;
-        runProducer([this, eng, n, bytes, blocking](const std::atomic<bool> &stop) {
+        runProducer([this, eng, n, bytes, blocking, fmt](const std::atomic<bool> &stop) {
             for (int i = 0; i < n && !stop; ++i)
-                if (!eng->enqueueFrame(taggedFrame(quint32(i), bytes), blocking))
+                if (!eng->enqueueFrame(taggedFrame(quint32(i), bytes, fmt), blocking))
                     return;
             post([this] { waitDrained(15, [this] { judge(); }, true); });
         });

@@ -4,7 +4,8 @@
 #include "ReferenceBot.h"
 #include "SpeechTexts.h"
 
-#include "audio/Framer.h"
+#include "audio/AudioFormat.h"
+#include "ProfileAudio.h"
 
 #include <QJsonArray>
 
@@ -54,9 +55,11 @@ private:
         const double minSec = dur().e2MinSpeechSec;
         const bool blocking = !cfg().broken.ignoreBackPressure;
         const int bytes = cfg().broken.frameBytes;
-        runProducer([this, eng, synth, minSec, blocking, bytes](const std::atomic<bool> &stop) {
+        const MediaFormat fmt = provider::profile(cfg().provider).outboundFormat();
+        runProducer([this, eng, synth, minSec, blocking, bytes, fmt](const std::atomic<bool> &stop) {
             Outcome out;
-            Framer framer(synth->sampleRate(), 1);
+            // Frames of the provider's outbound format (20 ms of 8 kHz mu-law for Twilio).
+            FormatFramer framer(synth->sampleRate(), fmt);
             const auto t0 = Clock::now();
             qint64 frames = 0;
             Clock::duration blocked{};
@@ -65,7 +68,7 @@ private:
                 if (stop)
                     return false;
                 QByteArray frame = f;
-                if (bytes == 2 * kFrameBytes) {
+                if (bytes > kFrameBytes) { // broken twin: two frames glued together
                     if (half.isEmpty()) {
                         half = f;
                         return true;
@@ -76,12 +79,13 @@ private:
                 const auto b0 = Clock::now();
                 const bool ok = eng->enqueueFrame(frame, blocking);
                 blocked += Clock::now() - b0;
-                frames += frame.size() / kFrameBytes;
+                frames += frame.size() / fmt.frameBytes();
                 return ok;
             };
+            const double frameSec = fmt.frameMs / 1000.0;
             const QStringList text = longSpeechSentences();
             // Sentence by sentence, as a streaming TTS pipeline would, until enough speech.
-            for (int i = 0; frames * 0.02 < minSec && !stop; ++i) {
+            for (int i = 0; frames * frameSec < minSec && !stop; ++i) {
                 QString why;
                 const bool ok = synth->synthesizeStreaming(text[i % text.size()], [&](const qint16 *s, int n) {
                     for (const QByteArray &f : framer.push(s, n))
@@ -97,9 +101,9 @@ private:
                 }
                 ++out.sentences;
             }
-            for (const QByteArray &f : framer.flush().frames)
+            for (const QByteArray &f : framer.flush())
                 push(f);
-            out.speechSec = frames * 0.02;
+            out.speechSec = frames * frameSec;
             out.wallSec = std::chrono::duration<double>(Clock::now() - t0).count();
             out.blockedSec = std::chrono::duration<double>(blocked).count();
             post([this, out] {
@@ -151,11 +155,12 @@ protected:
         if (!ctx().speech)
             return finishError(QStringLiteral("no text-to-speech engine was provided (E3 needs espeak-ng)"));
         BotOptions bo;
-        bo.sender = senderConfig();
-        // Conversational latency: the bot keeps only 8 frames (160 ms) queued ahead of the clock,
+        bo.provider = cfg().provider;
+        bo.sender = botSenderConfig();
+        // Conversational latency: the bot keeps only 160 ms (8 frames of 20 ms, one of 100 ms) queued ahead of the clock,
         // enough to cover espeak's start-up on each sentence.
         if (bo.sender.queueCapacity > 0)
-            bo.sender.highWater = std::min(8, bo.sender.queueCapacity);
+            bo.sender.highWater = std::min(std::max(1, 160 / format().frameMs), bo.sender.queueCapacity);
         bo.neverClears = cfg().broken.botNeverClears;
         bo.ignoreBackPressure = cfg().broken.ignoreBackPressure;
         bo.frameBytes = cfg().broken.frameBytes;
@@ -198,6 +203,7 @@ protected:
         case TargetMode::Embedded:
         case TargetMode::Bot: {
             EmulatorOptions eo;
+            eo.provider = cfg().provider;
             eo.caller = CallerAudio::silence();
             const QUrl url = listenEmulator(eo);
             if (url.isEmpty())

@@ -1,11 +1,8 @@
 #include "LoadReferenceBot.h"
 
-#include "audio/AudioFormat.h"
-#include "audio/G711.h"
 #include "audio/SignalGenerator.h"
-#include "check/CheckUtil.h"
+#include "check/ProfileAudio.h"
 #include "load/ThreadPriority.h"
-#include "twilio/TwilioMessages.h"
 
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -22,7 +19,6 @@
 namespace pacelab {
 
 namespace {
-constexpr qint64 kFrameUs = 20'000;
 
 qint64 steadyUs()
 {
@@ -67,7 +63,9 @@ class LoadBotWorker final : public QObject
 {
 public:
     LoadBotWorker(LoadReferenceBot *bot, LoadBotOptions opt)
-        : m_bot(bot), m_opt(opt)
+        : m_bot(bot), m_opt(opt), m_profile(provider::profile(opt.provider)),
+          m_frameUs(m_profile.outboundFormat().frameUs()),
+          m_startEvent(check::streamStartEvent(m_profile))
     {
         // A child, so it moves to the worker's thread with it.
         m_ws = new QWebSocketServer(QStringLiteral("load bot"), QWebSocketServer::NonSecureMode, this);
@@ -113,11 +111,11 @@ private:
         QWebSocket *ws = nullptr;
         int acceptIndex = 0;
         QString streamSid;
-        QString mediaText; // the whole `media` message, built once
+        provider::WireMessage media; // the whole media message, built once
         bool started = false;
         bool paused = false;
         qint64 nextFrameUs = 0;
-        qint64 periodUs = kFrameUs;
+        qint64 periodUs = 0;
         qint64 closeAtUs = -1;
         qint64 frames = 0;
         int marks = 0;
@@ -133,7 +131,8 @@ private:
         c->ws = s;
         c->acceptIndex = m_pendingIndex.isEmpty() ? 0 : m_pendingIndex.takeFirst();
         m_calls.push_back(std::move(owned));
-        connect(s, &QWebSocket::textMessageReceived, this, [this, c](const QString &t) { onText(c, t); });
+        connect(s, &QWebSocket::textMessageReceived, this, [this, c](const QString &t) { onMessage(c, t.toUtf8(), false); });
+        connect(s, &QWebSocket::binaryMessageReceived, this, [this, c](const QByteArray &b) { onMessage(c, b, true); });
         connect(s, &QWebSocket::disconnected, this, [this, c] { drop(c); });
     }
 
@@ -148,57 +147,74 @@ private:
             }
     }
 
-    void onText(Call *c, const QString &text)
+    void send(Call *c, const provider::WireMessage &m)
     {
-        const twilio::ParseResult r = twilio::parseFromTwilio(text.toUtf8());
+        if (m.binary)
+            c->ws->sendBinaryMessage(m.data);
+        else
+            c->ws->sendTextMessage(QString::fromUtf8(m.data));
+    }
+
+    qint64 nextGridUs(qint64 now) const { return m_origin + ((now - m_origin) / m_frameUs + 1) * m_frameUs; }
+
+    void startCall(Call *c, const QString &streamId)
+    {
+        c->streamSid = streamId;
+        c->started = true;
+        m_bot->m_started++;
+        // A quiet 400 Hz tone: the same frame every time, in the provider's outbound format.
+        const MediaFormat fmt = m_profile.outboundFormat();
+        const QVector<qint16> pcm = signal::sine(fmt.sampleRate, fmt.frameMs / 1000.0, 400.0, -20.0);
+        c->media = m_profile.encodeMedia(c->streamSid, fmt.encode(pcm));
+        const qint64 now = steadyUs();
+        c->periodUs = m_frameUs;
+        c->nextFrameUs = nextGridUs(now);
+        if (m_opt.properCalls > 0 && c->acceptIndex >= m_opt.properCalls)
+            c->periodUs = 2 * m_frameUs;
+        if (m_opt.closeAfterMs > 0)
+            c->closeAtUs = now + qint64(m_opt.closeAfterMs) * 1000;
+        if (!m_tick->isActive())
+            arm();
+    }
+
+    void onMessage(Call *c, const QByteArray &data, bool binary)
+    {
+        const provider::ParseResult r = m_profile.parseFromProvider(data, binary);
         if (!r.ok())
             return;
-        switch (r.message.event) {
-        case twilio::Event::Start: {
-            c->streamSid = r.message.streamSid;
-            c->started = true;
-            m_bot->m_started++;
-            // A quiet 440 Hz tone: the same 20 ms payload every frame.
-            const QVector<qint16> pcm = signal::sine(kTwilioRate, 0.02, 400.0, -20.0);
-            c->mediaText = QString::fromUtf8(twilio::encodeMedia(c->streamSid, g711::encodeMulaw(pcm.constData(), pcm.size())));
-            const qint64 now = steadyUs();
-            c->nextFrameUs = m_origin + ((now - m_origin) / kFrameUs + 1) * kFrameUs;
-            if (m_opt.properCalls > 0 && c->acceptIndex >= m_opt.properCalls)
-                c->periodUs = 2 * kFrameUs;
-            if (m_opt.closeAfterMs > 0)
-                c->closeAtUs = now + qint64(m_opt.closeAfterMs) * 1000;
-            if (!m_tick->isActive())
-                arm();
-            break;
+        if (r.message.event == m_startEvent && !c->started) {
+            startCall(c, r.message.streamId);
+            return;
         }
-        case twilio::Event::Media: {
-            const double level = check::mulawDbfs(r.message.payload);
+        switch (r.message.event) {
+        case provider::Event::Media: {
+            const MediaFormat in = r.message.format.value_or(m_profile.inboundFormat());
+            const double level = check::audioDbfs(r.message.audio, in);
             if (level > m_opt.speechDbfs) {
                 ++c->loudRun;
                 c->quietMs = 0;
             } else {
                 c->loudRun = 0;
-                c->quietMs += 20;
+                c->quietMs += qMax(1, int(in.bytesToMs(r.message.audio.size())));
             }
             if (!c->callerTalking && c->loudRun >= m_opt.speechFrames) {
                 c->callerTalking = true;
-                if (!c->paused && !m_opt.silent) {
-                    c->ws->sendTextMessage(QString::fromUtf8(twilio::encodeClear(c->streamSid)));
+                if (!c->paused && !m_opt.silent && c->started) {
+                    send(c, m_profile.encodeClear(c->streamSid));
                     m_bot->m_clears++;
                 }
                 c->paused = true;
             } else if (c->callerTalking && c->quietMs >= m_opt.quietMsToResume) {
                 c->callerTalking = false;
                 c->paused = false;
-                const qint64 now = steadyUs();
-                c->nextFrameUs = m_origin + ((now - m_origin) / kFrameUs + 1) * kFrameUs;
+                c->nextFrameUs = nextGridUs(steadyUs());
             }
             break;
         }
-        case twilio::Event::Stop:
+        case provider::Event::Stop:
             m_bot->m_stops++;
             break;
-        case twilio::Event::Dtmf:
+        case provider::Event::Dtmf:
             m_bot->m_dtmf++;
             break;
         default:
@@ -209,8 +225,7 @@ private:
     void arm()
     {
         const qint64 now = steadyUs();
-        const qint64 next = m_origin + ((now - m_origin) / kFrameUs + 1) * kFrameUs;
-        m_tick->start(int((next - now + 999) / 1000));
+        m_tick->start(int((nextGridUs(now) - now + 999) / 1000));
     }
 
     void tick()
@@ -230,13 +245,12 @@ private:
             while (c->nextFrameUs <= now) {
                 if (m_opt.cpuUsPerFrame > 0)
                     burnCpu(m_opt.cpuUsPerFrame);
-                c->ws->sendTextMessage(c->mediaText);
+                send(c, c->media);
                 c->nextFrameUs += c->periodUs;
                 ++c->frames;
                 m_bot->m_frames++;
                 if (m_opt.markEveryFrames > 0 && c->frames % m_opt.markEveryFrames == 0)
-                    c->ws->sendTextMessage(QString::fromUtf8(
-                        twilio::encodeMark(c->streamSid, QStringLiteral("m%1").arg(++c->marks))));
+                    send(c, m_profile.encodeMark(c->streamSid, QStringLiteral("m%1").arg(++c->marks)));
                 // A bot that cannot keep up (the CPU twin) falls behind here: the next frame
                 // is due already and is sent late, as one overloaded event loop would.
                 if (m_opt.cpuUsPerFrame > 0)
@@ -263,6 +277,9 @@ private:
 
     LoadReferenceBot *m_bot;
     LoadBotOptions m_opt;
+    const provider::Profile &m_profile;
+    qint64 m_frameUs;
+    provider::Event m_startEvent; // Start, or the last handshake event of a provider without one
     QWebSocketServer *m_ws = nullptr;
     QTimer *m_tick = nullptr;
     qint64 m_origin = 0;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "provider/Provider.h"
+
 #include <QHostAddress>
 #include <QList>
 #include <QObject>
@@ -16,9 +18,12 @@ class LoadBotWorker;
 
 struct LoadBotOptions
 {
+    // The protocol of every call: what the bot parses, the audio it sends (the profile's
+    // outboundFormat(), one message per frameMs, binary frames for Vonage), its marks and clears.
+    provider::Id provider = provider::Id::Twilio;
     int workers = 1;              // threads carrying the calls (accepted calls spread round-robin)
     int realtimePriority = 0;     // > 0: SCHED_FIFO for the bot's threads (when allowed)
-    int markEveryFrames = 50;     // a mark after each second of audio; 0 = none
+    int markEveryFrames = 50;     // a mark every N frames (1 s of Twilio's 20 ms frames); 0 = none
     // Barge-in: caller frames louder than this, this many in a row, make the bot send `clear`
     // and pause; it talks again after quietMsToResume of caller quiet.
     double speechDbfs = -40.0;
@@ -36,10 +41,10 @@ struct LoadBotOptions
 };
 
 // A bot that holds many calls at once, for `pacelab load` tests and the load-self bench: each
-// call is greeted by an endless, well-paced stream of 20 ms frames (a quiet tone), with marks,
-// and cleared on caller speech. Like the emulator it has no timer per call: a few worker
-// threads, each with one 20 ms grid tick sending every frame due. The payload JSON of a call is
-// built once, so a frame costs the bot little more than the WebSocket write.
+// call is greeted by an endless, well-paced stream of frames (a quiet tone; 20 ms for Twilio,
+// the profile's frame duration otherwise), with marks, and cleared on caller speech. Like the emulator it has no timer per call: a few worker
+// threads, each with one grid tick per frame duration sending every frame due. The media message
+// of a call is built once, so a frame costs the bot little more than the WebSocket write.
 class LoadReferenceBot final : public QObject
 {
     Q_OBJECT

@@ -149,6 +149,7 @@ private Q_SLOTS:
         QTest::newRow("bad break") << QStringList{"--break", "fixed-sleep,nonsense"} << "unknown broken twin 'nonsense'";
         QTest::newRow("unknown option") << QStringList{"--frobnicate"} << "frobnicate";
         QTest::newRow("positional") << QStringList{"S2"} << "unexpected argument 'S2'";
+        QTest::newRow("unknown provider") << QStringList{"--provider", "skype"} << "unknown provider 'skype'";
     }
 
     void badUsage()
@@ -166,6 +167,7 @@ private Q_SLOTS:
         const Run help = runPacelab({QStringLiteral("--help")});
         QVERIFY2(help.exitCode == 0, show(help));
         QVERIFY(help.out.contains(QLatin1String("--junit")));
+        QVERIFY(help.out.contains(QLatin1String("--provider")));
         QVERIFY(help.out.contains(QLatin1String("pacelab check")));
         const Run list = runPacelab({QStringLiteral("--list")});
         QVERIFY2(list.exitCode == 0, show(list));
