@@ -10,15 +10,10 @@ namespace pacelab::ui {
 using check::LiveState;
 
 namespace {
-// The checklist's limits for the format (fps target 1000 / frameMs ...), where core's
-// thresholds scale to one; else the 20 ms defaults.
-template<typename T>
-T thresholdsFor(const T &defaults, const MediaFormat &format)
+// The checklist's limits for the format (fps target 1000 / frameMs, frame size, queue bounds).
+check::Thresholds thresholdsFor(const check::Thresholds &defaults, const MediaFormat &format)
 {
-    if constexpr (requires { defaults.forFormat(format); })
-        return defaults.forFormat(format);
-    else
-        return defaults;
+    return defaults.forFormat(format);
 }
 } // namespace
 
