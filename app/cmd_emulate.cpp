@@ -627,6 +627,7 @@ EmulateResult runEmulateMany(const EmulateOptions &o)
     step.cpuPerCallPct = streamSeconds > 0 ? cpu / streamSeconds * 100.0 : -1.0;
     LoadRun run;
     run.botUrl = emu.url().toString();
+    run.provider = provider::name(o.emulator.provider);
     run.startedUtc = startedUtc;
     run.host = QHostInfo::localHostName();
     run.steps.append(step);

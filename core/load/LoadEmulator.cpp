@@ -63,6 +63,7 @@ bool LoadEmulator::start(const LoadOptions &options, QString *error)
     m_run.startedUtc = QDateTime::currentDateTimeUtc().toString(Qt::ISODate);
     m_run.host = QHostInfo::localHostName();
     m_run.shard = m_opt.shard.label();
+    m_run.provider = provider::name(m_opt.call.provider);
 
     for (int i = 0; i < m_opt.workerCount(); ++i) {
         auto *thread = new QThread(this);

@@ -3,6 +3,9 @@
 // assets).
 #include "LoadReport.h"
 
+#include "CallMetrics.h"
+#include "provider/Provider.h"
+
 #include "util/FileUtil.h"
 
 #include <QJsonArray>
@@ -16,6 +19,13 @@
 namespace pacelab {
 
 namespace {
+
+// The limits the run was judged with: the checklist's, at its provider's frame duration.
+Thresholds runLimits(const LoadRun &run)
+{
+    const provider::Id id = provider::idFromName(run.provider).value_or(provider::Id::Twilio);
+    return loadThresholdsFor(provider::profile(id).outboundFormat());
+}
 
 QList<StepSummary> summariesOf(const LoadRun &run)
 {
@@ -72,14 +82,16 @@ QString metricValue(const MetricSpread &m, double v)
 
 QString loadTextReport(const LoadRun &run)
 {
-    // Limits are the defaults unless the caller judged with others; the knee phrase needs them.
-    const Thresholds limits;
+    // The knee phrase needs the limits the run was judged with.
+    const Thresholds limits = runLimits(run);
     QString t;
     QTextStream o(&t);
     o << "Load run against " << (run.botUrl.isEmpty() ? QStringLiteral("(unknown bot)") : run.botUrl);
     if (!run.shard.isEmpty())
         o << " (shards " << run.shard << ")";
     o << "\n";
+    if (run.provider != QLatin1String("twilio"))
+        o << "Provider: " << run.provider << " (fps judged against " << limits.fpsTarget << ")\n";
     QList<StepSummary> summaries;
     for (const LoadStep &step : run.steps) {
         const StepSummary s = summarizeStep(step);
@@ -156,13 +168,13 @@ bool writeLoadJson(const LoadRun &run, const QString &path, QString *error)
                                      {QStringLiteral("topReasons"), QJsonArray::fromStringList(s.topReasons)}});
     }
     o.insert(QStringLiteral("summaries"), summaries);
-    const KneeResult k = findKnee(sums, Thresholds());
+    const KneeResult k = findKnee(sums, runLimits(run));
     o.insert(QStringLiteral("knee"), QJsonObject{{QStringLiteral("found"), k.found},
                                                  {QStringLiteral("holdsAt"), k.holdsAt},
                                                  {QStringLiteral("breaksAt"), k.breaksAt},
                                                  {QStringLiteral("sentence"), k.sentence}});
     if (run.steps.size() == 1 && (run.steps.first().rampPerSec >= 0 || !run.steps.first().ramp.isEmpty())) {
-        const KneeResult rk = findRampKnee(run.steps.first(), Thresholds());
+        const KneeResult rk = findRampKnee(run.steps.first(), runLimits(run));
         o.insert(QStringLiteral("rampKnee"), QJsonObject{{QStringLiteral("found"), rk.found},
                                                          {QStringLiteral("holdsAt"), rk.holdsAt},
                                                          {QStringLiteral("breaksAt"), rk.breaksAt},
@@ -207,9 +219,10 @@ QByteArray loadJUnitXml(const LoadRun &run)
         w.writeEndElement();
     };
     property(QStringLiteral("bot"), run.botUrl);
+    property(QStringLiteral("provider"), run.provider);
     if (!run.shard.isEmpty())
         property(QStringLiteral("shards"), run.shard);
-    property(QStringLiteral("knee"), findKnee(sums, Thresholds()).sentence);
+    property(QStringLiteral("knee"), findKnee(sums, runLimits(run)).sentence);
     w.writeEndElement(); // properties
     for (qsizetype i = 0; i < sums.size(); ++i) {
         const StepSummary &s = sums.at(i);
@@ -375,7 +388,7 @@ QString fixed(double v, int prec)
 
 QByteArray loadHtml(const LoadRun &run)
 {
-    const Thresholds limits;
+    const Thresholds limits = runLimits(run);
     const QList<StepSummary> sums = summariesOf(run);
     const KneeResult knee = findKnee(sums, limits);
     QString h;
@@ -385,7 +398,7 @@ QByteArray loadHtml(const LoadRun &run)
                         "td.l,th.l{text-align:left}.fail{color:#c62828;font-weight:bold}.pass{color:#2e7d32;font-weight:bold}"
                         ".charts svg{margin:4px 12px 4px 0;border:1px solid #eee}.knee{font-size:18px;padding:8px;background:#fff8e1}"
                         "</style></head><body>\n");
-    h += QStringLiteral("<h1>PaceLab load report</h1>\n<p>Bot: <code>%1</code>").arg(esc(run.botUrl));
+    h += QStringLiteral("<h1>PaceLab load report</h1>\n<p>Bot: <code>%1</code> · provider <code>%2</code>").arg(esc(run.botUrl), esc(run.provider));
     if (!run.startedUtc.isEmpty())
         h += QStringLiteral(" &#183; started %1").arg(esc(run.startedUtc));
     if (!run.host.isEmpty())

@@ -1,5 +1,7 @@
 #include "LoadTypes.h"
 
+#include "provider/Provider.h"
+
 #include <QJsonArray>
 
 #include <cmath>
@@ -287,6 +289,7 @@ QJsonObject LoadRun::toJson() const
         {QStringLiteral("startedUtc"), startedUtc},
         {QStringLiteral("host"), host},
         {QStringLiteral("shard"), shard},
+        {QStringLiteral("provider"), provider},
         {QStringLiteral("steps"), a},
     };
 }
@@ -313,6 +316,13 @@ LoadRun LoadRun::fromJson(const QJsonObject &o, QString *error)
     r.str("shard", &run.shard);
     if (!r.ok())
         return failed(r.error());
+    // Reports written before providers existed have no "provider": they were Twilio runs.
+    const QJsonValue prov = o.value(QLatin1String("provider"));
+    if (!prov.isUndefined()) {
+        if (!prov.isString() || !provider::idFromName(prov.toString()))
+            return failed(QStringLiteral("provider: expected one of %1").arg(provider::namesJoined()));
+        run.provider = prov.toString().toLower();
+    }
     const QJsonValue steps = o.value(QLatin1String("steps"));
     if (!steps.isArray())
         return failed(QStringLiteral("steps: expected an array"));

@@ -96,6 +96,7 @@ struct LoadRun
     QString startedUtc;     // ISO 8601
     QString host;
     QString shard;          // "i/n" or empty; merged runs list several
+    QString provider = QStringLiteral("twilio"); // the protocol every call spoke (provider::name)
     QList<LoadStep> steps;  // ascending targetCalls (a plain run has one step)
 
     // toJson carries "format": "pacelab-load" and "version": 1; fromJson refuses anything else

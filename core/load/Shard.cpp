@@ -136,6 +136,9 @@ bool mergeLoadRuns(const QList<LoadRun> &runs, const QStringList &sources, LoadR
         if (r.botUrl != runs.first().botUrl)
             return fail(QStringLiteral("%1 ran against '%2' but %3 against '%4': only runs against the same bot can be merged")
                             .arg(name(i), r.botUrl, name(0), runs.first().botUrl));
+        if (r.provider != runs.first().provider)
+            return fail(QStringLiteral("%1 spoke %2 but %3 spoke %4: only runs with the same --provider can be merged")
+                            .arg(name(i), r.provider, name(0), runs.first().provider));
         const QList<int> t = targets(r);
         if (t != firstTargets)
             return fail(QStringLiteral("%1 has steps %2 but %3 has %4: merge runs made with the same --calls/--steps")
@@ -170,6 +173,7 @@ bool mergeLoadRuns(const QList<LoadRun> &runs, const QStringList &sources, LoadR
 
     LoadRun m;
     m.botUrl = runs.first().botUrl;
+    m.provider = runs.first().provider;
     QStringList hosts, shards;
     for (const LoadRun &r : runs) {
         if (m.startedUtc.isEmpty() || (!r.startedUtc.isEmpty() && r.startedUtc < m.startedUtc))

@@ -483,6 +483,18 @@ private Q_SLOTS:
         QCOMPARE(d.verdictReason, c.verdictReason);
         QCOMPARE(back.steps[3].calls[0].verdictReason, run.steps[3].calls[0].verdictReason);
         QCOMPARE(back.shard, run.shard);
+        QCOMPARE(back.provider, QStringLiteral("twilio"));
+
+        // The provider travels; a report from before providers existed reads as Twilio.
+        LoadRun exotel = run;
+        exotel.provider = QStringLiteral("exotel");
+        QCOMPARE(LoadRun::fromJson(exotel.toJson(), &error).provider, QStringLiteral("exotel"));
+        QJsonObject old = run.toJson();
+        old.remove(QStringLiteral("provider"));
+        QCOMPARE(LoadRun::fromJson(old, &error).provider, QStringLiteral("twilio"));
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+        // A text report of a 100 ms-chunk run names the provider and the fps it was judged by.
+        QVERIFY2(loadTextReport(exotel).contains(QStringLiteral("Provider: exotel (fps judged against 10)")), qPrintable(loadTextReport(exotel)));
 
         // Through the file writer and reader, with the derived fields alongside.
         QTemporaryDir dir;
@@ -511,6 +523,8 @@ private Q_SLOTS:
         row("version 2", "", "version", 2, "version: expected 1, got 2");
         row("version text", "", "version", QStringLiteral("1"), "version: expected 1");
         row("botUrl number", "", "botUrl", 5, "botUrl: expected a string");
+        row("provider unknown", "", "provider", QStringLiteral("skype"), "provider: expected one of twilio|telnyx|vonage|plivo|exotel");
+        row("provider number", "", "provider", 3, "provider: expected one of");
         row("steps object", "", "steps", QJsonObject(), "steps: expected an array");
         row("steps missing", "", "steps", QJsonValue(QJsonValue::Undefined), "steps: expected an array");
         row("step not object", "steps", "", 3, "steps[1]: expected an object");
@@ -786,6 +800,10 @@ private Q_SLOTS:
         QVERIFY(error.contains(callSidFor(ShardSpec{0, 2}, 60, 0)));
 
         // Mismatched files.
+        LoadRun vonage = b;
+        vonage.provider = QStringLiteral("vonage");
+        QVERIFY(!mergeLoadRuns({a, vonage}, {QStringLiteral("a.json"), QStringLiteral("v.json")}, &merged, &error));
+        QVERIFY2(error.contains(QStringLiteral("v.json spoke vonage but a.json spoke twilio")), qPrintable(error));
         LoadRun other = b;
         other.botUrl = QStringLiteral("wss://elsewhere/media");
         QVERIFY(!mergeLoadRuns({a, other}, {QStringLiteral("a.json"), QStringLiteral("o.json")}, &merged, &error));
