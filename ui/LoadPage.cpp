@@ -548,9 +548,15 @@ void LoadPage::renderDetails()
     }
 }
 
-bool LoadPage::startReferenceBot(const LoadBotOptions &options, QString *error)
+bool LoadPage::startReferenceBot(const LoadBotOptions &given, QString *error)
 {
+    // The bot speaks the page's provider; one started for another provider is replaced.
+    LoadBotOptions options = given;
+    options.provider = m_provider;
+    if (m_refBot && m_refBotProvider != m_provider && !isRunning())
+        m_refBot.reset();
     if (!m_refBot) {
+        m_refBotProvider = m_provider;
         auto bot = std::make_unique<LoadReferenceBot>(options);
         QString why;
         if (!bot->listen(QHostAddress::LocalHost, 0, &why)) {
@@ -559,7 +565,8 @@ bool LoadPage::startReferenceBot(const LoadBotOptions &options, QString *error)
             return false;
         }
         m_refBot = std::move(bot);
-        Q_EMIT logLine(QStringLiteral("info"), tr("Reference bot listening at %1").arg(m_refBot->url().toString()));
+        Q_EMIT logLine(QStringLiteral("info"), tr("Reference bot (%1) listening at %2")
+                                                   .arg(provider::name(m_refBotProvider), m_refBot->url().toString()));
     }
     m_url->setText(m_refBot->url().toString());
     return true;

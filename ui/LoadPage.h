@@ -139,6 +139,7 @@ private:
     LoadRun m_run;
     std::unique_ptr<LoadEmulator> m_emu;
     std::unique_ptr<LoadReferenceBot> m_refBot;
+    provider::Id m_refBotProvider = provider::Id::Twilio; // the protocol m_refBot speaks
     RedrawThrottle *m_throttle = nullptr;
     int m_renders = 0;
     int m_selectedCall = -1;

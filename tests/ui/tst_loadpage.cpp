@@ -87,6 +87,28 @@ private Q_SLOTS:
         QCoreApplication::setApplicationName(QStringLiteral("tst_loadpage"));
     }
 
+    // The built-in reference bot speaks the page's provider; switching provider replaces it.
+    void referenceBotSpeaksThePagesProvider()
+    {
+        LoadPage page;
+        QSignalSpy logs(&page, &LoadPage::logLine);
+        QPushButton *button = nullptr;
+        for (QPushButton *b : page.findChildren<QPushButton *>())
+            if (b->accessibleName() == QLatin1String("Use the built-in reference bot"))
+                button = b;
+        QVERIFY(button);
+        page.setProvider(provider::Id::Vonage);
+        button->click();
+        QVERIFY(!logs.isEmpty());
+        QVERIFY2(logs.last().at(1).toString().contains(QLatin1String("Reference bot (vonage)")), qPrintable(logs.last().at(1).toString()));
+        const qsizetype before = logs.size();
+        button->click(); // same provider: the same bot, no new one
+        QCOMPARE(logs.size(), before);
+        page.setProvider(provider::Id::Exotel);
+        button->click();
+        QVERIFY2(logs.last().at(1).toString().contains(QLatin1String("Reference bot (exotel)")), qPrintable(logs.last().at(1).toString()));
+    }
+
     void everyControlHasAnAccessibleName()
     {
         LoadPage p;
