@@ -315,8 +315,9 @@ EmulateResult runEmulateOne(const EmulateOptions &o)
     capture::CaptureWriter captureWriter; // outlives the session: the emulator's thread records into it
     if (o.capturePath) {
         if (!captureWriter.open(*o.capturePath,
-                                QJsonObject{{QStringLiteral("tool"), QStringLiteral("pacelab emulate")},
-                                            {QStringLiteral("peer"), listenMode ? QStringLiteral("listen") : o.botUrl.toDisplayString()}}))
+                                capture::withProvider(QJsonObject{{QStringLiteral("tool"), QStringLiteral("pacelab emulate")},
+                                                                  {QStringLiteral("peer"), listenMode ? QStringLiteral("listen") : o.botUrl.toDisplayString()}},
+                                                      provider::name(o.emulator.provider))))
             return early(ExitUsage, QStringLiteral("--capture: %1").arg(captureWriter.errorString()), true);
     }
     SessionConfig cfg;

@@ -740,6 +740,7 @@ void MainWindow::showProvider(provider::Id id)
     m_checklist->setProvider(id);
     m_load->setProvider(id);
     m_badBot->setProvider(id);
+    m_monitor->setFormat(provider::profile(id).outboundFormat()); // the bot's audio the emulator hears
     m_sources->setFormat(provider::profile(id).outboundFormat());
     const SenderConfig &cfg = m_session->engine()->config();
     m_charts->setQueueLimits(cfg.queueCapacity, cfg.highWater);

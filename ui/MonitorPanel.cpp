@@ -75,6 +75,12 @@ void MonitorPanel::play(const QByteArray &mulaw)
         m_sink->play(mulaw);
 }
 
+void MonitorPanel::setFormat(const MediaFormat &format)
+{
+    if (m_sink)
+        m_sink->setFormat(format);
+}
+
 void MonitorPanel::setEnabledPlayback(bool on)
 {
     if (!m_sink)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "audio/MediaFormat.h"
+
 #include <QWidget>
 
 class QCheckBox;
@@ -32,6 +34,8 @@ public:
 
 public Q_SLOTS:
     void play(const QByteArray &mulaw);
+    // What play() gets: the provider's outbound format (8 kHz mu-law for Twilio).
+    void setFormat(const MediaFormat &format);
 
 Q_SIGNALS:
     void playingChanged(bool playing); // the window forwards received audio only while playing
