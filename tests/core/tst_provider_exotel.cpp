@@ -112,6 +112,16 @@ private Q_SLOTS:
         QCOMPARE(r.message.sequenceNumber, qint64(5));
         QCOMPARE(r.message.chunk, qint64(4));
         QCOMPARE(r.message.timestampMs, qint64(400));
+
+        // The largest count reads the same as a JSON number and as the digit string Exotel's
+        // encoder writes (fuzz_provider found 16-digit strings refused).
+        for (const char *chunk : {"9000000000000000", "\"9000000000000000\""}) {
+            const QByteArray big = QByteArray("{\"event\":\"media\",\"stream_sid\":\"MZ1\",\"media\":{\"chunk\":") + chunk
+                                   + ",\"payload\":\"" + pcm(1600).toBase64() + "\"}}";
+            r = p.parseFromBot(big, false);
+            QVERIFY2(r.ok(), qPrintable(QString::fromLatin1(chunk) + QLatin1String(": ") + r.detail));
+            QCOMPARE(r.message.chunk, qint64(9000000000000000LL));
+        }
     }
 
     void providerRoundTrip()
