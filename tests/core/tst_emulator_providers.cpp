@@ -502,6 +502,7 @@ private Q_SLOTS:
         QPointer<QWebSocket> sock;
         connect(&server, &QWebSocketServer::newConnection, &server, [&] {
             sock = server.nextPendingConnection();
+            sock->setParent(&server); // QWebSocketServer hands sockets over unowned: go with the server
             connect(sock, &QWebSocket::textMessageReceived, sock, [&, s = sock.data()](const QString &t) {
                 const provider::ParseResult r = x.parseFromProvider(t.toUtf8(), false);
                 if (!r.ok())
@@ -546,6 +547,7 @@ private Q_SLOTS:
         int connectedEvents = 0, dtmfs = 0;
         connect(&server, &QWebSocketServer::newConnection, &server, [&] {
             QWebSocket *s = server.nextPendingConnection();
+            s->setParent(&server); // QWebSocketServer hands sockets over unowned: go with the server
             socks.append(s);
             connect(s, &QWebSocket::textMessageReceived, s, [&, s](const QString &t) {
                 const provider::ParseResult r = v.parseFromProvider(t.toUtf8(), false);
