@@ -7,41 +7,11 @@
 
 namespace pacelab::provider::pcm {
 
-QByteArray compact(const QJsonObject &o)
-{
-    return QJsonDocument(o).toJson(QJsonDocument::Compact);
-}
-
-QString typeName(const QJsonValue &v)
-{
-    switch (v.type()) {
-    case QJsonValue::Null: return QStringLiteral("null");
-    case QJsonValue::Bool: return QStringLiteral("boolean");
-    case QJsonValue::Double: return QStringLiteral("number");
-    case QJsonValue::String: return QStringLiteral("string");
-    case QJsonValue::Array: return QStringLiteral("array");
-    case QJsonValue::Object: return QStringLiteral("object");
-    case QJsonValue::Undefined: break;
-    }
-    return QStringLiteral("undefined");
-}
-
 QString hexId(const QString &prefix)
 {
     quint32 words[4];
     QRandomGenerator::global()->fillRange(words);
     return prefix + QString::fromLatin1(QByteArray(reinterpret_cast<const char *>(words), sizeof(words)).toHex());
-}
-
-QString uuid4()
-{
-    quint32 words[4];
-    QRandomGenerator::global()->fillRange(words);
-    QByteArray b(reinterpret_cast<const char *>(words), sizeof(words));
-    b[6] = char((b[6] & 0x0F) | 0x40); // version 4
-    b[8] = char((b[8] & 0x3F) | 0x80); // RFC 4122 variant
-    const QString h = QString::fromLatin1(b.toHex());
-    return h.mid(0, 8) + u'-' + h.mid(8, 4) + u'-' + h.mid(12, 4) + u'-' + h.mid(16, 4) + u'-' + h.mid(20, 12);
 }
 
 bool isRiff(const QByteArray &bytes)

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "provider/ProfileJson.h"
+
 // JSON helpers shared by the Vonage and Exotel profiles: strict checks that stop at the first
 // problem and name the field ("media.payload is not valid base64"), in the style of
 // twilio/TwilioMessages. Error codes come from the profile (Profile::codeFor), so each
@@ -13,13 +15,14 @@
 
 namespace pacelab::provider::pcm {
 
-QByteArray compact(const QJsonObject &o);
-QString typeName(const QJsonValue &v); // "string", "number", "object", ...
+// The JSON helpers the Telnyx/Plivo profiles use (ProfileJson.h): one copy of each.
+using json::compact;
+using json::typeName;
 
 // A random id: prefix + 32 lowercase hex digits ("MZ3f0c...").
 QString hexId(const QString &prefix);
 // A random RFC 4122 version-4 UUID, lowercase, as Vonage call UUIDs look.
-QString uuid4();
+inline QString uuid4() { return json::uuid(false); }
 
 bool isRiff(const QByteArray &bytes);
 // "RIFF/WAVE" or "RIFF", for messages about a WAV header where raw audio is wanted.
